@@ -1,0 +1,1 @@
+//! The shared conformance suites (feature `conformance`; not semver-stable).

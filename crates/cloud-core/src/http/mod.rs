@@ -1,0 +1,1 @@
+//! The thin `reqwest` layer shared by the REST provider crates (feature `http`).

@@ -1,0 +1,1 @@
+//! Local storage backends on `object_store`: [`LocalStorage`] (a directory) and [`MemoryStorage`].

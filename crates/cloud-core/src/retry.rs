@@ -1,0 +1,1 @@
+//! Retry policy: exponential backoff with full jitter, honouring `Retry-After`, retrying only what is safe.

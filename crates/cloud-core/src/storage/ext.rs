@@ -1,0 +1,170 @@
+//! [`StorageClientExt`]: conveniences over any [`StorageClient`], implemented once for all.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::{StreamExt, TryStreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::{
+    CreateBucketOptions, GetOptions, ListOptions, ObjectMeta, PutOptions, PutPayload, PutResult, StorageClient,
+};
+use crate::{Error, ErrorKind, Result};
+
+/// The chunk size used when streaming a file into an upload.
+pub const DEFAULT_COPY_BUFFER: usize = 1 << 20;
+
+/// A progress callback: bytes done so far, and the total if known.
+pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
+
+/// Conveniences for every [`StorageClient`]: files, bytes, `ensure_bucket`, prefix deletion.
+///
+/// Implemented for every `StorageClient` (including `dyn StorageClient`); you MUST NOT implement
+/// it yourself.
+///
+/// ```no_run
+/// # async fn demo(store: &dyn cloud_core::StorageClient) -> cloud_core::Result<()> {
+/// use cloud_core::StorageClientExt;
+/// store.ensure_bucket("reports").await?;
+/// store.put_bytes("reports", "2026/q3.csv", "a,b\n1,2\n").await?;
+/// assert_eq!(store.get_bytes("reports", "2026/q3.csv").await?, "a,b\n1,2\n");
+/// # Ok(()) }
+/// ```
+#[async_trait]
+pub trait StorageClientExt: StorageClient {
+    /// Stores `bytes` under `key` with default options.
+    ///
+    /// # Errors
+    /// As [`StorageClient::put_object`].
+    async fn put_bytes(&self, bucket: &str, key: &str, bytes: impl Into<Bytes> + Send) -> Result<PutResult> {
+        self.put_object(bucket, key, PutPayload::from_bytes(bytes), PutOptions::default()).await
+    }
+
+    /// Reads a whole object into memory.
+    ///
+    /// # Errors
+    /// As [`StorageClient::get_object`].
+    async fn get_bytes(&self, bucket: &str, key: &str) -> Result<Bytes> {
+        self.get_object(bucket, key, GetOptions::default()).await?.bytes().await
+    }
+
+    /// Creates the bucket unless it exists; returns whether it was created.
+    ///
+    /// # Errors
+    /// As [`StorageClient::create_bucket`], except `AlreadyExists`.
+    async fn ensure_bucket(&self, bucket: &str) -> Result<bool> {
+        if self.bucket_exists(bucket).await? {
+            return Ok(false);
+        }
+        match self.create_bucket(bucket, CreateBucketOptions::default()).await {
+            Ok(()) => Ok(true),
+            // Someone else created it between the check and the create: fine.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Uploads a file, streaming it in chunks of [`DEFAULT_COPY_BUFFER`] bytes.
+    ///
+    /// # Errors
+    /// `NotFound` if the file does not exist; any error of [`StorageClient::put_object`].
+    async fn upload_file(&self, bucket: &str, key: &str, path: &Path, options: PutOptions) -> Result<PutResult> {
+        self.upload_file_with_progress(bucket, key, path, options, None).await
+    }
+
+    /// Uploads a file, calling `progress` after each chunk is read.
+    ///
+    /// # Errors
+    /// As [`StorageClientExt::upload_file`].
+    async fn upload_file_with_progress(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        options: PutOptions,
+        progress: Option<Progress>,
+    ) -> Result<PutResult> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| Error::from(e).with_operation(format!("open {}", path.display())))?;
+        let size = file.metadata().await?.len();
+        let mut done = 0u64;
+        let stream = tokio_util::io::ReaderStream::with_capacity(file, DEFAULT_COPY_BUFFER)
+            .map_err(Error::from)
+            .inspect_ok(move |chunk| {
+                done += chunk.len() as u64;
+                if let Some(p) = &progress {
+                    p(done, Some(size));
+                }
+            })
+            .boxed();
+        self.put_object(bucket, key, PutPayload::from_stream(stream, Some(size)), options).await
+    }
+
+    /// Downloads an object to a file, streaming it, and returns its metadata.
+    ///
+    /// The data goes to a temporary file beside `path`, renamed into place once complete, so a
+    /// failed download never leaves a truncated file (nor destroys an existing one).
+    ///
+    /// # Errors
+    /// As [`StorageClient::get_object`]; local I/O errors.
+    async fn download_file(&self, bucket: &str, key: &str, path: &Path) -> Result<ObjectMeta> {
+        let result = self.get_object(bucket, key, GetOptions::default()).await?;
+        let meta = result.meta.clone();
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| Error::invalid_input(format!("{} is not a file path", path.display())))?;
+        let tmp = path.with_file_name(format!(".{}.part-{}", file_name.to_string_lossy(), std::process::id()));
+        let write = async {
+            let mut file = tokio::fs::File::create(&tmp).await?;
+            let mut body = result.into_stream();
+            while let Some(chunk) = body.try_next().await? {
+                file.write_all(&chunk).await?;
+            }
+            file.flush().await?;
+            file.sync_all().await?;
+            drop(file);
+            tokio::fs::rename(&tmp, path).await?;
+            Ok::<(), Error>(())
+        };
+        if let Err(e) = write.await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+        Ok(meta)
+    }
+
+    /// Deletes every object whose key starts with `prefix`; returns how many were deleted.
+    ///
+    /// Objects that vanish while this runs are not errors.
+    ///
+    /// # Errors
+    /// The first failure of listing or deleting; objects deleted before it stay deleted.
+    async fn delete_prefix(&self, bucket: &str, prefix: &str) -> Result<u64> {
+        let mut listing = self.list_objects(bucket, ListOptions::default().with_prefix(prefix));
+        let mut deleted = 0;
+        while let Some(meta) = listing.try_next().await? {
+            match self.delete_object(bucket, &meta.key).await {
+                Ok(()) => deleted += 1,
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Every key under `prefix`, collected (the seed's `list_objects`; prefer the stream).
+    ///
+    /// # Errors
+    /// As [`StorageClient::list_objects`].
+    async fn list_keys(&self, bucket: &str, prefix: &str) -> Result<Vec<String>> {
+        self.list_objects(bucket, ListOptions::default().with_prefix(prefix))
+            .map_ok(|m| m.key)
+            .try_collect()
+            .await
+    }
+}
+
+impl<T: StorageClient + ?Sized> StorageClientExt for T {}

@@ -1,0 +1,148 @@
+//! Object storage: the [`StorageClient`] trait, its models and the [`StorageClientExt`]
+//! conveniences.
+
+mod ext;
+mod model;
+mod validate;
+
+use std::fmt::{Debug, Display};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+pub use ext::{DEFAULT_COPY_BUFFER, Progress, StorageClientExt};
+pub use model::{
+    BucketInfo, ByteStream, CreateBucketOptions, GetOptions, GetRange, GetResult, ListOptions, ObjectMeta,
+    PresignMethod, PresignedUrl, PutOptions, PutPayload, PutResult, StorageCapabilities,
+};
+pub use validate::{validate_bucket_name, validate_key, validate_metadata};
+
+use crate::{CloudProvider, Result};
+
+/// An object store: buckets of objects addressed by key.
+///
+/// Implemented by every storage backend (`LocalStorage`, `MemoryStorage`, S3, GCS, Azure Blob,
+/// Swift, Infomaniak S3) and used as `Arc<dyn StorageClient>`.
+///
+/// # Contract
+///
+/// - Bucket names and keys are checked with [`validate_bucket_name`] and [`validate_key`] before
+///   anything is sent; a bad one is `InvalidInput` on every backend.
+/// - Keys are flat strings: `a/b` is one key, not a directory.
+/// - A put replaces the object atomically: readers see the old or the new object, never a mix,
+///   and a failed put leaves no partial object behind.
+/// - Get, head and delete of a missing object (or an object in a missing bucket) are `NotFound`.
+/// - Listings are streams in key order (lexicographic by UTF-8 bytes) and never collect whole
+///   listings in memory.
+/// - Bodies are streams: an object of any size passes through in bounded memory.
+///
+/// # Wrappers
+///
+/// A wrapper (retry, tracing, limits) must forward every method, including `capabilities`.
+///
+/// Conveniences (files, bytes, `ensure_bucket`, prefix deletion) live in [`StorageClientExt`],
+/// implemented for every `StorageClient`; do not implement it yourself.
+#[async_trait]
+pub trait StorageClient: Debug + Display + Send + Sync + 'static {
+    /// The provider behind this client.
+    fn provider(&self) -> CloudProvider;
+
+    /// What this backend supports.
+    fn capabilities(&self) -> StorageCapabilities;
+
+    /// Every bucket visible to the caller.
+    ///
+    /// # Errors
+    /// `Unsupported` if the backend cannot list buckets; `Unauthenticated`, `PermissionDenied`;
+    /// transport kinds (`Timeout`, `Dispatch`).
+    fn list_buckets(&self) -> BoxStream<'static, Result<BucketInfo>>;
+
+    /// Creates a bucket.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a bad name; `AlreadyExists` if it exists (owned by the caller);
+    /// `Conflict` or `PermissionDenied` if someone else owns the name; `Unsupported`.
+    async fn create_bucket(&self, bucket: &str, options: CreateBucketOptions) -> Result<()>;
+
+    /// Deletes an empty bucket.
+    ///
+    /// # Errors
+    /// `NotFound` if it does not exist; `Conflict` if it is not empty; `InvalidInput`.
+    async fn delete_bucket(&self, bucket: &str) -> Result<()>;
+
+    /// Whether the bucket exists.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a bad name; `Unauthenticated`; transport kinds. A missing bucket is
+    /// `Ok(false)`, not an error.
+    async fn bucket_exists(&self, bucket: &str) -> Result<bool>;
+
+    /// Stores an object, replacing any object with the same key.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a bad bucket name, key or metadata; `NotFound` if the bucket does not
+    /// exist; any error of the payload stream, returned as is after the upload was abandoned.
+    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions)
+    -> Result<PutResult>;
+
+    /// Reads an object (or a range of it) as a stream.
+    ///
+    /// # Errors
+    /// `NotFound` if the bucket or object does not exist; `InvalidInput` for a range that starts
+    /// past the end; errors while streaming come through the body stream.
+    async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult>;
+
+    /// An object's metadata, including content type and user metadata.
+    ///
+    /// # Errors
+    /// `NotFound` if the bucket or object does not exist; `InvalidInput`.
+    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta>;
+
+    /// Deletes an object.
+    ///
+    /// # Errors
+    /// `NotFound` if the bucket or object does not exist (backends whose API is idempotent check
+    /// first); `InvalidInput`.
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()>;
+
+    /// The objects of a bucket whose keys start with the given prefix, in key order.
+    ///
+    /// # Errors
+    /// The stream yields `NotFound` if the bucket does not exist, `InvalidInput` for a bad name,
+    /// and transport kinds.
+    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>>;
+
+    /// Copies an object, with its content type and user metadata, within or across buckets.
+    ///
+    /// # Errors
+    /// `NotFound` if the source (or the destination bucket) does not exist; `Unsupported`;
+    /// `InvalidInput`.
+    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()>;
+
+    /// A URL that lets anyone holding it GET or PUT one object until it expires.
+    ///
+    /// # Errors
+    /// `Unsupported` if the backend cannot presign (see `capabilities().presign_get/put`);
+    /// `InvalidInput` if `expires_in` is zero or longer than `capabilities().presign_max_expiry`.
+    async fn presign(&self, method: PresignMethod, bucket: &str, key: &str, expires_in: Duration)
+    -> Result<PresignedUrl>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn trait_objects_are_usable() {
+        assert_send_sync::<Arc<dyn StorageClient>>();
+        assert_send_sync::<Box<dyn StorageClient>>();
+        assert_send_sync::<crate::Error>();
+        assert_send_sync::<PutPayload>();
+        assert_send_sync::<GetResult>();
+    }
+}

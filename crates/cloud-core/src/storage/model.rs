@@ -1,0 +1,539 @@
+//! The data the [`StorageClient`](super::StorageClient) trait takes and returns.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+
+use crate::{Error, Result};
+
+/// A stream of body chunks.
+pub type ByteStream = BoxStream<'static, Result<Bytes>>;
+
+/// A bucket (S3, GCS), container (Azure, Swift) or directory (local).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BucketInfo {
+    /// The bucket's name.
+    pub name: String,
+    /// When it was created, if the backend says.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Where it lives, if the backend says.
+    pub region: Option<String>,
+}
+
+impl BucketInfo {
+    /// A bucket with only its name known.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), created_at: None, region: None }
+    }
+
+    /// Sets the creation time.
+    #[must_use]
+    pub fn with_created_at(mut self, created_at: DateTime<Utc>) -> Self {
+        self.created_at = Some(created_at);
+        self
+    }
+
+    /// Sets the region.
+    #[must_use]
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+}
+
+/// What is known about a stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectMeta {
+    /// The object's key within its bucket.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written, if the backend says.
+    pub last_modified: Option<DateTime<Utc>>,
+    /// The entity tag, without quotes, if the backend gives one.
+    pub etag: Option<String>,
+    /// Its content type, if known (listings usually do not carry it).
+    pub content_type: Option<String>,
+    /// User metadata (`x-amz-meta-*`, `x-ms-meta-*`, `X-Object-Meta-*` …), keys lowercased.
+    /// Listings usually do not carry it; `head_object` does.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl ObjectMeta {
+    /// Metadata with only the key and size known.
+    pub fn new(key: impl Into<String>, size: u64) -> Self {
+        Self {
+            key: key.into(),
+            size,
+            last_modified: None,
+            etag: None,
+            content_type: None,
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the modification time.
+    #[must_use]
+    pub fn with_last_modified(mut self, t: DateTime<Utc>) -> Self {
+        self.last_modified = Some(t);
+        self
+    }
+
+    /// Sets the entity tag (surrounding quotes are removed).
+    #[must_use]
+    pub fn with_etag(mut self, etag: impl Into<String>) -> Self {
+        let etag: String = etag.into();
+        self.etag = Some(etag.trim_matches('"').to_owned());
+        self
+    }
+
+    /// Sets the content type.
+    #[must_use]
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets the user metadata.
+    #[must_use]
+    pub fn with_metadata(mut self, metadata: BTreeMap<String, String>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+}
+
+/// The body of an upload: bytes in memory or a stream of chunks.
+///
+/// Streams are consumed once; a client that needs to resend (a retry) can only do so for bytes,
+/// or by buffering a part at a time (multipart uploads).
+pub struct PutPayload {
+    inner: PayloadInner,
+}
+
+enum PayloadInner {
+    Bytes(Bytes),
+    Stream { stream: ByteStream, size: Option<u64> },
+}
+
+impl PutPayload {
+    /// A body held in memory.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        Self { inner: PayloadInner::Bytes(bytes.into()) }
+    }
+
+    /// A streamed body; `size` is its exact length if known (backends may use it to choose
+    /// between a single request and a multipart upload).
+    pub fn from_stream(stream: ByteStream, size: Option<u64>) -> Self {
+        Self { inner: PayloadInner::Stream { stream, size } }
+    }
+
+    /// The exact length, if known.
+    pub fn size(&self) -> Option<u64> {
+        match &self.inner {
+            PayloadInner::Bytes(b) => Some(b.len() as u64),
+            PayloadInner::Stream { size, .. } => *size,
+        }
+    }
+
+    /// The bytes, if the payload is held in memory.
+    pub fn as_bytes(&self) -> Option<&Bytes> {
+        match &self.inner {
+            PayloadInner::Bytes(b) => Some(b),
+            PayloadInner::Stream { .. } => None,
+        }
+    }
+
+    /// The payload as a stream of chunks.
+    pub fn into_stream(self) -> ByteStream {
+        match self.inner {
+            PayloadInner::Bytes(b) if b.is_empty() => futures::stream::empty().boxed(),
+            PayloadInner::Bytes(b) => futures::stream::once(async move { Ok(b) }).boxed(),
+            PayloadInner::Stream { stream, .. } => stream,
+        }
+    }
+
+    /// Reads the whole payload into memory (for small bodies and backends without streaming).
+    ///
+    /// # Errors
+    /// The first error of the stream.
+    pub async fn into_bytes(self) -> Result<Bytes> {
+        match self.inner {
+            PayloadInner::Bytes(b) => Ok(b),
+            PayloadInner::Stream { stream, size } => collect_stream(stream, size).await,
+        }
+    }
+}
+
+impl fmt::Debug for PutPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            PayloadInner::Bytes(b) => f.debug_struct("PutPayload").field("bytes", &b.len()).finish(),
+            PayloadInner::Stream { size, .. } => {
+                f.debug_struct("PutPayload").field("stream", &true).field("size", size).finish()
+            }
+        }
+    }
+}
+
+impl From<Bytes> for PutPayload {
+    fn from(b: Bytes) -> Self {
+        Self::from_bytes(b)
+    }
+}
+
+impl From<Vec<u8>> for PutPayload {
+    fn from(v: Vec<u8>) -> Self {
+        Self::from_bytes(v)
+    }
+}
+
+impl From<&'static [u8]> for PutPayload {
+    fn from(v: &'static [u8]) -> Self {
+        Self::from_bytes(Bytes::from_static(v))
+    }
+}
+
+impl From<&'static str> for PutPayload {
+    fn from(v: &'static str) -> Self {
+        Self::from_bytes(Bytes::from_static(v.as_bytes()))
+    }
+}
+
+impl From<String> for PutPayload {
+    fn from(v: String) -> Self {
+        Self::from_bytes(v)
+    }
+}
+
+/// Collects a stream into one buffer, reserving `size_hint` bytes first.
+pub(crate) async fn collect_stream(mut stream: ByteStream, size_hint: Option<u64>) -> Result<Bytes> {
+    let capacity = size_hint.map_or(0, |s| usize::try_from(s).unwrap_or(0).min(64 << 20));
+    let mut first: Option<Bytes> = None;
+    let mut buf: Option<BytesMut> = None;
+    while let Some(chunk) = stream.try_next().await? {
+        match (&mut first, &mut buf) {
+            (None, None) => first = Some(chunk),
+            (Some(f), None) => {
+                let mut b = BytesMut::with_capacity(capacity.max(f.len() + chunk.len()));
+                b.extend_from_slice(f);
+                b.extend_from_slice(&chunk);
+                first = None;
+                buf = Some(b);
+            }
+            (_, Some(b)) => b.extend_from_slice(&chunk),
+        }
+    }
+    Ok(match (first, buf) {
+        (_, Some(b)) => b.freeze(),
+        (Some(f), None) => f,
+        (None, None) => Bytes::new(),
+    })
+}
+
+/// Options of [`StorageClient::put_object`](super::StorageClient::put_object).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PutOptions {
+    /// The object's content type (`application/octet-stream` when unset, on most backends).
+    pub content_type: Option<String>,
+    /// User metadata. Keys should be lowercase ASCII letters, digits and `-`: that is what every
+    /// backend can store. Other keys are rejected with `InvalidInput`.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl PutOptions {
+    /// Sets the content type.
+    #[must_use]
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Adds one user metadata entry.
+    #[must_use]
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// What a successful put returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PutResult {
+    /// The stored object's entity tag, if the backend gives one.
+    pub etag: Option<String>,
+    /// The stored object's size, if known.
+    pub size: Option<u64>,
+}
+
+impl PutResult {
+    /// A result with an optional entity tag and size.
+    pub fn new(etag: Option<String>, size: Option<u64>) -> Self {
+        Self { etag: etag.map(|e| e.trim_matches('"').to_owned()), size }
+    }
+}
+
+/// A byte range to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GetRange {
+    /// Bytes `start..end` (end exclusive).
+    Bounded(Range<u64>),
+    /// Everything from this offset on.
+    Offset(u64),
+    /// The last this many bytes.
+    Suffix(u64),
+}
+
+impl GetRange {
+    /// The concrete range within an object of `size` bytes.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the range is empty, inverted or starts past the end.
+    pub fn resolve(&self, size: u64) -> Result<Range<u64>> {
+        let range = match self {
+            Self::Bounded(r) => {
+                if r.start >= r.end {
+                    return Err(Error::invalid_input(format!(
+                        "range {}..{} is empty or inverted",
+                        r.start, r.end
+                    )));
+                }
+                r.start..r.end.min(size)
+            }
+            Self::Offset(o) => *o..size,
+            Self::Suffix(n) => size.saturating_sub(*n)..size,
+        };
+        if range.start >= size && !(size == 0 && matches!(self, Self::Suffix(_))) {
+            return Err(Error::invalid_input(format!(
+                "range starts at {} but the object has {size} bytes",
+                range.start
+            )));
+        }
+        Ok(range)
+    }
+
+    /// The value of an HTTP `Range` header for this range.
+    pub fn to_http_header(&self) -> String {
+        match self {
+            Self::Bounded(r) => format!("bytes={}-{}", r.start, r.end.saturating_sub(1)),
+            Self::Offset(o) => format!("bytes={o}-"),
+            Self::Suffix(n) => format!("bytes=-{n}"),
+        }
+    }
+}
+
+impl From<Range<u64>> for GetRange {
+    fn from(r: Range<u64>) -> Self {
+        Self::Bounded(r)
+    }
+}
+
+impl From<std::ops::RangeFrom<u64>> for GetRange {
+    fn from(r: std::ops::RangeFrom<u64>) -> Self {
+        Self::Offset(r.start)
+    }
+}
+
+/// Options of [`StorageClient::get_object`](super::StorageClient::get_object).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GetOptions {
+    /// Read only this range.
+    pub range: Option<GetRange>,
+}
+
+impl GetOptions {
+    /// Reads only `range`.
+    #[must_use]
+    pub fn with_range(mut self, range: impl Into<GetRange>) -> Self {
+        self.range = Some(range.into());
+        self
+    }
+}
+
+/// A download in progress: the object's metadata and its body as a stream.
+#[non_exhaustive]
+pub struct GetResult {
+    /// The object's metadata (`size` is the whole object's size, not the range's).
+    pub meta: ObjectMeta,
+    /// The byte range the body covers.
+    pub range: Range<u64>,
+    /// The body.
+    pub body: ByteStream,
+}
+
+impl GetResult {
+    /// A result from its parts.
+    pub fn new(meta: ObjectMeta, range: Range<u64>, body: ByteStream) -> Self {
+        Self { meta, range, body }
+    }
+
+    /// Reads the whole body into memory.
+    ///
+    /// # Errors
+    /// The first error of the body stream.
+    pub async fn bytes(self) -> Result<Bytes> {
+        let len = self.range.end - self.range.start;
+        collect_stream(self.body, Some(len)).await
+    }
+
+    /// The body stream.
+    pub fn into_stream(self) -> ByteStream {
+        self.body
+    }
+}
+
+impl fmt::Debug for GetResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetResult").field("meta", &self.meta).field("range", &self.range).finish_non_exhaustive()
+    }
+}
+
+/// Options of [`StorageClient::list_objects`](super::StorageClient::list_objects).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Only keys starting with this prefix (a plain string prefix, not a directory).
+    pub prefix: Option<String>,
+    /// Ask the backend for pages of at most this many entries (where it supports it); the stream
+    /// still yields every entry.
+    pub page_size: Option<u32>,
+}
+
+impl ListOptions {
+    /// Lists keys starting with `prefix`.
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Asks for pages of `page_size` entries.
+    #[must_use]
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+}
+
+impl From<&str> for ListOptions {
+    fn from(prefix: &str) -> Self {
+        Self::default().with_prefix(prefix)
+    }
+}
+
+/// Options of [`StorageClient::create_bucket`](super::StorageClient::create_bucket).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CreateBucketOptions {
+    /// Where to create it (S3's location constraint); the client's region when unset.
+    pub region: Option<String>,
+}
+
+impl CreateBucketOptions {
+    /// Creates the bucket in `region`.
+    #[must_use]
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+}
+
+/// The operation a presigned URL allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PresignMethod {
+    /// Download the object.
+    Get,
+    /// Upload (replace) the object.
+    Put,
+}
+
+impl PresignMethod {
+    /// The HTTP method.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Put => "PUT",
+        }
+    }
+}
+
+impl fmt::Display for PresignMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A presigned URL: anyone holding it may perform `method` until `expires_at`.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PresignedUrl {
+    /// The HTTP method to use.
+    pub method: PresignMethod,
+    /// The URL. It carries a signature: treat it as a short-lived secret.
+    pub url: url::Url,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Headers the request must carry for the signature to match (often none).
+    pub headers: BTreeMap<String, String>,
+}
+
+impl PresignedUrl {
+    /// A presigned URL from its parts.
+    pub fn new(method: PresignMethod, url: url::Url, expires_at: DateTime<Utc>) -> Self {
+        Self { method, url, expires_at, headers: BTreeMap::new() }
+    }
+}
+
+impl fmt::Debug for PresignedUrl {
+    /// Prints the URL without its query, which holds the signature.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = self.url.clone();
+        shown.set_query(None);
+        f.debug_struct("PresignedUrl")
+            .field("method", &self.method)
+            .field("url", &format_args!("{shown}?** redacted **"))
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a storage backend supports, declared as data.
+///
+/// Unsupported operations return `ErrorKind::Unsupported`; the conformance suite reads these
+/// flags to choose its checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct StorageCapabilities {
+    /// `list_buckets` works.
+    pub list_buckets: bool,
+    /// `create_bucket` and `delete_bucket` work.
+    pub create_bucket: bool,
+    /// `copy_object` works.
+    pub copy: bool,
+    /// Ranged reads work.
+    pub range_reads: bool,
+    /// User metadata is stored and returned by `head_object`.
+    pub user_metadata: bool,
+    /// The content type is stored and returned by `head_object`.
+    pub content_type: bool,
+    /// `list_objects` honours `page_size` (so several pages can be observed).
+    pub list_page_size: bool,
+    /// Presigned GET URLs.
+    pub presign_get: bool,
+    /// Presigned PUT URLs.
+    pub presign_put: bool,
+    /// The longest validity a presigned URL may have.
+    pub presign_max_expiry: Option<Duration>,
+    /// Objects this large can be stored (`None`: no known limit).
+    pub max_object_size: Option<u64>,
+}
