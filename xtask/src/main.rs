@@ -1,1 +1,45 @@
-fn main() {}
+//! `cargo xtask`: the development tasks of the `cloud` workspace.
+//!
+//! - `cargo xtask test`: everything CI checks (format, lints, tidy, codegen freshness, local
+//!   servers, tests, doctests, dependency rules, `cargo deny`).
+//! - `cargo xtask tidy`: repository rules (docs headers, READMEs, changelogs, no `todo!`).
+//! - `cargo xtask emulators up|down|status|env [NAMES…]`: the local servers the tests talk to.
+//! - `cargo xtask codegen <target> [--check]`: regenerates code from vendor API documents.
+
+mod codegen;
+mod deps;
+mod emulators;
+mod flags;
+mod test;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use xshell::Shell;
+
+fn main() -> Result<()> {
+    let flags = flags::Xtask::from_env_or_exit();
+    let sh = Shell::new()?;
+    sh.change_dir(project_root());
+    match flags.subcommand {
+        flags::XtaskCmd::Test(cmd) => test::run(&sh, &cmd),
+        flags::XtaskCmd::Tidy(_) => tidy::run(&project_root()),
+        flags::XtaskCmd::CheckDeps(_) => deps::run(&sh),
+        flags::XtaskCmd::Emulators(cmd) => {
+            let (action, names) = match cmd.subcommand {
+                flags::EmulatorsCmd::Up(c) => (emulators::Action::Up, c.names),
+                flags::EmulatorsCmd::Down(c) => (emulators::Action::Down, c.names),
+                flags::EmulatorsCmd::Status(_) => (emulators::Action::Status, Vec::new()),
+                flags::EmulatorsCmd::Env(c) => (emulators::Action::Env, c.names),
+            };
+            emulators::run(&sh, action, &names)
+        }
+        flags::XtaskCmd::Codegen(cmd) => codegen::run(&sh, &cmd.target, cmd.check, cmd.spec),
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub(crate) fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
+}

@@ -1,0 +1,128 @@
+//! Storage: everything of [`cloud_core::storage`], plus [`open`] and [`from_url`], which pick a
+//! backend from a URL.
+//!
+//! | Scheme | Backend | Example | Feature |
+//! |---|---|---|---|
+//! | `file` | [`LocalStorage`](crate::LocalStorage) rooted at the path; buckets are sub-directories | `file:///srv/data` | always |
+//! | `memory` | [`MemoryStorage`](crate::MemoryStorage) (a new, empty store each time) | `memory://bucket/prefix/` | always |
+//!
+//! For `file` URLs the path is the root directory, so the URL names no bucket; for the other
+//! schemes the first component after `//` is the bucket and the rest a key prefix.
+
+use std::sync::Arc;
+
+pub use cloud_core::storage::*;
+use cloud_core::{Error, LocalStorage, MemoryStorage, Result};
+use url::Url;
+
+/// A storage backend opened from a URL, with the bucket and key prefix the URL named.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StorageLocation {
+    /// The backend.
+    pub client: Arc<dyn StorageClient>,
+    /// The bucket the URL named, if any.
+    pub bucket: Option<String>,
+    /// The key prefix the URL named (empty, or ending with `/` unless the URL ended without one).
+    pub prefix: String,
+}
+
+impl StorageLocation {
+    /// The URL's bucket, or `default` when it named none.
+    pub fn bucket_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.bucket.as_deref().unwrap_or(default)
+    }
+
+    /// `name` under the URL's prefix.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+}
+
+/// Opens the backend a URL names, with its bucket and prefix.
+///
+/// # Errors
+/// `InvalidInput` for an unparseable URL or a scheme no enabled feature handles (the message
+/// names the feature to enable); the backend's own construction errors (`InvalidConfig`, local
+/// I/O errors).
+pub fn open(url: &str) -> Result<StorageLocation> {
+    let parsed = Url::parse(url).map_err(|e| Error::invalid_input(format!("invalid storage URL {url:?}: {e}")))?;
+    match parsed.scheme() {
+        "file" => {
+            let root = parsed
+                .to_file_path()
+                .map_err(|()| Error::invalid_input(format!("{url:?} is not a local file URL")))?;
+            Ok(StorageLocation { client: Arc::new(LocalStorage::new(root)?), bucket: None, prefix: String::new() })
+        }
+        "memory" => {
+            let (bucket, prefix) = bucket_and_prefix(&parsed)?;
+            Ok(StorageLocation { client: Arc::new(MemoryStorage::new()), bucket, prefix })
+        }
+        other => Err(Error::invalid_input(format!(
+            "no storage backend for scheme {other:?} in {url:?}; known schemes: {}",
+            known_schemes().join(", ")
+        ))),
+    }
+}
+
+/// Opens the backend a URL names (see [`open`] for the bucket and prefix).
+///
+/// # Errors
+/// As [`open`].
+pub fn from_url(url: &str) -> Result<Arc<dyn StorageClient>> {
+    open(url).map(|location| location.client)
+}
+
+/// The schemes this build understands.
+pub fn known_schemes() -> Vec<&'static str> {
+    vec!["file", "memory"]
+}
+
+/// The bucket (host) and key prefix (path without its leading `/`) of a URL.
+fn bucket_and_prefix(url: &Url) -> Result<(Option<String>, String)> {
+    let bucket = url.host_str().filter(|h| !h.is_empty()).map(str::to_owned);
+    if let Some(b) = &bucket {
+        validate_bucket_name(b)?;
+    }
+    let path = url.path().trim_start_matches('/');
+    let prefix = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| Error::invalid_input(format!("the path of {url} does not decode to UTF-8")))?
+        .into_owned();
+    Ok((bucket, prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloud_core::ErrorKind;
+
+    #[test]
+    fn memory_url_names_bucket_and_prefix() {
+        let loc = open("memory://my-bucket/a/b%20c/").unwrap();
+        assert_eq!(loc.bucket.as_deref(), Some("my-bucket"));
+        assert_eq!(loc.prefix, "a/b c/");
+        assert_eq!(loc.key("x"), "a/b c/x");
+        let loc = open("memory://").unwrap();
+        assert_eq!(loc.bucket, None);
+        assert_eq!(loc.bucket_or("dflt"), "dflt");
+    }
+
+    #[test]
+    fn file_url_is_a_root_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = Url::from_directory_path(dir.path()).unwrap();
+        let loc = open(url.as_str()).unwrap();
+        assert_eq!(loc.bucket, None);
+        assert_eq!(loc.client.provider(), cloud_core::CloudProvider::Local);
+    }
+
+    #[test]
+    fn unknown_scheme_and_bad_urls_are_invalid_input() {
+        let err = from_url("ftp://host/x").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("known schemes"));
+        assert_eq!(from_url("not a url").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(from_url("memory://Bad_Bucket/").unwrap_err().kind(), ErrorKind::InvalidInput);
+    }
+}

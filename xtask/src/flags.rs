@@ -1,0 +1,52 @@
+//! Command-line flags of `cargo xtask`, declared with `xflags`.
+#![allow(unreachable_pub, missing_docs, clippy::use_self)]
+
+use std::path::PathBuf;
+
+xflags::xflags! {
+    /// Development tasks of the cloud workspace.
+    cmd xtask {
+        /// Run everything CI checks: fmt, clippy, tidy, codegen --check, local servers, nextest,
+        /// doctests, dependency rules and cargo deny.
+        cmd test {
+            /// Do not start local servers (tests that need them will fail).
+            optional --no-emulators
+            /// Start only these servers (comma-separated names; default: every suite's servers).
+            optional --emulators names: String
+            /// Skip fmt, clippy, tidy, codegen and deny: only run the tests.
+            optional --quick
+            /// Extra arguments for nextest (a test filter, say).
+            repeated filters: String
+        }
+        /// Check repository rules.
+        cmd tidy {}
+        /// Check dependency invariants with cargo tree.
+        cmd check-deps {}
+        /// Manage the local servers the tests talk to.
+        cmd emulators {
+            /// Install (if needed) and start servers: s3, azure, gcs, openstack, openstack-core, all.
+            cmd up {
+                repeated names: String
+            }
+            /// Stop servers started by `up` (all when no name is given).
+            cmd down {
+                repeated names: String
+            }
+            /// Show which servers run.
+            cmd status {}
+            /// Print the variables the tests read, for `eval`.
+            cmd env {
+                repeated names: String
+            }
+        }
+        /// Regenerate code from a vendor API document.
+        cmd codegen {
+            /// What to generate (`coda`).
+            required target: String
+            /// Fail if the committed files are stale instead of writing them.
+            optional --check
+            /// The API document to read.
+            optional --spec spec: PathBuf
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! `cargo xtask test`: every check CI makes, in the order that fails fastest.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use xshell::{Shell, cmd};
+
+use crate::flags;
+
+/// The servers the workspace's suites need, started unless `--no-emulators` or `--emulators`.
+const DEFAULT_EMULATORS: &[&str] = &["s3", "azure", "gcs", "openstack"];
+
+pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
+    let started = Instant::now();
+    if !flags.quick {
+        step("rustfmt", || cmd!(sh, "cargo fmt --all -- --check").run().context("run `cargo fmt --all`"))?;
+        step("clippy", || {
+            cmd!(sh, "cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings")
+                .run()
+                .context("clippy found problems")
+        })?;
+        step("tidy", || crate::tidy::run(&crate::project_root()))?;
+        step("dependency rules", || crate::deps::run(sh))?;
+        step("codegen freshness", || crate::codegen::check_all_if_spec_present(sh))?;
+    }
+
+    // Build the tests before starting servers, so a compile error does not cost a server start.
+    step("build tests", || cmd!(sh, "cargo nextest run --workspace --all-features --no-run --cargo-quiet").run().map_err(Into::into))?;
+
+    let guard = if flags.no_emulators {
+        None
+    } else {
+        let names: Vec<String> = match &flags.emulators {
+            Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            None => DEFAULT_EMULATORS.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Some(step("start local servers", || crate::emulators::start_for_tests(sh, &names))?)
+    };
+
+    let result = (|| -> Result<()> {
+        let _env: Vec<xshell::PushEnv<'_>> = guard
+            .as_ref()
+            .map(|g| g.env().into_iter().map(|(k, v)| sh.push_env(k, v)).collect())
+            .unwrap_or_default();
+        let filters = &flags.filters;
+        step("nextest", || {
+            cmd!(sh, "cargo nextest run --workspace --all-features --no-fail-fast --cargo-quiet {filters...}")
+                .run()
+                .context("tests failed")
+        })?;
+        if flags.filters.is_empty() {
+            step("doctests", || {
+                cmd!(sh, "cargo test --doc --workspace --all-features --quiet").run().context("doctests failed")
+            })?;
+        }
+        Ok(())
+    })();
+    // Stop the servers whatever happened.
+    drop(guard);
+    result?;
+
+    if !flags.quick {
+        step("cargo deny", || deny(sh))?;
+    }
+    eprintln!("xtask test: all checks passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// Runs one named step, timing it and naming it in the error.
+fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    eprintln!("==> {name}");
+    let t = Instant::now();
+    let out = f().with_context(|| format!("step `{name}` failed"))?;
+    eprintln!("    {name}: ok ({:.1?})", t.elapsed());
+    Ok(out)
+}
+
+/// `cargo deny check`, installing cargo-deny first if it is missing.
+///
+/// The advisory database lives on GitHub, which machines without internet access cannot reach:
+/// there the bans, licenses and sources checks run, and the advisories check runs against a
+/// database already on disk or is reported as not run.
+fn deny(sh: &Shell) -> Result<()> {
+    if cmd!(sh, "cargo deny --version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
+        eprintln!("    installing cargo-deny (once)");
+        let home = std::env::var("HOME").context("HOME is not set")?;
+        let _target = sh.push_env("CARGO_TARGET_DIR", format!("{home}/.cache/cloud-tools-target"));
+        cmd!(sh, "cargo install cargo-deny@0.20.2 --locked --quiet").run().context("installing cargo-deny")?;
+    }
+    cmd!(sh, "cargo deny --log-level error check bans licenses sources").run().context("cargo deny found problems")?;
+    match cmd!(sh, "cargo deny --log-level error check advisories").ignore_stderr().run() {
+        Ok(()) => eprintln!("    advisories: ok"),
+        Err(_) => {
+            let offline = cmd!(sh, "cargo deny --log-level error check --disable-fetch advisories").ignore_stderr().run();
+            match offline {
+                Ok(()) => eprintln!("    advisories: ok (cached database; the fetch failed)"),
+                Err(_) => eprintln!(
+                    "    advisories: NOT RUN — the RustSec database could not be fetched (no access to GitHub) and none is cached"
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_emulators_are_known_names() {
+        for name in super::DEFAULT_EMULATORS {
+            assert!(["s3", "azure", "gcs", "openstack", "openstack-core"].contains(name), "{name}");
+        }
+    }
+}
