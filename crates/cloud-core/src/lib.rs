@@ -49,7 +49,7 @@ pub mod conformance;
 pub use compute::{ComputeClient, ComputeClientExt, CreateInstanceRequest, Instance, InstanceStatus, RebootKind};
 pub use env::Env;
 pub use error::{BoxError, Error, ErrorKind, Result, kind_for_status};
-// pub use local::{LocalStorage, MemoryStorage};
+pub use local::{LocalStorage, MemoryStorage};
 pub use model::{CloudCredentials, CloudProvider, CloudResource, ResourceType};
 pub use resource::CloudClient;
 pub use secret::{REDACTED, SecretString};

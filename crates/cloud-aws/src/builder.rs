@@ -1,0 +1,755 @@
+//! [`S3ClientBuilder`] and its [`S3ConfigKey`]s: explicit settings, the `AWS_*` environment, the
+//! shared config file, and the validation `build` does before any request is made.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_credential_types::provider::{self as credentials, ProvideCredentials};
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use cloud_core::{CloudProvider, Env, Error, Result, SecretString};
+use url::Url;
+
+use crate::client::{Inner, S3Client};
+use crate::upload::MultipartConfig;
+
+/// The region used when neither the builder, the environment nor the shared config file names one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The smallest part S3 accepts (except for the last part of an upload).
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+
+/// The largest part, and the largest single `PutObject`, S3 accepts.
+pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// The default size of multipart upload parts, and the default multipart threshold: 8 MiB.
+pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
+
+/// The default number of parts uploaded at the same time.
+pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
+
+/// The SDK behaviour this crate was written and tested against; pinned so that upgrading
+/// `aws-sdk-s3` never silently changes retries, timeouts or checksums.
+fn behavior_version() -> BehaviorVersion {
+    BehaviorVersion::v2026_01_12()
+}
+
+/// A setting of [`S3ClientBuilder`], by name (for configuration files and `with_config`).
+///
+/// Each key has one canonical spelling (`"region"`) and accepts the official environment
+/// variable name (`"AWS_REGION"`) as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum S3ConfigKey {
+    /// `access_key_id` / `AWS_ACCESS_KEY_ID`.
+    AccessKeyId,
+    /// `secret_access_key` / `AWS_SECRET_ACCESS_KEY`.
+    SecretAccessKey,
+    /// `session_token` / `AWS_SESSION_TOKEN`.
+    SessionToken,
+    /// `region` / `AWS_REGION` (or `AWS_DEFAULT_REGION`): the region requests are signed for.
+    Region,
+    /// `endpoint` / `AWS_ENDPOINT_URL_S3` (or `AWS_ENDPOINT_URL`): an S3-compatible endpoint.
+    Endpoint,
+    /// `profile` / `AWS_PROFILE`: the profile of the shared config and credentials files.
+    Profile,
+    /// `config_file` / `AWS_CONFIG_FILE`: the shared config file (default `~/.aws/config`).
+    ConfigFile,
+    /// `force_path_style` / `AWS_S3_FORCE_PATH_STYLE`: `true` for `endpoint/bucket/key` URLs.
+    ForcePathStyle,
+    /// `allow_http` / `AWS_ALLOW_HTTP`: `true` to accept an `http://` endpoint.
+    AllowHttp,
+    /// `multipart_threshold`: bodies larger than this many bytes go up in parts.
+    MultipartThreshold,
+    /// `part_size`: the size of each part, in bytes.
+    PartSize,
+    /// `upload_concurrency`: how many parts are uploaded at the same time.
+    UploadConcurrency,
+    /// `max_attempts`: how many times a request is tried (1 disables retries).
+    MaxAttempts,
+}
+
+impl S3ConfigKey {
+    /// Every key, in the order `from_env` applies them.
+    pub const ALL: [Self; 13] = [
+        Self::AccessKeyId,
+        Self::SecretAccessKey,
+        Self::SessionToken,
+        Self::Region,
+        Self::Endpoint,
+        Self::Profile,
+        Self::ConfigFile,
+        Self::ForcePathStyle,
+        Self::AllowHttp,
+        Self::MultipartThreshold,
+        Self::PartSize,
+        Self::UploadConcurrency,
+        Self::MaxAttempts,
+    ];
+
+    /// The canonical name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessKeyId => "access_key_id",
+            Self::SecretAccessKey => "secret_access_key",
+            Self::SessionToken => "session_token",
+            Self::Region => "region",
+            Self::Endpoint => "endpoint",
+            Self::Profile => "profile",
+            Self::ConfigFile => "config_file",
+            Self::ForcePathStyle => "force_path_style",
+            Self::AllowHttp => "allow_http",
+            Self::MultipartThreshold => "multipart_threshold",
+            Self::PartSize => "part_size",
+            Self::UploadConcurrency => "upload_concurrency",
+            Self::MaxAttempts => "max_attempts",
+        }
+    }
+
+    /// The environment variables that set this key, the first set one winning.
+    pub const fn env_names(self) -> &'static [&'static str] {
+        match self {
+            Self::AccessKeyId => &["AWS_ACCESS_KEY_ID"],
+            Self::SecretAccessKey => &["AWS_SECRET_ACCESS_KEY"],
+            Self::SessionToken => &["AWS_SESSION_TOKEN"],
+            Self::Region => &["AWS_REGION", "AWS_DEFAULT_REGION"],
+            Self::Endpoint => &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"],
+            Self::Profile => &["AWS_PROFILE"],
+            Self::ConfigFile => &["AWS_CONFIG_FILE"],
+            Self::ForcePathStyle => &["AWS_S3_FORCE_PATH_STYLE"],
+            Self::AllowHttp => &["AWS_ALLOW_HTTP"],
+            Self::MultipartThreshold | Self::PartSize | Self::UploadConcurrency | Self::MaxAttempts => &[],
+        }
+    }
+}
+
+impl AsRef<str> for S3ConfigKey {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for S3ConfigKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for S3ConfigKey {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.env_names().contains(&s))
+            .ok_or_else(|| Error::invalid_config(format!("unknown S3 configuration key {s:?}")))
+    }
+}
+
+/// Builds an [`S3Client`].
+///
+/// Precedence: `with_*` calls > the environment (`from_env`) > the shared config file > defaults.
+///
+/// Credentials: the access key pair (and session token) given here or in the environment; when
+/// there is none, the AWS default chain of `aws-config` resolves them lazily, on the first
+/// request (environment of the process, the shared config and credentials files for the
+/// profile, web identity tokens, ECS and EC2 instance metadata).
+///
+/// ```
+/// use cloud_aws::S3ClientBuilder;
+/// let s3 = S3ClientBuilder::new()
+///     .with_endpoint("http://127.0.0.1:8014")
+///     .with_allow_http(true)
+///     .with_credentials("AKIDTEST", "SECRETTEST")
+///     .build()?;
+/// assert_eq!(s3.region(), "us-east-1");
+/// # Ok::<(), cloud_core::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct S3ClientBuilder {
+    access_key_id: Option<String>,
+    secret_access_key: Option<SecretString>,
+    session_token: Option<SecretString>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    profile: Option<String>,
+    config_file: Option<PathBuf>,
+    home: Option<PathBuf>,
+    force_path_style: Option<bool>,
+    allow_http: Option<bool>,
+    multipart_threshold: Option<u64>,
+    part_size: Option<u64>,
+    upload_concurrency: Option<usize>,
+    max_attempts: Option<u32>,
+    connect_timeout: Option<Duration>,
+    provider: Option<CloudProvider>,
+    /// Values `with_config` could not parse, reported by `build`.
+    invalid: Vec<String>,
+}
+
+impl fmt::Debug for S3ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3ClientBuilder")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("profile", &self.profile)
+            .field("force_path_style", &self.force_path_style)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3ClientBuilder {
+    /// A builder with nothing set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder set from the process environment; see [`S3ClientBuilder::from_env_with`].
+    pub fn from_env() -> Self {
+        Self::from_env_with(&Env::real())
+    }
+
+    /// A builder set from the `AWS_*` variables of `env`.
+    ///
+    /// | Variable | Description | Default |
+    /// |---|---|---|
+    /// | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | the access key pair | the default chain |
+    /// | `AWS_SESSION_TOKEN` | a session token for temporary credentials | none |
+    /// | `AWS_REGION`, then `AWS_DEFAULT_REGION` | the signing region | the profile's `region`, else `us-east-1` |
+    /// | `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL` | an S3-compatible endpoint (ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`) | AWS |
+    /// | `AWS_PROFILE` | the profile of the shared files | `default` |
+    /// | `AWS_CONFIG_FILE` | the shared config file | `~/.aws/config` |
+    /// | `AWS_S3_FORCE_PATH_STYLE` | `true`/`false`: path-style URLs | `true` with an endpoint, else `false` |
+    /// | `AWS_ALLOW_HTTP` | `true` to accept an `http://` endpoint | `false` |
+    ///
+    /// Unparseable values are reported by [`S3ClientBuilder::build`].
+    pub fn from_env_with(env: &Env) -> Self {
+        let mut builder = Self::new();
+        let ignore_endpoints = env
+            .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        for key in S3ConfigKey::ALL {
+            if key == S3ConfigKey::Endpoint && ignore_endpoints {
+                continue;
+            }
+            if let Some(value) = env.get_any(key.env_names()) {
+                builder = builder.with_config(key, value);
+            }
+        }
+        builder.home = env.get_any(&["HOME", "USERPROFILE"]).map(PathBuf::from);
+        builder
+    }
+
+    /// Sets one key by name; bad values are reported by [`S3ClientBuilder::build`].
+    #[must_use]
+    pub fn with_config(mut self, key: S3ConfigKey, value: impl Into<String>) -> Self {
+        let value: String = value.into();
+        match key {
+            S3ConfigKey::AccessKeyId => self.access_key_id = Some(value),
+            S3ConfigKey::SecretAccessKey => self.secret_access_key = Some(SecretString::new(value)),
+            S3ConfigKey::SessionToken => self.session_token = Some(SecretString::new(value)),
+            S3ConfigKey::Region => self.region = Some(value),
+            S3ConfigKey::Endpoint => self.endpoint = Some(value),
+            S3ConfigKey::Profile => self.profile = Some(value),
+            S3ConfigKey::ConfigFile => self.config_file = Some(PathBuf::from(value)),
+            S3ConfigKey::ForcePathStyle => self.force_path_style = self.parse(key, &value, parse_bool),
+            S3ConfigKey::AllowHttp => self.allow_http = self.parse(key, &value, parse_bool),
+            S3ConfigKey::MultipartThreshold => self.multipart_threshold = self.parse(key, &value, |v| v.parse().ok()),
+            S3ConfigKey::PartSize => self.part_size = self.parse(key, &value, |v| v.parse().ok()),
+            S3ConfigKey::UploadConcurrency => self.upload_concurrency = self.parse(key, &value, |v| v.parse().ok()),
+            S3ConfigKey::MaxAttempts => self.max_attempts = self.parse(key, &value, |v| v.parse().ok()),
+        }
+        self
+    }
+
+    /// Parses a value, remembering the failure for `build`.
+    fn parse<T>(&mut self, key: S3ConfigKey, value: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+        let parsed = parse(value.trim());
+        if parsed.is_none() {
+            self.invalid.push(format!("invalid value {value:?} for {key}"));
+        }
+        parsed
+    }
+
+    /// The value of one key, if set (secrets are never returned).
+    pub fn get_config_value(&self, key: S3ConfigKey) -> Option<String> {
+        match key {
+            S3ConfigKey::AccessKeyId => self.access_key_id.clone(),
+            S3ConfigKey::SecretAccessKey | S3ConfigKey::SessionToken => None,
+            S3ConfigKey::Region => self.region.clone(),
+            S3ConfigKey::Endpoint => self.endpoint.clone(),
+            S3ConfigKey::Profile => self.profile.clone(),
+            S3ConfigKey::ConfigFile => self.config_file.as_ref().map(|p| p.display().to_string()),
+            S3ConfigKey::ForcePathStyle => self.force_path_style.map(|b| b.to_string()),
+            S3ConfigKey::AllowHttp => self.allow_http.map(|b| b.to_string()),
+            S3ConfigKey::MultipartThreshold => self.multipart_threshold.map(|v| v.to_string()),
+            S3ConfigKey::PartSize => self.part_size.map(|v| v.to_string()),
+            S3ConfigKey::UploadConcurrency => self.upload_concurrency.map(|v| v.to_string()),
+            S3ConfigKey::MaxAttempts => self.max_attempts.map(|v| v.to_string()),
+        }
+    }
+
+    /// Static credentials: an access key id and its secret.
+    #[must_use]
+    pub fn with_credentials(mut self, access_key_id: impl Into<String>, secret_access_key: impl Into<SecretString>) -> Self {
+        self.access_key_id = Some(access_key_id.into());
+        self.secret_access_key = Some(secret_access_key.into());
+        self
+    }
+
+    /// A session token to go with temporary credentials.
+    #[must_use]
+    pub fn with_session_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.session_token = Some(token.into());
+        self
+    }
+
+    /// The region requests are signed for (and buckets created in by default).
+    #[must_use]
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// An S3-compatible endpoint, such as `http://127.0.0.1:8014` or
+    /// `https://s3.pub1.infomaniak.cloud`.
+    ///
+    /// With an endpoint, path-style URLs are the default and checksums are sent and checked only
+    /// when an operation requires them (S3-compatible servers reject the SDK's default flexible
+    /// checksums).
+    #[must_use]
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The profile of the shared config and credentials files.
+    #[must_use]
+    pub fn with_profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// `true` for path-style URLs (`endpoint/bucket/key`), `false` for virtual-hosted ones
+    /// (`bucket.endpoint/key`).
+    #[must_use]
+    pub fn with_force_path_style(mut self, force_path_style: bool) -> Self {
+        self.force_path_style = Some(force_path_style);
+        self
+    }
+
+    /// Accepts an `http://` endpoint. Off by default: credentials and data would travel in clear.
+    #[must_use]
+    pub fn with_allow_http(mut self, allow_http: bool) -> Self {
+        self.allow_http = Some(allow_http);
+        self
+    }
+
+    /// Bodies larger than this go up as multipart uploads (default 8 MiB, at most 5 GiB).
+    #[must_use]
+    pub fn with_multipart_threshold(mut self, bytes: u64) -> Self {
+        self.multipart_threshold = Some(bytes);
+        self
+    }
+
+    /// The size of multipart upload parts (default 8 MiB; 5 MiB to 5 GiB). For bodies of known
+    /// length it grows as needed to stay within S3's 10,000 parts.
+    #[must_use]
+    pub fn with_part_size(mut self, bytes: u64) -> Self {
+        self.part_size = Some(bytes);
+        self
+    }
+
+    /// How many parts are uploaded at the same time (default 4). Memory use of an upload is
+    /// about `(concurrency + 1) × part size`.
+    #[must_use]
+    pub fn with_upload_concurrency(mut self, parts: usize) -> Self {
+        self.upload_concurrency = Some(parts);
+        self
+    }
+
+    /// How many times a request is tried, with the SDK's standard backoff (default 3; 1 disables
+    /// retries). Streamed single-request bodies are never resent; parts are.
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// How long to wait for a connection (default 3.1 s).
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The provider reported by the client and its errors (default [`CloudProvider::Aws`]); for
+    /// presets of other S3-compatible services.
+    #[must_use]
+    pub fn with_provider(mut self, provider: CloudProvider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Checks every setting and builds the client. No request is made.
+    ///
+    /// # Errors
+    /// `InvalidConfig` for an access key without its secret (or the reverse), an unparseable or
+    /// non-HTTP(S) endpoint, an `http://` endpoint without `allow_http`, an unparseable boolean or
+    /// number, a part size outside 5 MiB..=5 GiB, a threshold above 5 GiB, a concurrency or
+    /// attempt count of zero, or an unreadable shared config file.
+    pub fn build(self) -> Result<S3Client> {
+        if let Some(problem) = self.invalid.first() {
+            return Err(Error::invalid_config(problem.clone()));
+        }
+        let provider = self.provider.unwrap_or(CloudProvider::Aws);
+        let endpoint = self.endpoint()?;
+        let multipart = self.multipart()?;
+        let region = match &self.region {
+            Some(r) if r.trim().is_empty() => return Err(Error::invalid_config("the region is empty")),
+            Some(r) => r.clone(),
+            None => self.profile_region()?.unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+        };
+        let force_path_style = self.force_path_style.unwrap_or(endpoint.is_some());
+        let max_attempts = match self.max_attempts {
+            Some(0) => return Err(Error::invalid_config("max_attempts must be at least 1")),
+            Some(n) => n,
+            None => 3,
+        };
+
+        let mut config = aws_sdk_s3::Config::builder()
+            .behavior_version(behavior_version())
+            .region(Region::new(region.clone()))
+            .force_path_style(force_path_style)
+            .retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
+        if let Some(timeout) = self.connect_timeout {
+            config = config.timeout_config(TimeoutConfig::builder().connect_timeout(timeout).build());
+        }
+        if let Some(url) = &endpoint {
+            config = config
+                .endpoint_url(url.as_str().trim_end_matches('/'))
+                .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+                .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+        }
+        config = match (&self.access_key_id, &self.secret_access_key) {
+            (Some(id), Some(secret)) => config.credentials_provider(Credentials::new(
+                id,
+                secret.expose(),
+                self.session_token.as_ref().map(|t| t.expose().to_owned()),
+                None,
+                "cloud-aws",
+            )),
+            (Some(_), None) => {
+                return Err(Error::invalid_config("an access key id is set but its secret access key is not"));
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid_config("a secret access key is set but its access key id is not"));
+            }
+            (None, None) => config.credentials_provider(LazyDefaultChain {
+                profile: self.profile.clone(),
+                region: Region::new(region.clone()),
+                chain: Arc::new(tokio::sync::OnceCell::new()),
+            }),
+        };
+        let sdk = aws_sdk_s3::Client::from_conf(config.build());
+        Ok(S3Client::from_inner(Inner { sdk, provider, region, endpoint, multipart }))
+    }
+
+    fn endpoint(&self) -> Result<Option<Url>> {
+        let Some(raw) = &self.endpoint else { return Ok(None) };
+        let url = Url::parse(raw).map_err(|e| Error::invalid_config(format!("invalid S3 endpoint {raw:?}: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_http == Some(true) => {}
+            "http" => {
+                return Err(Error::invalid_config(format!(
+                    "the S3 endpoint {raw} uses plain http; allow it with `with_allow_http(true)` or AWS_ALLOW_HTTP=true"
+                )));
+            }
+            other => {
+                return Err(Error::invalid_config(format!(
+                    "the S3 endpoint {raw} has scheme {other:?}; use http or https"
+                )));
+            }
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(Error::invalid_config(format!("the S3 endpoint {raw} has no host")));
+        }
+        Ok(Some(url))
+    }
+
+    fn multipart(&self) -> Result<MultipartConfig> {
+        let part_size = self.part_size.unwrap_or(DEFAULT_PART_SIZE);
+        if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&part_size) {
+            return Err(Error::invalid_config(format!(
+                "part_size must be between {MIN_PART_SIZE} and {MAX_PART_SIZE} bytes, not {part_size}"
+            )));
+        }
+        let threshold = self.multipart_threshold.unwrap_or(DEFAULT_PART_SIZE);
+        if threshold > MAX_PART_SIZE {
+            return Err(Error::invalid_config(format!(
+                "multipart_threshold must be at most {MAX_PART_SIZE} bytes (the largest single PUT), not {threshold}"
+            )));
+        }
+        let concurrency = self.upload_concurrency.unwrap_or(DEFAULT_UPLOAD_CONCURRENCY);
+        if concurrency == 0 {
+            return Err(Error::invalid_config("upload_concurrency must be at least 1"));
+        }
+        Ok(MultipartConfig { threshold, part_size, concurrency })
+    }
+
+    /// The `region` of the selected profile in the shared config file, if any.
+    fn profile_region(&self) -> Result<Option<String>> {
+        let path = match (&self.config_file, &self.home) {
+            (Some(path), _) => path.clone(),
+            (None, Some(home)) => home.join(".aws").join("config"),
+            (None, None) => return Ok(None),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.config_file.is_none() => return Ok(None),
+            Err(e) => {
+                return Err(Error::invalid_config(format!(
+                    "cannot read the AWS config file {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        Ok(profile_value(&text, self.profile.as_deref().unwrap_or("default"), "region"))
+    }
+
+    /// The config file this builder would read.
+    #[cfg(test)]
+    pub(crate) fn config_file_path(&self) -> Option<&Path> {
+        self.config_file.as_deref()
+    }
+}
+
+/// `Some(true)`/`Some(false)` for the usual spellings, `None` for anything else.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A key of one profile of an AWS shared config file (`[default]` or `[profile name]`).
+fn profile_value(text: &str, profile: &str, key: &str) -> Option<String> {
+    let mut in_profile = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            let section = section.trim();
+            in_profile = if profile == "default" {
+                section == "default" || section == "profile default"
+            } else {
+                section.strip_prefix("profile ").map(str::trim) == Some(profile)
+            };
+            continue;
+        }
+        if in_profile && let Some((k, v)) = line.split_once('=') {
+            if k.trim() == key {
+                let v = v.split(['#', ';']).next().unwrap_or("").trim();
+                return (!v.is_empty()).then(|| v.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// The AWS default credentials chain, built on first use (building it is asynchronous, and the
+/// client is built synchronously).
+#[derive(Debug, Clone)]
+struct LazyDefaultChain {
+    profile: Option<String>,
+    region: Region,
+    chain: Arc<tokio::sync::OnceCell<DefaultCredentialsChain>>,
+}
+
+impl ProvideCredentials for LazyDefaultChain {
+    fn provide_credentials<'a>(&'a self) -> credentials::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        credentials::future::ProvideCredentials::new(async move {
+            let chain = self
+                .chain
+                .get_or_init(|| async {
+                    let mut builder = DefaultCredentialsChain::builder().region(self.region.clone());
+                    if let Some(profile) = &self.profile {
+                        builder = builder.profile_name(profile);
+                    }
+                    builder.build().await
+                })
+                .await;
+            chain.provide_credentials().await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cloud_core::ErrorKind;
+
+    use super::*;
+
+    #[test]
+    fn keys_parse_from_canonical_and_env_names() {
+        for key in S3ConfigKey::ALL {
+            assert_eq!(key.as_str().parse::<S3ConfigKey>().unwrap(), key);
+            for name in key.env_names() {
+                assert_eq!(name.parse::<S3ConfigKey>().unwrap(), key);
+            }
+        }
+        assert_eq!("AWS_DEFAULT_REGION".parse::<S3ConfigKey>().unwrap(), S3ConfigKey::Region);
+        assert_eq!("nope".parse::<S3ConfigKey>().unwrap_err().kind(), ErrorKind::InvalidConfig);
+    }
+
+    #[test]
+    fn env_precedence_and_defaults() {
+        let env = Env::from_slice(&[
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s3cr3t"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_REGION", "eu-central-2"),
+            ("AWS_ENDPOINT_URL", "https://generic.example"),
+            ("AWS_ENDPOINT_URL_S3", "https://s3.example"),
+        ]);
+        let b = S3ClientBuilder::from_env_with(&env);
+        assert_eq!(b.get_config_value(S3ConfigKey::Region).as_deref(), Some("eu-central-2"));
+        assert_eq!(b.get_config_value(S3ConfigKey::Endpoint).as_deref(), Some("https://s3.example"));
+        assert_eq!(b.get_config_value(S3ConfigKey::SecretAccessKey), None);
+        let client = b.clone().with_region("ap-south-1").build().unwrap();
+        assert_eq!(client.region(), "ap-south-1");
+        assert_eq!(client.endpoint().map(Url::as_str), Some("https://s3.example/"));
+
+        let env = Env::from_slice(&[("AWS_DEFAULT_REGION", "eu-west-1")]);
+        assert_eq!(S3ClientBuilder::from_env_with(&env).build().unwrap().region(), "eu-west-1");
+        assert_eq!(S3ClientBuilder::from_env_with(&Env::from_slice(&[])).build().unwrap().region(), DEFAULT_REGION);
+    }
+
+    #[test]
+    fn configured_endpoints_can_be_ignored() {
+        let env = Env::from_slice(&[
+            ("AWS_ENDPOINT_URL_S3", "https://s3.example"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ]);
+        assert_eq!(S3ClientBuilder::from_env_with(&env).get_config_value(S3ConfigKey::Endpoint), None);
+    }
+
+    #[test]
+    fn http_needs_allow_http() {
+        let err = S3ClientBuilder::new().with_endpoint("http://127.0.0.1:9").build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        assert!(err.to_string().contains("allow_http"), "{err}");
+        let env = Env::from_slice(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:9"), ("AWS_ALLOW_HTTP", "true")]);
+        assert!(S3ClientBuilder::from_env_with(&env).build().is_ok());
+        let env = Env::from_slice(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:9"), ("AWS_ALLOW_HTTP", "maybe")]);
+        assert_eq!(S3ClientBuilder::from_env_with(&env).build().unwrap_err().kind(), ErrorKind::InvalidConfig);
+        for bad in ["ftp://host", "not a url", "https://"] {
+            let err = S3ClientBuilder::new().with_endpoint(bad).build().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{bad}");
+        }
+    }
+
+    #[test]
+    fn half_credentials_and_bad_sizes_are_rejected() {
+        let cases = [
+            S3ClientBuilder::new().with_config(S3ConfigKey::AccessKeyId, "AKID"),
+            S3ClientBuilder::new().with_config(S3ConfigKey::SecretAccessKey, "s"),
+            S3ClientBuilder::new().with_part_size(MIN_PART_SIZE - 1),
+            S3ClientBuilder::new().with_part_size(MAX_PART_SIZE + 1),
+            S3ClientBuilder::new().with_multipart_threshold(MAX_PART_SIZE + 1),
+            S3ClientBuilder::new().with_upload_concurrency(0),
+            S3ClientBuilder::new().with_max_attempts(0),
+            S3ClientBuilder::new().with_config(S3ConfigKey::PartSize, "lots"),
+            S3ClientBuilder::new().with_region(" "),
+        ];
+        for builder in cases {
+            let err = builder.clone().build().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{builder:?}");
+        }
+    }
+
+    #[test]
+    fn path_style_defaults_to_endpoint_presence() {
+        let with = S3ClientBuilder::new().with_endpoint("https://s3.example").build().unwrap();
+        assert!(with.sdk_client().config().force_path_style().unwrap_or(false));
+        let without = S3ClientBuilder::new().build().unwrap();
+        assert!(!without.sdk_client().config().force_path_style().unwrap_or(false));
+        let forced = S3ClientBuilder::new().with_endpoint("https://s3.example").with_force_path_style(false).build();
+        assert!(!forced.unwrap().sdk_client().config().force_path_style().unwrap_or(true));
+    }
+
+    #[test]
+    fn checksums_are_relaxed_only_with_an_endpoint() {
+        let with = S3ClientBuilder::new().with_endpoint("https://s3.example").build().unwrap();
+        assert_eq!(
+            with.sdk_client().config().request_checksum_calculation(),
+            Some(&RequestChecksumCalculation::WhenRequired)
+        );
+        assert_eq!(
+            with.sdk_client().config().response_checksum_validation(),
+            Some(&ResponseChecksumValidation::WhenRequired)
+        );
+        let without = S3ClientBuilder::new().build().unwrap();
+        assert_ne!(
+            without.sdk_client().config().request_checksum_calculation(),
+            Some(&RequestChecksumCalculation::WhenRequired)
+        );
+    }
+
+    #[test]
+    fn profile_region_comes_from_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(
+            &config,
+            "# comment\n[default]\nregion = eu-west-3\n\n[profile work]\nregion=ca-central-1 ; trailing\n[sso-session x]\nregion = nope\n",
+        )
+        .unwrap();
+        let path = config.to_str().unwrap();
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", path)]);
+        let b = S3ClientBuilder::from_env_with(&env);
+        assert_eq!(b.config_file_path(), Some(config.as_path()));
+        assert_eq!(b.build().unwrap().region(), "eu-west-3");
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", path), ("AWS_PROFILE", "work")]);
+        assert_eq!(S3ClientBuilder::from_env_with(&env).build().unwrap().region(), "ca-central-1");
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", path), ("AWS_PROFILE", "work"), ("AWS_REGION", "us-west-2")]);
+        assert_eq!(S3ClientBuilder::from_env_with(&env).build().unwrap().region(), "us-west-2");
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", path), ("AWS_PROFILE", "absent")]);
+        assert_eq!(S3ClientBuilder::from_env_with(&env).build().unwrap().region(), DEFAULT_REGION);
+
+        // A home directory without ~/.aws/config is fine; an explicit missing file is not.
+        let home = dir.path().to_str().unwrap();
+        assert!(S3ClientBuilder::from_env_with(&Env::from_slice(&[("HOME", home)])).build().is_ok());
+        let missing = dir.path().join("missing");
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", missing.to_str().unwrap())]);
+        assert_eq!(S3ClientBuilder::from_env_with(&env).build().unwrap_err().kind(), ErrorKind::InvalidConfig);
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let b = S3ClientBuilder::new().with_credentials("AKID", "hunter2").with_session_token("tok3n");
+        let text = format!("{b:?}");
+        assert!(!text.contains("hunter2") && !text.contains("tok3n"), "{text}");
+        let client = b.build().unwrap();
+        let text = format!("{client:?} {client}");
+        assert!(!text.contains("hunter2") && !text.contains("tok3n"), "{text}");
+    }
+}

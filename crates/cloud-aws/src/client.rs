@@ -1,0 +1,359 @@
+//! [`S3Client`]: construction, accessors and the S3-specific operations the `StorageClient` trait
+//! does not cover (canned ACLs, batch deletes, the SDK escape hatch).
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use aws_sdk_s3::types::{BucketCannedAcl, Delete, ObjectCannedAcl, ObjectIdentifier};
+use cloud_core::storage::{ListOptions, ObjectMeta, validate_bucket_name, validate_key};
+use cloud_core::{CloudProvider, Env, Error, Result, StorageClient};
+use futures::TryStreamExt;
+use url::Url;
+
+use crate::builder::{DEFAULT_REGION, S3ClientBuilder};
+use crate::error::{from_code, from_sdk};
+use crate::upload::{MultipartConfig, content_md5};
+
+/// How many keys one `DeleteObjects` request may name.
+pub const DELETE_BATCH_SIZE: usize = 1_000;
+
+/// An Amazon S3 (or S3-compatible) client implementing [`StorageClient`].
+///
+/// Cheap to clone: clones share the connection pool and the credentials cache.
+#[derive(Clone)]
+pub struct S3Client {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) sdk: aws_sdk_s3::Client,
+    pub(crate) provider: CloudProvider,
+    pub(crate) region: String,
+    pub(crate) endpoint: Option<Url>,
+    pub(crate) multipart: MultipartConfig,
+}
+
+impl fmt::Debug for S3Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Client")
+            .field("provider", &self.inner.provider)
+            .field("region", &self.inner.region)
+            .field("endpoint", &self.inner.endpoint.as_ref().map(Url::as_str))
+            .field("multipart", &self.inner.multipart)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for S3Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner.endpoint {
+            Some(endpoint) => write!(f, "S3Client({}, {})", endpoint.as_str().trim_end_matches('/'), self.inner.region),
+            None => write!(f, "S3Client({})", self.inner.region),
+        }
+    }
+}
+
+impl S3Client {
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// A builder with nothing set.
+    pub fn builder() -> S3ClientBuilder {
+        S3ClientBuilder::new()
+    }
+
+    /// A client configured from the process environment (`AWS_*` variables, the shared config
+    /// file and, for credentials not in the environment, the AWS default chain).
+    ///
+    /// # Errors
+    /// As [`S3ClientBuilder::build`].
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(&Env::real())
+    }
+
+    /// A client configured from the variables of `env`; see [`S3ClientBuilder::from_env_with`].
+    ///
+    /// # Errors
+    /// As [`S3ClientBuilder::build`].
+    pub fn from_env_with(env: &Env) -> Result<Self> {
+        S3ClientBuilder::from_env_with(env).build()
+    }
+
+    /// Wraps an SDK client configured elsewhere (for example with `aws_config::load_defaults`,
+    /// for SSO or assume-role profiles). The multipart settings are the defaults.
+    ///
+    /// **Escape hatch**: this signature exposes `aws-sdk-s3`, whose major version may change in a
+    /// minor release of this crate.
+    pub fn from_sdk_client(sdk: aws_sdk_s3::Client) -> Self {
+        let config = sdk.config();
+        let region = config.region().map_or_else(|| DEFAULT_REGION.to_owned(), ToString::to_string);
+        let multipart = MultipartConfig::default();
+        Self::from_inner(Inner { sdk, provider: CloudProvider::Aws, region, endpoint: None, multipart })
+    }
+
+    /// The underlying `aws-sdk-s3` client, for operations this crate does not wrap.
+    ///
+    /// **Escape hatch**: errors of calls made through it are SDK errors, not
+    /// [`cloud_core::Error`]s, and its type belongs to `aws-sdk-s3`, whose major version may
+    /// change in a minor release of this crate.
+    pub fn sdk_client(&self) -> &aws_sdk_s3::Client {
+        &self.inner.sdk
+    }
+
+    /// The region requests are signed for.
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// The S3-compatible endpoint, if one was configured.
+    pub fn endpoint(&self) -> Option<&Url> {
+        self.inner.endpoint.as_ref()
+    }
+
+    /// The provider this client reports (for error context).
+    pub(crate) fn provider_id(&self) -> CloudProvider {
+        self.inner.provider
+    }
+
+    pub(crate) fn multipart_config(&self) -> MultipartConfig {
+        self.inner.multipart
+    }
+
+    /// An object's metadata: the seed's `get_metadata`, same as
+    /// [`StorageClient::head_object`].
+    ///
+    /// # Errors
+    /// As [`StorageClient::head_object`].
+    pub async fn get_metadata(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+        self.head_object(bucket, key).await
+    }
+
+    /// Applies a canned ACL to a bucket.
+    ///
+    /// # Errors
+    /// `NotFound` for a missing bucket; `Unsupported` where ACLs are disabled (AWS buckets with
+    /// "bucket owner enforced" object ownership) or not implemented; `PermissionDenied`.
+    pub async fn set_bucket_acl(&self, bucket: &str, acl: CannedAcl) -> Result<()> {
+        validate_bucket_name(bucket)?;
+        self.inner
+            .sdk
+            .put_bucket_acl()
+            .bucket(bucket)
+            .acl(BucketCannedAcl::from(acl.as_str()))
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.inner.provider, "set_bucket_acl"))?;
+        Ok(())
+    }
+
+    /// Applies a canned ACL to an object.
+    ///
+    /// # Errors
+    /// `NotFound` for a missing bucket or object; `Unsupported` where ACLs are disabled or not
+    /// implemented; `PermissionDenied`.
+    pub async fn set_object_acl(&self, bucket: &str, key: &str, acl: CannedAcl) -> Result<()> {
+        validate_bucket_name(bucket)?;
+        validate_key(key)?;
+        self.inner
+            .sdk
+            .put_object_acl()
+            .bucket(bucket)
+            .key(key)
+            .acl(ObjectCannedAcl::from(acl.as_str()))
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.inner.provider, "set_object_acl"))?;
+        Ok(())
+    }
+
+    /// Deletes every object whose key starts with `prefix`, 1,000 keys per `DeleteObjects`
+    /// request, and returns how many were deleted.
+    ///
+    /// Streams the listing: memory stays bounded whatever the number of objects. This inherent
+    /// method takes precedence over `StorageClientExt::delete_prefix`, which deletes one object
+    /// per request.
+    ///
+    /// # Errors
+    /// The first listing or request failure, or the first per-key error S3 reports (after the
+    /// rest of that batch was processed); objects deleted before it stay deleted.
+    pub async fn delete_prefix(&self, bucket: &str, prefix: &str) -> Result<u64> {
+        validate_bucket_name(bucket)?;
+        let mut keys = self
+            .list_objects(bucket, ListOptions::default().with_prefix(prefix))
+            .map_ok(|meta| meta.key)
+            .try_chunks(DELETE_BATCH_SIZE)
+            .map_err(|e| e.1);
+        let mut deleted = 0;
+        while let Some(batch) = keys.try_next().await? {
+            deleted += self.delete_batch(bucket, batch).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// Deletes the given keys, 1,000 per `DeleteObjects` request, and returns how many keys S3
+    /// acknowledged (missing keys count as deleted: S3 does not report them).
+    ///
+    /// # Errors
+    /// `InvalidInput` for a bad bucket name or key (before anything is deleted); the first
+    /// request failure or per-key error.
+    pub async fn delete_objects<I, S>(&self, bucket: &str, keys: I) -> Result<u64>
+    where
+        I: IntoIterator<Item = S> + Send,
+        S: Into<String>,
+    {
+        validate_bucket_name(bucket)?;
+        let keys: Vec<String> = keys.into_iter().map(Into::into).collect();
+        for key in &keys {
+            validate_key(key)?;
+        }
+        let mut deleted = 0;
+        for batch in keys.chunks(DELETE_BATCH_SIZE) {
+            deleted += self.delete_batch(bucket, batch.to_vec()).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// One quiet `DeleteObjects` request. It carries a Content-MD5, which S3 requires and which
+    /// Swift's `s3api` insists on (the SDK now sends only a CRC32).
+    async fn delete_batch(&self, bucket: &str, keys: Vec<String>) -> Result<u64> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let provider = self.inner.provider;
+        let count = keys.len() as u64;
+        let objects = keys
+            .into_iter()
+            .map(|key| ObjectIdentifier::builder().key(key).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::invalid_input(e.to_string()).in_context(provider, "delete_objects"))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| Error::invalid_input(e.to_string()).in_context(provider, "delete_objects"))?;
+        let out = self
+            .inner
+            .sdk
+            .delete_objects()
+            .bucket(bucket)
+            .delete(delete)
+            .customize()
+            .mutate_request(|request| {
+                if let Some(body) = request.body().bytes() {
+                    let md5 = content_md5(body);
+                    request.headers_mut().insert("Content-MD5", md5);
+                }
+            })
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, provider, "delete_objects"))?;
+        match out.errors().first() {
+            Some(first) => Err(from_code(first.code(), first.message(), provider, "delete_objects")),
+            None => Ok(count),
+        }
+    }
+}
+
+/// A canned ACL (S3's predefined grants), for [`S3Client::set_bucket_acl`] and
+/// [`S3Client::set_object_acl`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CannedAcl {
+    /// `private`: the owner has full control; nobody else has access.
+    Private,
+    /// `public-read`: everyone may read.
+    PublicRead,
+    /// `public-read-write`: everyone may read and write (buckets).
+    PublicReadWrite,
+    /// `authenticated-read`: any authenticated AWS user may read.
+    AuthenticatedRead,
+    /// `bucket-owner-read`: the bucket owner may read (objects).
+    BucketOwnerRead,
+    /// `bucket-owner-full-control`: the bucket owner has full control (objects).
+    BucketOwnerFullControl,
+    /// `aws-exec-read`: EC2 may read AMI bundles (objects).
+    AwsExecRead,
+    /// `log-delivery-write`: the log delivery group may write (buckets).
+    LogDeliveryWrite,
+}
+
+impl CannedAcl {
+    /// Every canned ACL.
+    pub const ALL: [Self; 8] = [
+        Self::Private,
+        Self::PublicRead,
+        Self::PublicReadWrite,
+        Self::AuthenticatedRead,
+        Self::BucketOwnerRead,
+        Self::BucketOwnerFullControl,
+        Self::AwsExecRead,
+        Self::LogDeliveryWrite,
+    ];
+
+    /// The value of the `x-amz-acl` header.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Private => "private",
+            Self::PublicRead => "public-read",
+            Self::PublicReadWrite => "public-read-write",
+            Self::AuthenticatedRead => "authenticated-read",
+            Self::BucketOwnerRead => "bucket-owner-read",
+            Self::BucketOwnerFullControl => "bucket-owner-full-control",
+            Self::AwsExecRead => "aws-exec-read",
+            Self::LogDeliveryWrite => "log-delivery-write",
+        }
+    }
+}
+
+impl fmt::Display for CannedAcl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CannedAcl {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|acl| acl.as_str() == s)
+            .ok_or_else(|| Error::invalid_input(format!("unknown canned ACL {s:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canned_acls_round_trip() {
+        for acl in CannedAcl::ALL {
+            assert_eq!(acl.to_string().parse::<CannedAcl>().unwrap(), acl);
+        }
+        assert!("public".parse::<CannedAcl>().is_err());
+    }
+
+    #[test]
+    fn display_names_endpoint_and_region() {
+        let c = S3Client::builder()
+            .with_endpoint("http://127.0.0.1:8014/")
+            .with_allow_http(true)
+            .with_credentials("a", "b")
+            .build()
+            .unwrap();
+        assert_eq!(c.to_string(), "S3Client(http://127.0.0.1:8014, us-east-1)");
+        let c = S3Client::builder().with_region("eu-west-1").with_credentials("a", "b").build().unwrap();
+        assert_eq!(c.to_string(), "S3Client(eu-west-1)");
+    }
+
+    #[test]
+    fn clients_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<S3Client>();
+        assert_send_sync::<S3ClientBuilder>();
+        assert_send_sync::<CannedAcl>();
+    }
+}

@@ -1,0 +1,239 @@
+//! The one place where S3 failures become [`cloud_core::Error`]s.
+//!
+//! [`kind_for`] is the whole mapping table (S3 error code first, HTTP status second);
+//! [`from_sdk`] feeds every `SdkError` of every operation through it, keeping the HTTP status,
+//! the request id and `Retry-After`. Streaming body errors ([`from_body`]) and per-key errors of
+//! `DeleteObjects` ([`from_code`]) use the same table.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::RequestId;
+use aws_sdk_s3::primitives::ByteStreamError;
+use cloud_core::{CloudProvider, Error, ErrorKind, kind_for_status};
+
+/// The kind an S3 error code (or, failing that, an HTTP status) means.
+///
+/// | S3 code | kind |
+/// |---|---|
+/// | `NoSuchKey`, `NoSuchBucket`, `NoSuchUpload`, `NoSuchVersion`, `NotFound`, any `NoSuch…` | `NotFound` |
+/// | `BucketAlreadyOwnedByYou` | `AlreadyExists` |
+/// | `BucketAlreadyExists`, `BucketNotEmpty`, `OperationAborted`, `InvalidBucketState`, `InvalidObjectState` | `Conflict` |
+/// | `PreconditionFailed` | `PreconditionFailed` |
+/// | `NotModified` | `NotModified` |
+/// | `SlowDown`, `Throttling`, `ThrottlingException`, `TooManyRequests`, `RequestLimitExceeded` | `RateLimited` |
+/// | `AccessDenied`, `AllAccessDisabled`, `AccountProblem` | `PermissionDenied` |
+/// | `SignatureDoesNotMatch`, `InvalidAccessKeyId`, `InvalidToken`, `ExpiredToken`, `TokenRefreshRequired`, `RequestTimeTooSkewed`, `MissingSecurityHeader`, `CredentialsNotSupported` | `Unauthenticated` |
+/// | `AuthorizationHeaderMalformed`, `PermanentRedirect`, `IllegalLocationConstraintException` | `InvalidConfig` |
+/// | `InvalidRange`, `InvalidArgument`, `InvalidRequest`, `InvalidBucketName`, `KeyTooLongError`, `MetadataTooLarge`, `MalformedXML`, `InvalidDigest`, `BadDigest`, `InvalidPart`, `InvalidPartOrder`, `EntityTooSmall`, `EntityTooLarge`, `IncompleteBody`, `InvalidLocationConstraint`, `InvalidStorageClass`, `MaxMessageLengthExceeded` | `InvalidInput` |
+/// | `NotImplemented`, `XNotImplemented`, `MethodNotAllowed`, `AccessControlListNotSupported` | `Unsupported` |
+/// | `TooManyBuckets`, `QuotaExceeded` | `QuotaExceeded` |
+/// | `RequestTimeout` | `Timeout` |
+/// | `InternalError`, `ServiceUnavailable` | `Service` |
+/// | anything else | [`kind_for_status`] of the HTTP status, `Service` without one |
+pub(crate) fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
+    let by_code = code.and_then(|code| {
+        Some(match code {
+            "NoSuchKey" | "NoSuchBucket" | "NoSuchUpload" | "NoSuchVersion" | "NotFound" => ErrorKind::NotFound,
+            c if c.starts_with("NoSuch") => ErrorKind::NotFound,
+            "BucketAlreadyOwnedByYou" => ErrorKind::AlreadyExists,
+            "BucketAlreadyExists" | "BucketNotEmpty" | "OperationAborted" | "InvalidBucketState"
+            | "InvalidObjectState" => ErrorKind::Conflict,
+            "PreconditionFailed" => ErrorKind::PreconditionFailed,
+            "NotModified" => ErrorKind::NotModified,
+            "SlowDown" | "Throttling" | "ThrottlingException" | "TooManyRequests" | "RequestLimitExceeded" => {
+                ErrorKind::RateLimited
+            }
+            "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => ErrorKind::PermissionDenied,
+            "SignatureDoesNotMatch"
+            | "InvalidAccessKeyId"
+            | "InvalidToken"
+            | "ExpiredToken"
+            | "TokenRefreshRequired"
+            | "RequestTimeTooSkewed"
+            | "MissingSecurityHeader"
+            | "CredentialsNotSupported" => ErrorKind::Unauthenticated,
+            "AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException" => {
+                ErrorKind::InvalidConfig
+            }
+            "InvalidRange"
+            | "InvalidArgument"
+            | "InvalidRequest"
+            | "InvalidBucketName"
+            | "KeyTooLongError"
+            | "MetadataTooLarge"
+            | "MalformedXML"
+            | "InvalidDigest"
+            | "BadDigest"
+            | "InvalidPart"
+            | "InvalidPartOrder"
+            | "EntityTooSmall"
+            | "EntityTooLarge"
+            | "IncompleteBody"
+            | "InvalidLocationConstraint"
+            | "InvalidStorageClass"
+            | "MaxMessageLengthExceeded" => ErrorKind::InvalidInput,
+            "NotImplemented" | "XNotImplemented" | "MethodNotAllowed" | "AccessControlListNotSupported" => {
+                ErrorKind::Unsupported
+            }
+            "TooManyBuckets" | "QuotaExceeded" => ErrorKind::QuotaExceeded,
+            "RequestTimeout" => ErrorKind::Timeout,
+            "InternalError" | "ServiceUnavailable" => ErrorKind::Service,
+            _ => return None,
+        })
+    });
+    by_code.unwrap_or_else(|| status.map_or(ErrorKind::Service, kind_for_status))
+}
+
+/// Converts any error of any S3 operation.
+///
+/// Service errors keep the S3 code and message, the HTTP status, the request id (`x-amz-request-id`)
+/// and `Retry-After`; transport failures become `Construction`, `Timeout`, `Dispatch` or
+/// `ResponseInvalid`. The SDK error stays available as the source.
+pub(crate) fn from_sdk<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>, provider: CloudProvider, operation: &'static str) -> Error
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let request_id = err.request_id().map(str::to_owned);
+    let mapped = match &err {
+        SdkError::ConstructionFailure(_) => {
+            Error::new(ErrorKind::Construction, format!("the request could not be built: {}", chain(&err)))
+        }
+        SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, "the request timed out"),
+        SdkError::DispatchFailure(failure) => {
+            let kind = if failure.is_timeout() {
+                ErrorKind::Timeout
+            } else if failure.is_user() {
+                ErrorKind::Construction
+            } else {
+                ErrorKind::Dispatch
+            };
+            Error::new(kind, format!("no response: {}", chain(&err)))
+        }
+        SdkError::ResponseError(response) => {
+            let status = response.raw().status().as_u16();
+            Error::new(ErrorKind::ResponseInvalid, format!("the response could not be read: {}", chain(&err)))
+                .with_http_status(status)
+        }
+        SdkError::ServiceError(service) => {
+            let raw = service.raw();
+            let status = raw.status().as_u16();
+            let inner = service.err();
+            let code = inner.code();
+            let kind = kind_for(code, Some(status));
+            let message = match (code, inner.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_owned(),
+                (None, Some(message)) => message.to_owned(),
+                (None, None) => format!("HTTP {status}"),
+            };
+            let mut error = Error::new(kind, message).with_http_status(status);
+            if let Some(seconds) = raw.headers().get("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
+                error = error.with_retry_after(Duration::from_secs(seconds));
+            }
+            error
+        }
+        _ => Error::new(ErrorKind::Unexpected, chain(&err)),
+    };
+    let mapped = match request_id {
+        Some(id) => mapped.with_request_id(id),
+        None => mapped,
+    };
+    mapped.with_provider(provider).with_operation(operation).with_source(err)
+}
+
+/// An error of a response body while it streams.
+pub(crate) fn from_body(err: ByteStreamError, provider: CloudProvider, operation: &'static str) -> Error {
+    let text = chain(&err);
+    let kind = if text.contains("timed out") || text.contains("timeout") || text.contains("stalled") {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Dispatch
+    };
+    Error::new(kind, format!("the body stream failed: {text}"))
+        .with_provider(provider)
+        .with_operation(operation)
+        .with_source(err)
+}
+
+/// An error the service reported inside a successful response (a `DeleteObjects` entry).
+pub(crate) fn from_code(
+    code: Option<&str>,
+    message: Option<&str>,
+    provider: CloudProvider,
+    operation: &'static str,
+) -> Error {
+    let text = match (code, message) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_owned(),
+        (None, Some(m)) => m.to_owned(),
+        (None, None) => "unknown error".to_owned(),
+    };
+    Error::new(kind_for(code, None), text).with_provider(provider).with_operation(operation)
+}
+
+/// The error and its sources on one line (`SdkError`'s `Display` alone says only "service error").
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_the_documented_kinds() {
+        let cases = [
+            ("NoSuchKey", ErrorKind::NotFound),
+            ("NoSuchBucket", ErrorKind::NotFound),
+            ("NoSuchLifecycleConfiguration", ErrorKind::NotFound),
+            ("BucketAlreadyOwnedByYou", ErrorKind::AlreadyExists),
+            ("BucketAlreadyExists", ErrorKind::Conflict),
+            ("BucketNotEmpty", ErrorKind::Conflict),
+            ("SlowDown", ErrorKind::RateLimited),
+            ("AccessDenied", ErrorKind::PermissionDenied),
+            ("SignatureDoesNotMatch", ErrorKind::Unauthenticated),
+            ("InvalidAccessKeyId", ErrorKind::Unauthenticated),
+            ("ExpiredToken", ErrorKind::Unauthenticated),
+            ("AuthorizationHeaderMalformed", ErrorKind::InvalidConfig),
+            ("InvalidRange", ErrorKind::InvalidInput),
+            ("EntityTooSmall", ErrorKind::InvalidInput),
+            ("NotImplemented", ErrorKind::Unsupported),
+            ("AccessControlListNotSupported", ErrorKind::Unsupported),
+            ("TooManyBuckets", ErrorKind::QuotaExceeded),
+            ("RequestTimeout", ErrorKind::Timeout),
+            ("InternalError", ErrorKind::Service),
+            ("PreconditionFailed", ErrorKind::PreconditionFailed),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(kind_for(Some(code), Some(400)), kind, "{code}");
+        }
+    }
+
+    #[test]
+    fn unknown_codes_fall_back_to_the_status() {
+        assert_eq!(kind_for(Some("SomethingNew"), Some(404)), ErrorKind::NotFound);
+        assert_eq!(kind_for(None, Some(403)), ErrorKind::PermissionDenied);
+        assert_eq!(kind_for(None, Some(503)), ErrorKind::Service);
+        assert_eq!(kind_for(None, Some(429)), ErrorKind::RateLimited);
+        assert_eq!(kind_for(Some("Weird"), None), ErrorKind::Service);
+    }
+
+    #[test]
+    fn delete_entry_errors_keep_code_and_context() {
+        let err = from_code(Some("AccessDenied"), Some("nope"), CloudProvider::Aws, "delete_prefix");
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert_eq!(err.to_string(), "aws delete_prefix: permission_denied: AccessDenied: nope");
+    }
+}

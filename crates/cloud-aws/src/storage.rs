@@ -1,0 +1,476 @@
+//! `impl StorageClient for S3Client`: every operation of the trait on the S3 API.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use chrono::{DateTime, Utc};
+use cloud_core::storage::{
+    BucketInfo, ByteStream, CreateBucketOptions, GetOptions, GetRange, GetResult, ListOptions, ObjectMeta,
+    PresignMethod, PresignedUrl, PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name,
+    validate_key, validate_metadata,
+};
+use cloud_core::stream::{Page, paginate};
+use cloud_core::{CloudProvider, Error, ErrorKind, Result, StorageClient};
+use futures::TryStreamExt;
+use futures::stream::{self, BoxStream, StreamExt};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::client::S3Client;
+use crate::error::{from_body, from_sdk};
+use crate::upload::md5_only;
+
+/// The longest validity of a SigV4 presigned URL.
+pub const PRESIGN_MAX_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The largest object S3 stores.
+const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+
+/// Characters escaped in `x-amz-copy-source` keys: everything but unreserved characters and `/`.
+const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+#[async_trait]
+impl StorageClient for S3Client {
+    fn provider(&self) -> CloudProvider {
+        self.provider_id()
+    }
+
+    fn capabilities(&self) -> StorageCapabilities {
+        let mut caps = StorageCapabilities::default();
+        caps.list_buckets = true;
+        caps.create_bucket = true;
+        caps.copy = true;
+        caps.range_reads = true;
+        caps.user_metadata = true;
+        caps.content_type = true;
+        caps.list_page_size = true;
+        caps.presign_get = true;
+        caps.presign_put = true;
+        caps.presign_max_expiry = Some(PRESIGN_MAX_EXPIRY);
+        caps.max_object_size = Some(MAX_OBJECT_SIZE);
+        caps
+    }
+
+    fn list_buckets(&self) -> BoxStream<'static, Result<BucketInfo>> {
+        let client = self.clone();
+        paginate(move |token: Option<String>| {
+            let client = client.clone();
+            async move {
+                let out = client
+                    .sdk_client()
+                    .list_buckets()
+                    .set_continuation_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk(e, client.provider(), "list_buckets"))?;
+                let items = out
+                    .buckets()
+                    .iter()
+                    .filter_map(|b| {
+                        let mut info = BucketInfo::new(b.name()?);
+                        if let Some(created) = b.creation_date().and_then(to_chrono) {
+                            info = info.with_created_at(created);
+                        }
+                        if let Some(region) = b.bucket_region() {
+                            info = info.with_region(region);
+                        }
+                        Some(info)
+                    })
+                    .collect();
+                Ok(Page::new(items, out.continuation_token().map(str::to_owned)))
+            }
+        })
+    }
+
+    async fn create_bucket(&self, bucket: &str, options: CreateBucketOptions) -> Result<()> {
+        validate_bucket_name(bucket)?;
+        let region = options.region.unwrap_or_else(|| self.region().to_owned());
+        // us-east-1 answers 200 to re-creating a bucket one owns: ask first, so that the trait's
+        // `AlreadyExists` holds there too.
+        if region == "us-east-1" && self.bucket_exists(bucket).await? {
+            return Err(already_exists(bucket).in_context(self.provider(), "create_bucket"));
+        }
+        let mut request = self.sdk_client().create_bucket().bucket(bucket);
+        if region != "us-east-1" {
+            request = request.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                    .build(),
+            );
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = from_sdk(e, self.provider(), "create_bucket");
+                // Single-tenant servers say BucketAlreadyExists for the caller's own bucket: if we
+                // can see the bucket, it is ours.
+                if err.kind() == ErrorKind::Conflict && self.bucket_exists(bucket).await.unwrap_or(false) {
+                    return Err(err.with_kind(ErrorKind::AlreadyExists));
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        validate_bucket_name(bucket)?;
+        self.sdk_client()
+            .delete_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.provider(), "delete_bucket"))?;
+        Ok(())
+    }
+
+    async fn bucket_exists(&self, bucket: &str) -> Result<bool> {
+        validate_bucket_name(bucket)?;
+        match self.sdk_client().head_bucket().bucket(bucket).send().await {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let err = from_sdk(e, self.provider(), "bucket_exists");
+                if err.kind() == ErrorKind::NotFound { Ok(false) } else { Err(err) }
+            }
+        }
+    }
+
+    async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        payload: PutPayload,
+        options: PutOptions,
+    ) -> Result<PutResult> {
+        validate_bucket_name(bucket)?;
+        validate_key(key)?;
+        validate_metadata(&options.metadata)?;
+        if let Some(size) = payload.size().filter(|s| *s > MAX_OBJECT_SIZE) {
+            return Err(Error::invalid_input(format!("{size} bytes is more than S3's 5 TiB object limit")));
+        }
+        self.upload(bucket, key, payload, options).await
+    }
+
+    async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
+        validate_bucket_name(bucket)?;
+        validate_key(key)?;
+        let provider = self.provider();
+        let out = match self
+            .sdk_client()
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .set_range(options.range.as_ref().map(GetRange::to_http_header))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = from_sdk(e, provider, "get_object");
+                // S3 refuses any range of an empty object; the trait reads a suffix of it as empty.
+                if err.http_status() == Some(416) && matches!(options.range, Some(GetRange::Suffix(_))) {
+                    let meta = self.head_object(bucket, key).await?;
+                    if meta.size == 0 {
+                        return Ok(GetResult::new(meta, 0..0, stream::empty().boxed()));
+                    }
+                }
+                return Err(err);
+            }
+        };
+        let length = out.content_length().and_then(|l| u64::try_from(l).ok());
+        let served = out.content_range().and_then(parse_content_range);
+        let (size, range) = match served.clone() {
+            Some((range, total)) => (total, range),
+            None => {
+                let size = length.unwrap_or(0);
+                (size, 0..size)
+            }
+        };
+        let mut meta = ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata()));
+        if let Some(t) = out.last_modified().and_then(to_chrono) {
+            meta = meta.with_last_modified(t);
+        }
+        if let Some(etag) = out.e_tag() {
+            meta = meta.with_etag(etag);
+        }
+        if let Some(ct) = out.content_type() {
+            meta = meta.with_content_type(ct);
+        }
+        let body = body_stream(out.body, provider);
+        match (&options.range, served) {
+            // The server ignored the range and sent the whole object: cut it here.
+            (Some(wanted), None) => {
+                let wanted = wanted.resolve(size)?;
+                Ok(GetResult::new(meta, wanted.clone(), slice_stream(body, wanted)))
+            }
+            _ => Ok(GetResult::new(meta, range, body)),
+        }
+    }
+
+    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+        validate_bucket_name(bucket)?;
+        validate_key(key)?;
+        let out = self
+            .sdk_client()
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.provider(), "head_object"))?;
+        let size = out.content_length().and_then(|l| u64::try_from(l).ok()).unwrap_or(0);
+        let mut meta = ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata()));
+        if let Some(t) = out.last_modified().and_then(to_chrono) {
+            meta = meta.with_last_modified(t);
+        }
+        if let Some(etag) = out.e_tag() {
+            meta = meta.with_etag(etag);
+        }
+        if let Some(ct) = out.content_type() {
+            meta = meta.with_content_type(ct);
+        }
+        Ok(meta)
+    }
+
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+        // S3 deletes are idempotent: check first, as the trait's contract asks.
+        self.head_object(bucket, key).await.map_err(|e| e.with_operation("delete_object"))?;
+        self.sdk_client()
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.provider(), "delete_object"))?;
+        Ok(())
+    }
+
+    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+        if let Err(e) = validate_bucket_name(bucket) {
+            return stream::once(async move { Err(e) }).boxed();
+        }
+        let client = self.clone();
+        let bucket = bucket.to_owned();
+        let page_size = options.page_size.map(|n| i32::try_from(n.clamp(1, 1000)).unwrap_or(1000));
+        let prefix = options.prefix.filter(|p| !p.is_empty());
+        paginate(move |token: Option<String>| {
+            let client = client.clone();
+            let request = client
+                .sdk_client()
+                .list_objects_v2()
+                .bucket(&bucket)
+                .set_prefix(prefix.clone())
+                .set_max_keys(page_size)
+                .set_continuation_token(token);
+            async move {
+                let out = request.send().await.map_err(|e| from_sdk(e, client.provider(), "list_objects"))?;
+                let items = out
+                    .contents()
+                    .iter()
+                    .filter_map(|o| {
+                        let size = o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+                        let mut meta = ObjectMeta::new(o.key()?, size);
+                        if let Some(t) = o.last_modified().and_then(to_chrono) {
+                            meta = meta.with_last_modified(t);
+                        }
+                        if let Some(etag) = o.e_tag() {
+                            meta = meta.with_etag(etag);
+                        }
+                        Some(meta)
+                    })
+                    .collect();
+                let next = if out.is_truncated() == Some(true) {
+                    match out.next_continuation_token() {
+                        Some(t) => Some(t.to_owned()),
+                        None => {
+                            return Err(Error::new(
+                                ErrorKind::ResponseInvalid,
+                                "ListObjectsV2 is truncated but has no continuation token",
+                            )
+                            .in_context(client.provider(), "list_objects"));
+                        }
+                    }
+                } else {
+                    None
+                };
+                Ok(Page::new(items, next))
+            }
+        })
+    }
+
+    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
+        validate_bucket_name(src_bucket)?;
+        validate_key(src_key)?;
+        validate_bucket_name(dst_bucket)?;
+        validate_key(dst_key)?;
+        let source = format!("{src_bucket}/{}", utf8_percent_encode(src_key, COPY_SOURCE));
+        self.sdk_client()
+            .copy_object()
+            .copy_source(source)
+            .bucket(dst_bucket)
+            .key(dst_key)
+            .customize()
+            .config_override(md5_only())
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.provider(), "copy_object"))?;
+        Ok(())
+    }
+
+    async fn presign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<PresignedUrl> {
+        validate_bucket_name(bucket)?;
+        validate_key(key)?;
+        if expires_in.is_zero() || expires_in > PRESIGN_MAX_EXPIRY {
+            return Err(Error::invalid_input(format!(
+                "a presigned URL must expire within 1 s to 7 days, not {expires_in:?}"
+            )));
+        }
+        let config = PresigningConfig::expires_in(expires_in)
+            .map_err(|e| Error::invalid_input(format!("invalid presigning configuration: {e}")))?;
+        let provider = self.provider();
+        let presigned = match method {
+            PresignMethod::Get => self
+                .sdk_client()
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .presigned(config)
+                .await
+                .map_err(|e| from_sdk(e, provider, "presign"))?,
+            PresignMethod::Put => self
+                .sdk_client()
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .customize()
+                .config_override(md5_only())
+                .presigned(config)
+                .await
+                .map_err(|e| from_sdk(e, provider, "presign"))?,
+            other => return Err(Error::unsupported(format!("cannot presign {other}")).in_context(provider, "presign")),
+        };
+        let url = url::Url::parse(presigned.uri()).map_err(|e| {
+            Error::new(ErrorKind::Unexpected, format!("the SDK presigned an unparseable URL: {e}"))
+                .in_context(provider, "presign")
+        })?;
+        let expires_at = Utc::now() + chrono::Duration::from_std(expires_in).unwrap_or(chrono::Duration::zero());
+        let mut result = PresignedUrl::new(method, url, expires_at);
+        result.headers = presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        Ok(result)
+    }
+}
+
+fn already_exists(bucket: &str) -> Error {
+    Error::new(ErrorKind::AlreadyExists, format!("BucketAlreadyOwnedByYou: the bucket {bucket} exists already"))
+}
+
+/// An SDK timestamp as a `chrono` one.
+fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// User metadata with lowercase keys, sorted.
+fn user_metadata(metadata: Option<&std::collections::HashMap<String, String>>) -> BTreeMap<String, String> {
+    metadata.map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect()).unwrap_or_default()
+}
+
+/// `bytes 0-9/100` → (0..10, 100).
+fn parse_content_range(value: &str) -> Option<(Range<u64>, u64)> {
+    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    let (span, total) = rest.split_once('/')?;
+    let (start, end) = span.split_once('-')?;
+    let (start, end): (u64, u64) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+    let total = total.trim().parse().ok()?;
+    (start <= end).then_some((start..end + 1, total))
+}
+
+/// The SDK's body as a stream of `cloud_core` results.
+fn body_stream(body: aws_sdk_s3::primitives::ByteStream, provider: CloudProvider) -> ByteStream {
+    stream::try_unfold(body, move |mut body| async move {
+        match body.try_next().await {
+            Ok(Some(chunk)) => Ok(Some((chunk, body))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(from_body(e, provider, "get_object")),
+        }
+    })
+    .boxed()
+}
+
+/// Bytes `range` of a stream that starts at offset 0.
+fn slice_stream(body: ByteStream, range: Range<u64>) -> ByteStream {
+    stream::try_unfold((body, 0u64), move |(mut body, mut offset)| {
+        let range = range.clone();
+        async move {
+            while offset < range.end {
+                let Some(chunk) = body.try_next().await? else { return Ok(None) };
+                let start = offset;
+                offset += chunk.len() as u64;
+                let from = usize::try_from(range.start.clamp(start, offset) - start).unwrap_or(0);
+                let to = usize::try_from(range.end.clamp(start, offset) - start).unwrap_or(0);
+                if from < to {
+                    return Ok(Some((chunk.slice(from..to), (body, offset))));
+                }
+            }
+            Ok(None)
+        }
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+
+    #[test]
+    fn content_range_parses() {
+        assert_eq!(parse_content_range("bytes 0-9/100"), Some((0..10, 100)));
+        assert_eq!(parse_content_range("bytes 90-99/100"), Some((90..100, 100)));
+        assert_eq!(parse_content_range("bytes */100"), None);
+        assert_eq!(parse_content_range("nonsense"), None);
+    }
+
+    #[test]
+    fn copy_source_escapes_all_but_slashes() {
+        let encoded = utf8_percent_encode("a b/ü+?#.txt", COPY_SOURCE).to_string();
+        assert_eq!(encoded, "a%20b/%C3%BC%2B%3F%23.txt");
+    }
+
+    #[tokio::test]
+    async fn slicing_a_whole_body_keeps_the_range() {
+        let chunks: Vec<Result<Bytes>> =
+            vec![Ok(Bytes::from_static(b"0123")), Ok(Bytes::from_static(b"4567")), Ok(Bytes::from_static(b"89"))];
+        let body = stream::iter(chunks).boxed();
+        let got: Vec<Bytes> = slice_stream(body, 3..7).try_collect().await.unwrap();
+        assert_eq!(got.concat(), b"3456");
+    }
+
+    #[test]
+    fn capabilities_declare_seven_day_presigning() {
+        let client = S3Client::builder().with_credentials("a", "b").build().unwrap();
+        let caps = client.capabilities();
+        assert_eq!(caps.presign_max_expiry, Some(PRESIGN_MAX_EXPIRY));
+        assert!(caps.presign_get && caps.presign_put && caps.list_page_size && caps.copy);
+    }
+
+    #[tokio::test]
+    async fn presign_rejects_zero_and_more_than_seven_days() {
+        let client = S3Client::builder().with_credentials("a", "b").build().unwrap();
+        for bad in [Duration::ZERO, PRESIGN_MAX_EXPIRY + Duration::from_secs(1)] {
+            let err = client.presign(PresignMethod::Get, "bucket", "key", bad).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");
+        }
+        let url = client.presign(PresignMethod::Put, "bucket", "a/b c", PRESIGN_MAX_EXPIRY).await.unwrap();
+        assert!(url.url.as_str().contains("X-Amz-Expires=604800"), "{}", url.url);
+        assert!(!url.url.as_str().contains("x-amz-checksum"), "{}", url.url);
+    }
+}

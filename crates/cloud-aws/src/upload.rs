@@ -1,0 +1,473 @@
+//! Streaming uploads: one `PutObject` for small bodies, a multipart upload for large ones or those
+//! of unknown length, with bounded concurrency, a Content-MD5 on every request, and an abort on
+//! any failure (including the caller dropping the future), so no orphaned parts are left behind.
+
+use std::collections::HashMap;
+
+use aws_sdk_s3::config::RequestChecksumCalculation;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use bytes::{Bytes, BytesMut};
+use cloud_core::storage::{PutOptions, PutPayload, PutResult};
+use cloud_core::{Error, ErrorKind, Result};
+use futures::TryStreamExt;
+use md5::{Digest, Md5};
+use tokio::task::JoinSet;
+
+use crate::builder::{DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, MAX_PART_SIZE};
+use crate::client::S3Client;
+use crate::error::from_sdk;
+
+/// S3's limit on the number of parts of one upload.
+pub(crate) const MAX_PARTS: u64 = 10_000;
+
+/// For bodies of unknown length, the part size doubles after every this many parts, so that
+/// 10,000 parts reach far beyond the 5 TiB object limit while small uploads keep small parts.
+const PARTS_PER_SIZE_STEP: u64 = 1_000;
+
+/// How uploads are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MultipartConfig {
+    /// Bodies larger than this go up in parts.
+    pub(crate) threshold: u64,
+    /// The (initial) part size.
+    pub(crate) part_size: u64,
+    /// How many parts are in flight at once.
+    pub(crate) concurrency: usize,
+}
+
+impl Default for MultipartConfig {
+    fn default() -> Self {
+        Self { threshold: DEFAULT_PART_SIZE, part_size: DEFAULT_PART_SIZE, concurrency: DEFAULT_UPLOAD_CONCURRENCY }
+    }
+}
+
+impl MultipartConfig {
+    /// The size of part `number` (1-based) of an upload whose total is `size`, if known.
+    pub(crate) fn part_size_for(&self, number: u64, size: Option<u64>) -> u64 {
+        match size {
+            // Fixed parts, large enough to stay within 10,000 of them.
+            Some(size) => self.part_size.max(size.div_ceil(MAX_PARTS)).min(MAX_PART_SIZE),
+            None => {
+                let step = u32::try_from((number.saturating_sub(1)) / PARTS_PER_SIZE_STEP).unwrap_or(u32::MAX);
+                self.part_size.saturating_mul(1u64.checked_shl(step).unwrap_or(u64::MAX)).min(MAX_PART_SIZE)
+            }
+        }
+    }
+}
+
+/// Cuts a stream of chunks into buffers of requested sizes, copying only when a buffer spans
+/// several chunks.
+pub(crate) struct PartReader {
+    stream: cloud_core::storage::ByteStream,
+    pending: Option<Bytes>,
+    done: bool,
+}
+
+impl PartReader {
+    pub(crate) fn new(stream: cloud_core::storage::ByteStream) -> Self {
+        Self { stream, pending: None, done: false }
+    }
+
+    /// Up to `n` bytes: exactly `n` unless the stream ends first.
+    ///
+    /// # Errors
+    /// The stream's own error, as is.
+    pub(crate) async fn read(&mut self, n: usize) -> Result<Bytes> {
+        let mut first: Option<Bytes> = None;
+        let mut buf: Option<BytesMut> = None;
+        let mut have = 0usize;
+        while have < n {
+            let mut chunk = match self.pending.take() {
+                Some(chunk) => chunk,
+                None if self.done => break,
+                None => match self.stream.try_next().await? {
+                    Some(chunk) => chunk,
+                    None => {
+                        self.done = true;
+                        break;
+                    }
+                },
+            };
+            if chunk.is_empty() {
+                continue;
+            }
+            let need = n - have;
+            if chunk.len() > need {
+                self.pending = Some(chunk.split_off(need));
+            }
+            have += chunk.len();
+            match (&mut first, &mut buf) {
+                (None, None) => first = Some(chunk),
+                (Some(f), None) => {
+                    let mut b = BytesMut::with_capacity(n);
+                    b.extend_from_slice(f);
+                    b.extend_from_slice(&chunk);
+                    first = None;
+                    buf = Some(b);
+                }
+                (_, Some(b)) => b.extend_from_slice(&chunk),
+            }
+        }
+        Ok(match (first, buf) {
+            (_, Some(b)) => b.freeze(),
+            (Some(f), None) => f,
+            (None, None) => Bytes::new(),
+        })
+    }
+
+    /// Puts bytes back in front of the stream.
+    pub(crate) fn unread(&mut self, bytes: Bytes) {
+        debug_assert!(self.pending.is_none(), "unread over pending bytes");
+        if !bytes.is_empty() {
+            self.pending = Some(bytes);
+        }
+    }
+
+    /// Whether the stream has more bytes.
+    pub(crate) async fn has_more(&mut self) -> Result<bool> {
+        let next = self.read(1).await?;
+        let more = !next.is_empty();
+        self.unread(next);
+        Ok(more)
+    }
+}
+
+/// The Content-MD5 header value of a body.
+pub(crate) fn content_md5(data: &[u8]) -> String {
+    aws_smithy_types::base64::encode(Md5::digest(data))
+}
+
+/// A configuration override: the checksum is our Content-MD5, so the SDK adds none of its own
+/// (which would also oblige CompleteMultipartUpload to list per-part CRCs on AWS).
+pub(crate) fn md5_only() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default().request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+}
+
+fn length_mismatch(declared: u64, actual: &str) -> Error {
+    Error::invalid_input(format!("the payload declared {declared} bytes but its stream has {actual}"))
+}
+
+impl S3Client {
+    /// `put_object` of the `StorageClient` trait, after validation.
+    pub(crate) async fn upload(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
+        let config = self.multipart_config();
+        let size = payload.size();
+        let threshold = config.threshold;
+        let to_usize = |n: u64| usize::try_from(n).map_err(|_| Error::invalid_input("the payload is too large for this platform"));
+        if let Some(bytes) = payload.as_bytes().filter(|b| b.len() as u64 <= threshold) {
+            return self.put_single(bucket, key, bytes.clone(), &options).await;
+        }
+        let mut reader = PartReader::new(payload.into_stream());
+        match size {
+            Some(size) if size <= threshold => {
+                let body = reader.read(to_usize(size)?.saturating_add(1)).await?;
+                if body.len() as u64 != size {
+                    let actual = if body.len() as u64 > size { "more".to_owned() } else { body.len().to_string() };
+                    return Err(length_mismatch(size, &actual));
+                }
+                self.put_single(bucket, key, body, &options).await
+            }
+            Some(_) => self.put_multipart(bucket, key, reader, size, &options).await,
+            None => {
+                let head = reader.read(to_usize(threshold)?.saturating_add(1)).await?;
+                if head.len() as u64 <= threshold {
+                    self.put_single(bucket, key, head, &options).await
+                } else {
+                    reader.unread(head);
+                    self.put_multipart(bucket, key, reader, None, &options).await
+                }
+            }
+        }
+    }
+
+    /// One `PutObject` with a Content-MD5.
+    async fn put_single(&self, bucket: &str, key: &str, body: Bytes, options: &PutOptions) -> Result<PutResult> {
+        let size = body.len() as u64;
+        let out = self
+            .sdk_client()
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_length(i64::try_from(size).unwrap_or(i64::MAX))
+            .content_md5(content_md5(&body))
+            .set_content_type(options.content_type.clone())
+            .set_metadata(metadata(options))
+            .body(ByteStream::from(body))
+            .customize()
+            .config_override(md5_only())
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
+        Ok(PutResult::new(out.e_tag, Some(size)))
+    }
+
+    /// A multipart upload, aborted on any failure.
+    async fn put_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        reader: PartReader,
+        size: Option<u64>,
+        options: &PutOptions,
+    ) -> Result<PutResult> {
+        let provider = self.provider_id();
+        let created = self
+            .sdk_client()
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .set_content_type(options.content_type.clone())
+            .set_metadata(metadata(options))
+            .customize()
+            .config_override(md5_only())
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, provider, "put_object"))?;
+        let upload_id = created.upload_id.ok_or_else(|| {
+            Error::new(ErrorKind::ResponseInvalid, "CreateMultipartUpload returned no upload id")
+                .in_context(provider, "put_object")
+        })?;
+        let mut guard = AbortGuard {
+            client: self.clone(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            upload_id: Some(upload_id.clone()),
+        };
+        let result = async {
+            let (parts, total) = self.upload_parts(bucket, key, &upload_id, reader, size).await?;
+            let done = self
+                .sdk_client()
+                .complete_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(&upload_id)
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .customize()
+                .config_override(md5_only())
+                .send()
+                .await
+                .map_err(|e| from_sdk(e, provider, "put_object"))?;
+            Ok(PutResult::new(done.e_tag, Some(total)))
+        }
+        .await;
+        match result {
+            Ok(put) => {
+                guard.upload_id = None;
+                Ok(put)
+            }
+            Err(err) => {
+                guard.abort_now().await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Reads and uploads every part, at most `concurrency` at a time; on failure, waits for the
+    /// parts in flight before returning the first error.
+    async fn upload_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        mut reader: PartReader,
+        size: Option<u64>,
+    ) -> Result<(Vec<CompletedPart>, u64)> {
+        let config = self.multipart_config();
+        let mut tasks: JoinSet<Result<CompletedPart>> = JoinSet::new();
+        let mut parts = Vec::new();
+        let mut number = 0u64;
+        let mut total = 0u64;
+        let mut eof = false;
+        let outcome: Result<()> = async {
+            loop {
+                while !eof && tasks.len() < config.concurrency {
+                    let part_size = config.part_size_for(number + 1, size);
+                    let want = match size {
+                        Some(size) => part_size.min(size - total),
+                        None => part_size,
+                    };
+                    let want_usize = usize::try_from(want).unwrap_or(usize::MAX);
+                    let data = if want == 0 { Bytes::new() } else { reader.read(want_usize).await? };
+                    if data.is_empty() && number > 0 {
+                        eof = true;
+                        break;
+                    }
+                    eof = (data.len() as u64) < want || size.is_some_and(|s| total + data.len() as u64 == s);
+                    number += 1;
+                    if number > MAX_PARTS {
+                        return Err(Error::invalid_input(format!(
+                            "the body needs more than {MAX_PARTS} parts; raise the part size"
+                        )));
+                    }
+                    total += data.len() as u64;
+                    let client = self.clone();
+                    let (bucket, key, upload_id) = (bucket.to_owned(), key.to_owned(), upload_id.to_owned());
+                    let part_number = i32::try_from(number).unwrap_or(i32::MAX);
+                    tasks.spawn(async move { client.upload_part(&bucket, &key, &upload_id, part_number, data).await });
+                }
+                match tasks.join_next().await {
+                    None => return Ok(()),
+                    Some(Ok(part)) => parts.push(part?),
+                    Some(Err(join)) => {
+                        return Err(Error::new(ErrorKind::Unexpected, format!("a part upload task failed: {join}")));
+                    }
+                }
+            }
+        }
+        .await;
+        if let Err(err) = outcome {
+            // Let the parts in flight finish (or fail) before the caller aborts the upload, so no
+            // part lands after the abort.
+            while tasks.join_next().await.is_some() {}
+            return Err(err.in_context(self.provider_id(), "put_object"));
+        }
+        if let Some(declared) = size {
+            if total != declared {
+                return Err(length_mismatch(declared, &total.to_string()));
+            }
+            if reader.has_more().await? {
+                return Err(length_mismatch(declared, "more"));
+            }
+        }
+        parts.sort_by_key(|p| p.part_number);
+        Ok((parts, total))
+    }
+
+    /// One `UploadPart` with a Content-MD5; the SDK retries it, since the body is in memory.
+    async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: i32,
+        data: Bytes,
+    ) -> Result<CompletedPart> {
+        let md5 = content_md5(&data);
+        let out = self
+            .sdk_client()
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(part_number)
+            .content_length(i64::try_from(data.len()).unwrap_or(i64::MAX))
+            .content_md5(md5)
+            .body(ByteStream::from(data))
+            .customize()
+            .config_override(md5_only())
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
+        Ok(CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number).build())
+    }
+}
+
+/// The user metadata of a put, in the SDK's shape.
+fn metadata(options: &PutOptions) -> Option<HashMap<String, String>> {
+    (!options.metadata.is_empty()).then(|| options.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// Aborts a multipart upload that did not complete: explicitly on failure, or from `Drop` when
+/// the upload future is dropped half-way (in a spawned task, if a Tokio runtime is there).
+struct AbortGuard {
+    client: S3Client,
+    bucket: String,
+    key: String,
+    upload_id: Option<String>,
+}
+
+impl AbortGuard {
+    async fn abort_now(&mut self) {
+        if let Some(upload_id) = self.upload_id.take() {
+            abort(&self.client, &self.bucket, &self.key, &upload_id).await;
+        }
+    }
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        if let Some(upload_id) = self.upload_id.take() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let (client, bucket, key) = (self.client.clone(), std::mem::take(&mut self.bucket), std::mem::take(&mut self.key));
+                runtime.spawn(async move { abort(&client, &bucket, &key, &upload_id).await });
+            } else {
+                tracing::warn!(bucket = %self.bucket, key = %self.key, upload_id, "multipart upload left unfinished: no runtime to abort it");
+            }
+        }
+    }
+}
+
+async fn abort(client: &S3Client, bucket: &str, key: &str, upload_id: &str) {
+    let result = client.sdk_client().abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await;
+    if let Err(err) = result {
+        let err = from_sdk(err, client.provider_id(), "abort_multipart_upload");
+        tracing::warn!(bucket, key, upload_id, error = %err, "aborting a failed multipart upload failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    fn config() -> MultipartConfig {
+        MultipartConfig { threshold: 8 * MIB, part_size: 8 * MIB, concurrency: 4 }
+    }
+
+    #[test]
+    fn known_sizes_use_fixed_parts_within_the_part_limit() {
+        let c = config();
+        assert_eq!(c.part_size_for(1, Some(100 * MIB)), 8 * MIB);
+        assert_eq!(c.part_size_for(9_999, Some(100 * MIB)), 8 * MIB);
+        let huge = 200 * 1024 * MIB; // 200 GiB needs parts above 8 MiB
+        let part = c.part_size_for(1, Some(huge));
+        assert!(part * MAX_PARTS >= huge && part > 8 * MIB);
+    }
+
+    #[test]
+    fn unknown_sizes_grow_parts_every_thousand() {
+        let c = config();
+        assert_eq!(c.part_size_for(1, None), 8 * MIB);
+        assert_eq!(c.part_size_for(1_000, None), 8 * MIB);
+        assert_eq!(c.part_size_for(1_001, None), 16 * MIB);
+        assert_eq!(c.part_size_for(10_000, None), MAX_PART_SIZE.min(8 * MIB << 9));
+        let reachable: u64 = (1..=MAX_PARTS).map(|n| c.part_size_for(n, None)).sum();
+        assert!(reachable > 5 * 1024 * 1024 * MIB, "10,000 parts must exceed 5 TiB, got {reachable}");
+    }
+
+    fn stream_of(chunks: &[&'static [u8]]) -> cloud_core::storage::ByteStream {
+        futures::stream::iter(chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect::<Vec<_>>()).boxed()
+    }
+
+    #[tokio::test]
+    async fn reader_cuts_across_chunks_and_unreads() {
+        let mut r = PartReader::new(stream_of(&[b"abc", b"", b"defgh", b"ij"]));
+        assert_eq!(r.read(2).await.unwrap(), &b"ab"[..]);
+        assert_eq!(r.read(4).await.unwrap(), &b"cdef"[..]);
+        let rest = r.read(100).await.unwrap();
+        assert_eq!(rest, &b"ghij"[..]);
+        r.unread(rest);
+        assert!(r.has_more().await.unwrap());
+        assert_eq!(r.read(4).await.unwrap(), &b"ghij"[..]);
+        assert!(!r.has_more().await.unwrap());
+        assert!(r.read(4).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn reader_passes_stream_errors_through() {
+        let s = futures::stream::iter(vec![Ok(Bytes::from_static(b"ab")), Err(Error::invalid_input("boom"))]).boxed();
+        let mut r = PartReader::new(s);
+        let err = r.read(10).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn content_md5_is_base64_of_the_digest() {
+        assert_eq!(content_md5(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+        assert_eq!(content_md5(b"hello"), "XUFAKrxLKna5cZ2REBfFkg==");
+    }
+}

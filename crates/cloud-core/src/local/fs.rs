@@ -1,0 +1,440 @@
+//! [`LocalStorage`]: buckets are the directories of a root directory, objects are files, on
+//! `object_store`'s `LocalFileSystem`.
+
+use std::fmt;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt, PutMultipartOptions};
+
+use super::codec::Codec;
+use super::common::{Gates, ListSpec, file_body, listed_meta, slice_body, upload_stream};
+use super::error::{in_local, map_io_error, map_store_error};
+use super::sidecar::{Attrs, Sidecars, remove_empty_parents};
+use crate::storage::{
+    BucketInfo, CreateBucketOptions, GetOptions, GetResult, ListOptions, ObjectMeta, PresignMethod, PresignedUrl,
+    PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name, validate_key, validate_metadata,
+};
+use crate::{CloudProvider, Error, ErrorKind, Result, StorageClient};
+
+/// Object storage in a directory: each bucket is a sub-directory of the root, each object a file
+/// at its key's path (`photos/cat.jpg` is `<root>/<bucket>/photos/cat.jpg`).
+///
+/// Built on `object_store`'s `LocalFileSystem`: puts are atomic (a staging file renamed into
+/// place; a failed or cancelled upload leaves nothing), bodies stream in both directions in
+/// bounded memory, and copies are hard links. It needs a Tokio runtime (file I/O runs on the
+/// blocking pool). Clones share the same root.
+///
+/// # Files on disk
+///
+/// - Key characters `%` and `#` are written `%25` and `%23` in file names; everything else is kept.
+/// - Content types and user metadata live in sidecar files under `<root>/.cloud-meta/`, outside
+///   every bucket, so they never show up in listings. `.cloud-meta` can never be a bucket name.
+/// - Files that are not the escaping of a valid key (a stray `x#1` staging file, a name with `%41`)
+///   are not objects: listings skip them.
+///
+/// # Limits of a file system
+///
+/// - A key cannot be both an object and a "directory" of other keys: with `a` stored, a put of
+///   `a/b` fails with `Conflict` (and the reverse). Object stores allow both; this backend cannot.
+/// - Each segment of a key between `/` may take at most 240 bytes as a file name (`InvalidInput`
+///   otherwise).
+/// - Listings are sorted in memory: without [`ListOptions::page_size`] a listing holds every
+///   matching entry of the walked directory at once; with it, each page is a fresh walk that keeps
+///   only that page. Pick a page size for very large buckets.
+/// - Presigned URLs are not supported (`Unsupported`).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use cloud_core::{LocalStorage, StorageClientExt};
+/// let dir = std::env::temp_dir().join(format!("cloud-doc-{}", std::process::id()));
+/// let store = LocalStorage::new(&dir)?;
+/// store.ensure_bucket("photos").await?;
+/// store.put_bytes("photos", "2026/cat.jpg", &b"meow"[..]).await?;
+/// assert_eq!(store.get_bytes("photos", "2026/cat.jpg").await?, &b"meow"[..]);
+/// assert!(dir.join("photos/2026/cat.jpg").is_file());
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), cloud_core::Error>(()) }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct LocalStorage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    root: PathBuf,
+    store: Arc<LocalFileSystem>,
+    sidecars: Sidecars,
+    gates: Gates,
+}
+
+const CODEC: Codec = Codec::Escaped;
+
+impl LocalStorage {
+    /// Storage rooted at `root`, which is created if missing.
+    ///
+    /// # Errors
+    /// `InvalidConfig` if `root` cannot be created or is not a directory.
+    pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        let unusable = |e: &dyn fmt::Display| {
+            Error::invalid_config(format!("cannot use {} as the root of a LocalStorage: {e}", root.display()))
+                .in_context(CloudProvider::Local, "new")
+        };
+        std::fs::create_dir_all(&root).map_err(|e| unusable(&e).with_source(e))?;
+        let root = std::fs::canonicalize(&root).map_err(|e| unusable(&e).with_source(e))?;
+        let store = LocalFileSystem::new_with_prefix(&root)
+            .map_err(|e| unusable(&e).with_source(e))?
+            .with_automatic_cleanup(false);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                sidecars: Sidecars::new(&root),
+                root,
+                store: Arc::new(store),
+                gates: Gates::default(),
+            }),
+        })
+    }
+
+    /// The root directory (canonical).
+    pub fn root(&self) -> &FsPath {
+        &self.inner.root
+    }
+
+    fn bucket_dir(&self, bucket: &str) -> PathBuf {
+        self.inner.root.join(bucket)
+    }
+
+    async fn bucket_is_dir(&self, bucket: &str, operation: &'static str) -> Result<bool> {
+        let dir = self.bucket_dir(bucket);
+        blocking(operation, move || match std::fs::metadata(&dir) {
+            Ok(meta) => Ok(meta.is_dir()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(map_io_error(e, operation)),
+        })
+        .await
+    }
+
+    async fn require_bucket(&self, bucket: &str, operation: &'static str) -> Result<()> {
+        if self.bucket_is_dir(bucket, operation).await? {
+            Ok(())
+        } else {
+            Err(Error::not_found(format!("bucket {bucket:?} does not exist")).in_context(CloudProvider::Local, operation))
+        }
+    }
+
+    /// Says which of bucket or object is missing when an object lookup is `NotFound`.
+    async fn explain_missing(&self, err: Error, bucket: &str, key: &str, operation: &'static str) -> Error {
+        if err.kind() != ErrorKind::NotFound {
+            return err;
+        }
+        let message = if self.bucket_is_dir(bucket, operation).await.unwrap_or(true) {
+            format!("object {key:?} does not exist in bucket {bucket:?}")
+        } else {
+            format!("bucket {bucket:?} does not exist")
+        };
+        Error::not_found(message).with_source(err).in_context(CloudProvider::Local, operation)
+    }
+
+    /// The object's `object_store` metadata; `NotFound` for a missing object (or a directory).
+    async fn stat(&self, bucket: &str, key: &str, path: &Path, operation: &'static str) -> Result<object_store::ObjectMeta> {
+        match self.inner.store.head(path).await {
+            Ok(meta) => Ok(meta),
+            Err(e) => Err(self.explain_missing(map_store_error(e, operation), bucket, key, operation).await),
+        }
+    }
+
+    async fn read_attrs(&self, bucket: &str, escaped: String, etag: String, operation: &'static str) -> Result<Attrs> {
+        let sidecars = self.inner.sidecars.clone();
+        let bucket = bucket.to_owned();
+        blocking(operation, move || sidecars.read(&bucket, &escaped, &etag).map_err(|e| map_io_error(e, operation)))
+            .await
+    }
+
+    async fn write_attrs(&self, bucket: &str, escaped: String, etag: String, attrs: Attrs, operation: &'static str) -> Result<()> {
+        let sidecars = self.inner.sidecars.clone();
+        let bucket = bucket.to_owned();
+        blocking(operation, move || {
+            sidecars.write(&bucket, &escaped, &etag, attrs).map_err(|e| map_io_error(e, operation))
+        })
+        .await
+    }
+}
+
+/// Runs blocking file-system work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    operation: &'static str,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Error::new(ErrorKind::Unexpected, "a blocking file-system task failed")
+            .with_source(e)
+            .in_context(CloudProvider::Local, operation)
+    })?
+}
+
+fn etag_of(meta: &object_store::ObjectMeta) -> String {
+    meta.e_tag.as_deref().unwrap_or_default().trim_matches('"').to_owned()
+}
+
+fn object_meta(key: &str, meta: &object_store::ObjectMeta, attrs: Attrs) -> ObjectMeta {
+    let out = listed_meta(key.to_owned(), meta);
+    let out = match attrs.content_type {
+        Some(content_type) => out.with_content_type(content_type),
+        None => out,
+    };
+    out.with_metadata(attrs.metadata)
+}
+
+fn validate_object(bucket: &str, key: &str, operation: &'static str) -> Result<(String, Path)> {
+    validate_bucket_name(bucket).and_then(|()| validate_key(key)).map_err(in_local(operation))?;
+    let escaped = CODEC.encode_key(key).map_err(in_local(operation))?;
+    let path = CODEC.object_path(bucket, key).map_err(in_local(operation))?;
+    Ok((escaped, path))
+}
+
+impl fmt::Debug for LocalStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalStorage").field("root", &self.inner.root).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for LocalStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LocalStorage({})", self.inner.root.display())
+    }
+}
+
+#[async_trait]
+impl StorageClient for LocalStorage {
+    fn provider(&self) -> CloudProvider {
+        CloudProvider::Local
+    }
+
+    fn capabilities(&self) -> StorageCapabilities {
+        super::LOCAL_CAPABILITIES
+    }
+
+    fn list_buckets(&self) -> BoxStream<'static, Result<BucketInfo>> {
+        const OP: &str = "list_buckets";
+        let root = self.inner.root.clone();
+        stream::once(blocking(OP, move || {
+            let mut buckets = Vec::new();
+            for entry in std::fs::read_dir(&root).map_err(|e| map_io_error(e, OP))? {
+                let entry = entry.map_err(|e| map_io_error(e, OP))?;
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+                if validate_bucket_name(&name).is_err() {
+                    continue;
+                }
+                let Ok(meta) = std::fs::metadata(entry.path()) else { continue };
+                if !meta.is_dir() {
+                    continue;
+                }
+                let mut info = BucketInfo::new(name);
+                if let Ok(time) = meta.created().or_else(|_| meta.modified()) {
+                    info = info.with_created_at(DateTime::<Utc>::from(time));
+                }
+                buckets.push(info);
+            }
+            buckets.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(buckets)
+        }))
+        .map_ok(|buckets| stream::iter(buckets.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+    }
+
+    async fn create_bucket(&self, bucket: &str, _options: CreateBucketOptions) -> Result<()> {
+        const OP: &str = "create_bucket";
+        validate_bucket_name(bucket).map_err(in_local(OP))?;
+        let gate = self.inner.gates.of(bucket);
+        let _exclusive = gate.write().await;
+        let dir = self.bucket_dir(bucket);
+        let sidecars = self.inner.sidecars.clone();
+        let name = bucket.to_owned();
+        blocking(OP, move || match std::fs::create_dir(&dir) {
+            // Sidecars left by a bucket directory removed by hand describe nothing now.
+            Ok(()) => sidecars.remove_bucket(&name).map_err(|e| map_io_error(e, OP)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(if dir.is_dir() {
+                Error::new(ErrorKind::AlreadyExists, format!("bucket {name:?} already exists"))
+            } else {
+                Error::new(ErrorKind::Conflict, format!("a file named {name:?} is in the way of the bucket"))
+            }
+            .in_context(CloudProvider::Local, OP)),
+            Err(e) => Err(map_io_error(e, OP)),
+        })
+        .await
+    }
+
+    async fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        const OP: &str = "delete_bucket";
+        validate_bucket_name(bucket).map_err(in_local(OP))?;
+        let gate = self.inner.gates.of(bucket);
+        let _exclusive = gate.write().await;
+        self.require_bucket(bucket, OP).await?;
+        let spec = ListSpec {
+            store: Arc::clone(&self.inner.store) as Arc<dyn ObjectStore>,
+            codec: CODEC,
+            bucket: bucket.to_owned(),
+            prefix: String::new(),
+        };
+        if spec.any().await.map_err(in_local(OP))? {
+            return Err(Error::new(ErrorKind::Conflict, format!("bucket {bucket:?} is not empty"))
+                .in_context(CloudProvider::Local, OP));
+        }
+        let dir = self.bucket_dir(bucket);
+        let sidecars = self.inner.sidecars.clone();
+        let name = bucket.to_owned();
+        blocking(OP, move || {
+            std::fs::remove_dir_all(&dir).map_err(|e| map_io_error(e, OP))?;
+            sidecars.remove_bucket(&name).map_err(|e| map_io_error(e, OP))
+        })
+        .await
+    }
+
+    async fn bucket_exists(&self, bucket: &str) -> Result<bool> {
+        const OP: &str = "bucket_exists";
+        validate_bucket_name(bucket).map_err(in_local(OP))?;
+        self.bucket_is_dir(bucket, OP).await
+    }
+
+    async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        payload: PutPayload,
+        options: PutOptions,
+    ) -> Result<PutResult> {
+        const OP: &str = "put_object";
+        let (escaped, path) = validate_object(bucket, key, OP)?;
+        validate_metadata(&options.metadata).map_err(in_local(OP))?;
+        let gate = self.inner.gates.of(bucket);
+        let _shared = gate.read().await;
+        self.require_bucket(bucket, OP).await?;
+        let (result, size) = match payload.as_bytes() {
+            Some(bytes) => {
+                let size = bytes.len() as u64;
+                let result = self
+                    .inner
+                    .store
+                    .put(&path, bytes.clone().into())
+                    .await
+                    .map_err(|e| map_store_error(e, OP))?;
+                (result, size)
+            }
+            // Stream errors come back as they are; the upload's own errors carry their context.
+            None => upload_stream(&*self.inner.store, &path, payload, PutMultipartOptions::default()).await?,
+        };
+        let etag = result.e_tag.as_deref().unwrap_or_default().trim_matches('"').to_owned();
+        let attrs = Attrs { content_type: options.content_type, metadata: options.metadata };
+        self.write_attrs(bucket, escaped, etag.clone(), attrs, OP).await?;
+        Ok(PutResult::new(Some(etag), Some(size)))
+    }
+
+    async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
+        const OP: &str = "get_object";
+        let (escaped, path) = validate_object(bucket, key, OP)?;
+        let result = match self.inner.store.get_opts(&path, object_store::GetOptions::default()).await {
+            Ok(result) => result,
+            Err(e) => return Err(self.explain_missing(map_store_error(e, OP), bucket, key, OP).await),
+        };
+        let size = result.meta.size;
+        let range = match &options.range {
+            Some(range) => range.resolve(size).map_err(in_local(OP))?,
+            None => 0..size,
+        };
+        let attrs = self.read_attrs(bucket, escaped, etag_of(&result.meta), OP).await?;
+        let meta = object_meta(key, &result.meta, attrs);
+        let body = match result.payload {
+            GetResultPayload::File(file, _) => file_body(file, range.clone()),
+            GetResultPayload::Stream(body) => slice_body(body, range.clone(), OP),
+        };
+        Ok(GetResult::new(meta, range, body))
+    }
+
+    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+        const OP: &str = "head_object";
+        let (escaped, path) = validate_object(bucket, key, OP)?;
+        let meta = self.stat(bucket, key, &path, OP).await?;
+        let attrs = self.read_attrs(bucket, escaped, etag_of(&meta), OP).await?;
+        Ok(object_meta(key, &meta, attrs))
+    }
+
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+        const OP: &str = "delete_object";
+        let (escaped, path) = validate_object(bucket, key, OP)?;
+        // `remove_file` on a directory (key `a` when `a/b` exists) must be `NotFound`, not a failure.
+        self.stat(bucket, key, &path, OP).await?;
+        if let Err(e) = self.inner.store.delete(&path).await {
+            return Err(self.explain_missing(map_store_error(e, OP), bucket, key, OP).await);
+        }
+        let file = self.inner.store.path_to_filesystem(&path).map_err(|e| map_store_error(e, OP))?;
+        let bucket_dir = self.bucket_dir(bucket);
+        let sidecars = self.inner.sidecars.clone();
+        let name = bucket.to_owned();
+        blocking(OP, move || {
+            remove_empty_parents(&file, &bucket_dir);
+            sidecars.remove(&name, &escaped).map_err(|e| map_io_error(e, OP))
+        })
+        .await
+    }
+
+    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+        const OP: &str = "list_objects";
+        if let Err(e) = validate_bucket_name(bucket) {
+            return stream::once(async move { Err(e.in_context(CloudProvider::Local, OP)) }).boxed();
+        }
+        let this = self.clone();
+        let spec = ListSpec {
+            store: Arc::clone(&self.inner.store) as Arc<dyn ObjectStore>,
+            codec: CODEC,
+            bucket: bucket.to_owned(),
+            prefix: options.prefix.unwrap_or_default(),
+        };
+        stream::once(async move {
+            this.require_bucket(&spec.bucket, OP).await?;
+            Ok::<_, Error>(spec.stream(options.page_size))
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
+        const OP: &str = "copy_object";
+        let (src_escaped, src) = validate_object(src_bucket, src_key, OP)?;
+        let (dst_escaped, dst) = validate_object(dst_bucket, dst_key, OP)?;
+        let gate = self.inner.gates.of(dst_bucket);
+        let _shared = gate.read().await;
+        self.stat(src_bucket, src_key, &src, OP).await?;
+        if src == dst {
+            // A hard link onto itself would leave its staging link behind; there is nothing to do.
+            return Ok(());
+        }
+        self.require_bucket(dst_bucket, OP).await?;
+        self.inner.store.copy(&src, &dst).await.map_err(|e| map_store_error(e, OP))?;
+        // The copy is a hard link: it has the source's entity tag, so the source's sidecar applies
+        // to it exactly when it describes the version that was copied.
+        let copied = self.stat(dst_bucket, dst_key, &dst, OP).await?;
+        let etag = etag_of(&copied);
+        let attrs = self.read_attrs(src_bucket, src_escaped, etag.clone(), OP).await?;
+        self.write_attrs(dst_bucket, dst_escaped, etag, attrs, OP).await
+    }
+
+    async fn presign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &str,
+        _expires_in: Duration,
+    ) -> Result<PresignedUrl> {
+        const OP: &str = "presign";
+        validate_object(bucket, key, OP)?;
+        Err(Error::unsupported(format!("LocalStorage cannot presign {method} URLs")).in_context(CloudProvider::Local, OP))
+    }
+}

@@ -1,0 +1,170 @@
+//! `cargo xtask codegen <target> [--check] [--spec PATH]`: code generated from vendor API documents.
+//!
+//! Targets:
+//! - `coda`: the models and operations of `cloud-coda` from Coda's OpenAPI document (every operation
+//!   outside the Packs group), see [`coda`].
+//!
+//! Generated files are committed, formatted with `rustfmt` (the workspace's `rustfmt.toml`) and
+//! headed by an `@generated` line. `--check` regenerates in memory and fails when a committed file
+//! differs, naming the command to run. Generation is deterministic: every map the generator walks is
+//! sorted, and the output depends on nothing but the API document.
+//!
+//! The API documents themselves stay out of the repository. They are found, in order, through the
+//! `--spec` flag, an environment variable (`CODA_OPENAPI_SPEC`), the shared specification folder next
+//! to the repository (`../shared/spec/apis/`), and a download cache under `$HOME/.cache/cloud-codegen/`
+//! that is filled from the vendor's published URL when nothing else is available.
+
+mod coda;
+mod ir;
+mod rust;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use xshell::{Shell, cmd};
+
+/// Runs the generator of `target`, writing the files, or only comparing them with `check`.
+pub(crate) fn run(sh: &Shell, target: &str, check: bool, spec: Option<PathBuf>) -> Result<()> {
+    match target {
+        "coda" => {
+            let spec = SpecSource::CODA.locate(sh, spec, true)?;
+            coda::generate(sh, &spec, mode(check))
+        }
+        other => bail!("unknown codegen target {other:?}; known targets: coda"),
+    }
+}
+
+/// Checks every target whose API document is available locally (never downloads).
+///
+/// `cargo xtask test` calls this: a target whose document is missing is reported and left out.
+pub(crate) fn check_all_if_spec_present(sh: &Shell) -> Result<()> {
+    match SpecSource::CODA.locate(sh, None, false) {
+        Ok(spec) => coda::generate(sh, &spec, Mode::Check),
+        Err(err) => {
+            eprintln!("codegen coda: not checked, {err:#}");
+            Ok(())
+        }
+    }
+}
+
+fn mode(check: bool) -> Mode {
+    if check { Mode::Check } else { Mode::Write }
+}
+
+/// Whether to write the generated files or only compare them with the committed ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Write files that differ.
+    Write,
+    /// Fail if a file differs.
+    Check,
+}
+
+/// Where the API document of one target may be found.
+struct SpecSource {
+    /// The target name, as given to `cargo xtask codegen`.
+    target: &'static str,
+    /// The environment variable naming the document.
+    env: &'static str,
+    /// The file name in the shared specification folder and in the cache.
+    file: &'static str,
+    /// The vendor's published URL.
+    url: &'static str,
+}
+
+impl SpecSource {
+    const CODA: Self = Self {
+        target: "coda",
+        env: "CODA_OPENAPI_SPEC",
+        file: "coda-openapi.json",
+        url: "https://coda.io/apis/v1/openapi.json",
+    };
+
+    /// The document: the flag, the variable, the shared folder, the cache, then (if `download`) the URL.
+    fn locate(&self, sh: &Shell, flag: Option<PathBuf>, download: bool) -> Result<PathBuf> {
+        if let Some(path) = flag {
+            return existing(path, "--spec");
+        }
+        if let Ok(path) = std::env::var(self.env)
+            && !path.is_empty()
+        {
+            return existing(PathBuf::from(path), self.env);
+        }
+        let shared = crate::project_root().join("..").join("shared").join("spec").join("apis").join(self.file);
+        if shared.is_file() {
+            return Ok(shared);
+        }
+        let cache = cache_dir().map(|dir| dir.join(self.file));
+        if let Some(cached) = cache.as_ref().filter(|p| p.is_file()) {
+            return Ok(cached.clone());
+        }
+        let instruction = format!(
+            "the OpenAPI document of {target} was not found: pass `--spec PATH`, set {env}, put it at \
+             ../shared/spec/apis/{file} (beside the repository), or run `cargo xtask codegen {target}` \
+             with network access to download {url} into $HOME/.cache/cloud-codegen/",
+            target = self.target,
+            env = self.env,
+            file = self.file,
+            url = self.url,
+        );
+        let Some(cache) = cache.filter(|_| download) else { bail!(instruction) };
+        let dir = cache.parent().context("cache path has a parent")?;
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let partial = cache.with_extension("json.part");
+        let url = self.url;
+        match cmd!(sh, "curl --fail --silent --show-error --location --max-time 60 --output {partial} {url}").run() {
+            Ok(()) => {
+                fs::rename(&partial, &cache)?;
+                eprintln!("codegen {}: downloaded {url} into {}", self.target, cache.display());
+                Ok(cache)
+            }
+            Err(err) => {
+                let _ = fs::remove_file(&partial);
+                bail!("{instruction} (the download failed: {err})")
+            }
+        }
+    }
+}
+
+fn existing(path: PathBuf, origin: &str) -> Result<PathBuf> {
+    if path.is_file() { Ok(path) } else { bail!("{origin} names {}, which is not a file", path.display()) }
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    Some(PathBuf::from(home).join(".cache").join("cloud-codegen"))
+}
+
+/// Formats `text` with rustfmt and the workspace's `rustfmt.toml`, as `cargo fmt` would.
+pub(crate) fn reformat(sh: &Shell, text: &str) -> Result<String> {
+    let config = crate::project_root().join("rustfmt.toml");
+    let formatted = cmd!(sh, "rustfmt --edition 2024 --emit stdout --config-path {config}")
+        .stdin(text)
+        .quiet()
+        .read()
+        .context("rustfmt rejected the generated code")?;
+    Ok(format!("{}\n", formatted.trim_end()))
+}
+
+/// Writes `contents` to `path` (relative to the workspace root) or, in check mode, fails if it differs.
+pub(crate) fn ensure_file(target: &str, path: &Path, contents: &str, mode: Mode) -> Result<bool> {
+    let full = crate::project_root().join(path);
+    let current = fs::read_to_string(&full).unwrap_or_default();
+    if current == contents {
+        return Ok(false);
+    }
+    match mode {
+        Mode::Check => {
+            bail!("{} is stale: run `cargo xtask codegen {target}` and commit", path.display())
+        }
+        Mode::Write => {
+            if let Some(dir) = full.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::write(&full, contents).with_context(|| format!("writing {}", full.display()))?;
+            eprintln!("codegen {target}: updated {}", path.display());
+            Ok(true)
+        }
+    }
+}
