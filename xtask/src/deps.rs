@@ -16,20 +16,20 @@ const ALLOWED_PROVIDER_EDGES: &[(&str, &str)] = &[("cloud-infomaniak-s3", "cloud
 pub(crate) fn run(sh: &Shell) -> Result<()> {
     let mut problems = Vec::new();
 
-    let core = cmd!(sh, "cargo tree -p cloud-core -e normal --prefix none --format {p}").quiet().read()?;
+    let core = cmd!(sh, "cargo tree -p cloud-core -e normal --prefix none").quiet().read()?;
     for name in crate_names(&core) {
         if CORE_FORBIDDEN.contains(&name) {
             problems.push(format!("cloud-core (no features) depends on {name}"));
         }
     }
 
-    let all = cmd!(sh, "cargo tree --workspace --all-features -e normal --prefix none --format {p}").quiet().read()?;
+    let all = cmd!(sh, "cargo tree --workspace --all-features -e normal --prefix none").quiet().read()?;
     if crate_names(&all).any(|n| n == "openssl-sys") {
         problems.push("the workspace depends on openssl-sys".to_owned());
     }
 
     for from in provider_crates()? {
-        let direct = cmd!(sh, "cargo tree -p {from} -e normal --depth 1 --prefix none --format {p}").quiet().read()?;
+        let direct = cmd!(sh, "cargo tree -p {from} -e normal --depth 1 --prefix none").quiet().read()?;
         for to in crate_names(&direct).skip(1) {
             if is_provider(to) && !ALLOWED_PROVIDER_EDGES.contains(&(from.as_str(), to)) {
                 problems.push(format!("provider crate {from} depends on provider crate {to}"));
@@ -44,7 +44,7 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     }
 }
 
-/// Package names in `cargo tree --prefix none --format {p}` output (`name v1.2.3 (...)`).
+/// Package names in `cargo tree --prefix none` output (`name v1.2.3 (...)`).
 fn crate_names(tree: &str) -> impl Iterator<Item = &str> {
     tree.lines().filter_map(|l| l.split_whitespace().next())
 }

@@ -2,7 +2,7 @@
 //! shared config file, and the validation `build` does before any request is made.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -531,7 +531,7 @@ impl S3ClientBuilder {
 
     /// The config file this builder would read.
     #[cfg(test)]
-    pub(crate) fn config_file_path(&self) -> Option<&Path> {
+    pub(crate) fn config_file_path(&self) -> Option<&std::path::Path> {
         self.config_file.as_deref()
     }
 }
@@ -562,11 +562,12 @@ fn profile_value(text: &str, profile: &str, key: &str) -> Option<String> {
             };
             continue;
         }
-        if in_profile && let Some((k, v)) = line.split_once('=') {
-            if k.trim() == key {
-                let v = v.split(['#', ';']).next().unwrap_or("").trim();
-                return (!v.is_empty()).then(|| v.to_owned());
-            }
+        if in_profile
+            && let Some((k, v)) = line.split_once('=')
+            && k.trim() == key
+        {
+            let v = v.split(['#', ';']).next().unwrap_or("").trim();
+            return (!v.is_empty()).then(|| v.to_owned());
         }
     }
     None
@@ -634,7 +635,7 @@ mod tests {
         assert_eq!(b.get_config_value(S3ConfigKey::Region).as_deref(), Some("eu-central-2"));
         assert_eq!(b.get_config_value(S3ConfigKey::Endpoint).as_deref(), Some("https://s3.example"));
         assert_eq!(b.get_config_value(S3ConfigKey::SecretAccessKey), None);
-        let client = b.clone().with_region("ap-south-1").build().unwrap();
+        let client = b.with_region("ap-south-1").build().unwrap();
         assert_eq!(client.region(), "ap-south-1");
         assert_eq!(client.endpoint().map(Url::as_str), Some("https://s3.example/"));
 
@@ -686,14 +687,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn path_style_defaults_to_endpoint_presence() {
-        let with = S3ClientBuilder::new().with_endpoint("https://s3.example").build().unwrap();
-        assert!(with.sdk_client().config().force_path_style().unwrap_or(false));
-        let without = S3ClientBuilder::new().build().unwrap();
-        assert!(!without.sdk_client().config().force_path_style().unwrap_or(false));
-        let forced = S3ClientBuilder::new().with_endpoint("https://s3.example").with_force_path_style(false).build();
-        assert!(!forced.unwrap().sdk_client().config().force_path_style().unwrap_or(true));
+    async fn presigned_get(builder: S3ClientBuilder) -> String {
+        let client = builder.with_credentials("a", "b").build().unwrap();
+        let url = cloud_core::StorageClient::presign(
+            &client,
+            cloud_core::storage::PresignMethod::Get,
+            "bucket",
+            "key",
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        url.url.to_string()
+    }
+
+    #[tokio::test]
+    async fn path_style_defaults_to_endpoint_presence() {
+        let with = presigned_get(S3ClientBuilder::new().with_endpoint("https://s3.example")).await;
+        assert!(with.starts_with("https://s3.example/bucket/key?"), "{with}");
+        let without = presigned_get(S3ClientBuilder::new()).await;
+        assert!(without.starts_with("https://bucket.s3.us-east-1.amazonaws.com/key?"), "{without}");
+        let forced =
+            presigned_get(S3ClientBuilder::new().with_endpoint("https://s3.example").with_force_path_style(false)).await;
+        assert!(forced.starts_with("https://bucket.s3.example/key?"), "{forced}");
+        let env = Env::from_slice(&[("AWS_S3_FORCE_PATH_STYLE", "true"), ("AWS_REGION", "eu-west-1")]);
+        let forced = presigned_get(S3ClientBuilder::from_env_with(&env)).await;
+        assert!(forced.starts_with("https://s3.eu-west-1.amazonaws.com/bucket/key?"), "{forced}");
     }
 
     #[test]

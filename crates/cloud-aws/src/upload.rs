@@ -2,7 +2,7 @@
 //! of unknown length, with bounded concurrency, a Content-MD5 on every request, and an abort on
 //! any failure (including the caller dropping the future), so no orphaned parts are left behind.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::primitives::ByteStream;
@@ -60,13 +60,31 @@ impl MultipartConfig {
 /// several chunks.
 pub(crate) struct PartReader {
     stream: cloud_core::storage::ByteStream,
-    pending: Option<Bytes>,
+    /// Chunks read from the stream (or put back) but not handed out yet, in order.
+    pending: VecDeque<Bytes>,
     done: bool,
 }
 
 impl PartReader {
     pub(crate) fn new(stream: cloud_core::storage::ByteStream) -> Self {
-        Self { stream, pending: None, done: false }
+        Self { stream, pending: VecDeque::new(), done: false }
+    }
+
+    /// The next non-empty chunk, if any.
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+        while let Some(chunk) = self.pending.pop_front() {
+            if !chunk.is_empty() {
+                return Ok(Some(chunk));
+            }
+        }
+        while !self.done {
+            match self.stream.try_next().await? {
+                Some(chunk) if chunk.is_empty() => {}
+                Some(chunk) => return Ok(Some(chunk)),
+                None => self.done = true,
+            }
+        }
+        Ok(None)
     }
 
     /// Up to `n` bytes: exactly `n` unless the stream ends first.
@@ -78,23 +96,10 @@ impl PartReader {
         let mut buf: Option<BytesMut> = None;
         let mut have = 0usize;
         while have < n {
-            let mut chunk = match self.pending.take() {
-                Some(chunk) => chunk,
-                None if self.done => break,
-                None => match self.stream.try_next().await? {
-                    Some(chunk) => chunk,
-                    None => {
-                        self.done = true;
-                        break;
-                    }
-                },
-            };
-            if chunk.is_empty() {
-                continue;
-            }
+            let Some(mut chunk) = self.next_chunk().await? else { break };
             let need = n - have;
             if chunk.len() > need {
-                self.pending = Some(chunk.split_off(need));
+                self.pending.push_front(chunk.split_off(need));
             }
             have += chunk.len();
             match (&mut first, &mut buf) {
@@ -118,18 +123,20 @@ impl PartReader {
 
     /// Puts bytes back in front of the stream.
     pub(crate) fn unread(&mut self, bytes: Bytes) {
-        debug_assert!(self.pending.is_none(), "unread over pending bytes");
         if !bytes.is_empty() {
-            self.pending = Some(bytes);
+            self.pending.push_front(bytes);
         }
     }
 
     /// Whether the stream has more bytes.
     pub(crate) async fn has_more(&mut self) -> Result<bool> {
-        let next = self.read(1).await?;
-        let more = !next.is_empty();
-        self.unread(next);
-        Ok(more)
+        match self.next_chunk().await? {
+            Some(chunk) => {
+                self.pending.push_front(chunk);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
 
@@ -434,7 +441,7 @@ mod tests {
         assert_eq!(c.part_size_for(1, None), 8 * MIB);
         assert_eq!(c.part_size_for(1_000, None), 8 * MIB);
         assert_eq!(c.part_size_for(1_001, None), 16 * MIB);
-        assert_eq!(c.part_size_for(10_000, None), MAX_PART_SIZE.min(8 * MIB << 9));
+        assert_eq!(c.part_size_for(10_000, None), MAX_PART_SIZE.min((8 * MIB) << 9));
         let reachable: u64 = (1..=MAX_PARTS).map(|n| c.part_size_for(n, None)).sum();
         assert!(reachable > 5 * 1024 * 1024 * MIB, "10,000 parts must exceed 5 TiB, got {reachable}");
     }

@@ -140,39 +140,48 @@ pub(crate) use {string_enum, tagged_union};
 
 #[cfg(test)]
 mod tests {
-    use serde::{Deserialize, Serialize};
+    use fixtures::{Circle, Fruit, Shape};
 
-    string_enum! {
-        /// A test enum.
-        Fruit {
-            /// `apple`
-            Apple = "apple",
-            /// `blood orange`
-            BloodOrange = "bloodOrange",
+    /// Types the macros expand for, public as generated types are (the test module is private).
+    mod fixtures {
+        #![allow(unreachable_pub)]
+
+        use serde::{Deserialize, Serialize};
+
+        string_enum! {
+            /// A test enum.
+            Fruit {
+                /// `apple`
+                Apple = "apple",
+                /// `blood orange`
+                BloodOrange = "bloodOrange",
+            }
         }
-    }
 
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    struct Circle {
-        #[serde(rename = "type")]
-        kind: String,
-        radius: f64,
-    }
+        /// A member.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct Circle {
+            #[serde(rename = "type")]
+            pub kind: String,
+            pub radius: f64,
+        }
 
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    struct Square {
-        #[serde(rename = "type")]
-        kind: String,
-        side: f64,
-    }
+        /// Another member.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct Square {
+            #[serde(rename = "type")]
+            pub kind: String,
+            pub side: f64,
+        }
 
-    tagged_union! {
-        /// A test union.
-        Shape, tag = "type" {
-            /// A circle.
-            Circle(Circle) = ["circle", "disc"],
-            /// A square.
-            Square(Square) = ["square"],
+        tagged_union! {
+            /// A test union.
+            Shape, tag = "type" {
+                /// A circle.
+                Circle(Circle) = ["circle", "disc"],
+                /// A square.
+                Square(Square) = ["square"],
+            }
         }
     }
 

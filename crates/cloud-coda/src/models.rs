@@ -206,6 +206,12 @@ impl AddedAnyonePrincipal {
     }
 }
 
+impl Default for AddedAnyonePrincipal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The `AddedDomainPrincipal` schema of the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -3824,8 +3830,6 @@ impl UpdateAclSettingsRequest {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateCustomDocDomainRequest {}
-
-impl UpdateCustomDocDomainRequest {}
 
 /// The result of updating a custom domain for a published doc.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //! - Errors: one opaque [`Error`] with an [`ErrorKind`]; see [`kind_for_status`].
 //! - Traits: [`StorageClient`] (+ [`StorageClientExt`]), [`ComputeClient`] (+ [`ComputeClientExt`]),
 //!   [`ServerlessClient`], [`CloudClient`].
-//! - Machinery: [`retry`] (backoff policy), [`rate_limit`] (token buckets), [`stream::paginate`],
+//! - Machinery: [`retry`] (backoff policy), [`rate_limit`] (sliding-window budgets), [`stream::paginate`],
 //!   [`Env`] (testable `from_env`), [`SecretString`].
 //! - Local backends: [`LocalStorage`] (a directory) and [`MemoryStorage`].
 //!

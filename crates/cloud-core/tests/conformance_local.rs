@@ -8,7 +8,8 @@ use cloud_core::{LocalStorage, MemoryStorage};
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a Tokio runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a Tokio runtime");
     let root = tempfile::tempdir().expect("a temporary directory");
     let local = LocalStorage::new(root.path()).expect("LocalStorage in a temporary directory");
 

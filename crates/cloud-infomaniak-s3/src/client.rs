@@ -402,7 +402,6 @@ mod tests {
             let s3 = InfomaniakS3Builder::new().with_credentials("a", "b").with_region(region).build().unwrap();
             assert_eq!(s3.endpoint(), endpoint);
             assert_eq!(s3.signing_region(), DEFAULT_SIGNING_REGION);
-            assert!(s3.s3().sdk_client().config().force_path_style().unwrap_or(false));
             assert_eq!(s3.to_string(), format!("InfomaniakS3Client({region}, {endpoint})"));
         }
         assert_eq!(InfomaniakRegion::default(), InfomaniakRegion::Dc3A);

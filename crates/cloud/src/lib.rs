@@ -19,12 +19,22 @@
 //!
 //! | Name | Description | Default |
 //! |---|---|---|
-//! | `full` | every provider below | no |
+//! | `aws` | Amazon S3 and S3-compatible storage: [`aws`] (`cloud-aws`), `s3://` URLs | no |
+//! | `coda` | Coda.io REST API v1: [`coda`] (`cloud-coda`) | no |
+//! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`) | no |
+//! | `infomaniak` | every Infomaniak service above | no |
+//! | `full` | every provider | no |
 //!
-//! Provider features are added as their crates land; the local (`file://`) and in-memory
-//! (`memory://`) backends are always available.
+//! The local (`file://`) and in-memory (`memory://`) backends are always available.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use cloud_core::*;
 
 pub mod storage;
+
+#[cfg(feature = "aws")]
+pub use cloud_aws as aws;
+#[cfg(feature = "coda")]
+pub use cloud_coda as coda;
+#[cfg(feature = "infomaniak-s3")]
+pub use cloud_infomaniak_s3 as infomaniak_s3;

@@ -413,16 +413,15 @@ fn emit_struct(out: &mut String, def: &TypeDef, docs: &str, fields: &[Field], re
         return;
     }
     let args: Vec<&Field> = fields.iter().filter(|f| f.required && f.constant.is_none()).collect();
-    let optional: Vec<&Field> = fields.iter().filter(|f| !f.required).collect();
-    let _ = writeln!(out, "impl {} {{", def.name);
+    let mut body = String::new();
     if !all_optional {
-        let _ = writeln!(out, "/// A `{}` from its required fields; the optional ones are unset.", def.name);
+        let _ = writeln!(body, "/// A `{}` from its required fields; the optional ones are unset.", def.name);
         if args.len() > 7 {
-            out.push_str("#[allow(clippy::too_many_arguments)]\n");
+            body.push_str("#[allow(clippy::too_many_arguments)]\n");
         }
         let params: Vec<String> = args.iter().map(|f| format!("{}: {}", f.rust, arg_type(&f.ty))).collect();
-        let _ = writeln!(out, "pub fn new({}) -> Self {{", params.join(", "));
-        out.push_str("Self {\n");
+        let _ = writeln!(body, "pub fn new({}) -> Self {{", params.join(", "));
+        body.push_str("Self {\n");
         for f in fields {
             let value = if let (Some(variant), Some(name)) = (&f.constant, f.ty.named()) {
                 format!("{name}::{variant}")
@@ -432,21 +431,27 @@ fn emit_struct(out: &mut String, def: &TypeDef, docs: &str, fields: &[Field], re
                 "None".to_owned()
             };
             if value == f.rust {
-                let _ = writeln!(out, "{value},");
+                let _ = writeln!(body, "{value},");
             } else {
-                let _ = writeln!(out, "{}: {value},", f.rust);
+                let _ = writeln!(body, "{}: {value},", f.rust);
             }
         }
-        out.push_str("}\n}\n\n");
+        body.push_str("}\n}\n\n");
     }
-    for f in optional {
+    for f in fields.iter().filter(|f| !f.required) {
         let bare = f.rust.trim_start_matches("r#");
-        let _ = writeln!(out, "/// Sets `{}`.", f.json);
-        out.push_str("#[must_use]\n");
-        let _ = writeln!(out, "pub fn with_{bare}(mut self, {}: {}) -> Self {{", f.rust, arg_type(&f.ty));
-        let _ = writeln!(out, "self.{} = Some({});\nself\n}}\n", f.rust, arg_convert(&f.rust, &f.ty));
+        let _ = writeln!(body, "/// Sets `{}`.", f.json);
+        body.push_str("#[must_use]\n");
+        let _ = writeln!(body, "pub fn with_{bare}(mut self, {}: {}) -> Self {{", f.rust, arg_type(&f.ty));
+        let _ = writeln!(body, "self.{} = Some({});\nself\n}}\n", f.rust, arg_convert(&f.rust, &f.ty));
     }
-    out.push_str("}\n\n");
+    if !body.is_empty() {
+        let _ = writeln!(out, "impl {} {{\n{body}}}\n", def.name);
+    }
+    if args.is_empty() && !all_optional {
+        // `new()` takes nothing (every required field is a constant): `Default` is the same.
+        let _ = writeln!(out, "impl Default for {} {{\nfn default() -> Self {{\nSelf::new()\n}}\n}}\n", def.name);
+    }
 }
 
 /// The parameter type of a constructor or setter taking a `ty`.

@@ -31,8 +31,9 @@ pub(super) fn proc(layout: &Layout) -> ProcSpec {
     let data = layout.data("azurite");
     ProcSpec::new("azurite", "azurite", layout.tools().join("npm-azurite/node_modules/.bin/azurite-blob"))
         .args(["--blobHost", "127.0.0.1", "--blobPort", &PORT.to_string()])
-        .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--silent", "--location"])
-        .arg(data.as_os_str())
+        .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--silent"])
+        // In memory, `--location` is refused; the working directory catches any stray file.
+        .cwd(data)
         .ready(Ready::Http { port: PORT, path: "/" }, 60)
         .phase(1)
 }

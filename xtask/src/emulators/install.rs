@@ -220,7 +220,7 @@ fn has_candidate(package: &str) -> bool {
 /// Runs a command with its output appended to `log`; on failure the error shows the log's tail.
 pub(super) fn run_logged(cmd: &mut Command, log: &Path) -> Result<()> {
     let file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
-    let shown = format!("{cmd:?}");
+    let shown = shown(cmd);
     let status = cmd
         .stdin(Stdio::null())
         .stdout(file.try_clone()?)
@@ -231,6 +231,23 @@ pub(super) fn run_logged(cmd: &mut Command, log: &Path) -> Result<()> {
         bail!("{shown} failed ({status})\n{}", log_tail(log, 40));
     }
     Ok(())
+}
+
+/// A command line for messages: long arguments (inline scripts) are cut.
+fn shown(cmd: &Command) -> String {
+    let mut line = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        let arg = arg.to_string_lossy();
+        let first = arg.lines().next().unwrap_or_default();
+        line.push(' ');
+        if first.len() > 60 || arg.contains('\n') {
+            line.push_str(&first.chars().take(60).collect::<String>());
+            line.push('…');
+        } else {
+            line.push_str(&arg);
+        }
+    }
+    line
 }
 
 /// How to run commands as root: directly, or through passwordless `sudo`.

@@ -471,7 +471,12 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
                     .env("RABBITMQ_LOG_BASE", logs.into_os_string())
                     .env("RABBITMQ_ENABLED_PLUGINS_FILE", conf("enabled_plugins"))
                     .env("RABBITMQ_CONFIG_FILE", conf("rabbitmq"))
-                    .env("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}")
+                    // Never spawn an epmd daemon of its own (it would outlive `down`); bind
+                    // Erlang distribution to loopback.
+                    .env(
+                        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+                        "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}",
+                    )
                     .env("HOME", d.clone().into_os_string())
                     .ready(Ready::Tcp(5672), 120)
                     .phase(1),

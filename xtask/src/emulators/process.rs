@@ -217,6 +217,7 @@ pub(super) fn spawn(layout: &Layout, spec: ProcSpec) -> Result<Started> {
         .stderr(log)
         .process_group(0);
     if let Some(dir) = &spec.cwd {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         cmd.current_dir(dir);
     }
     let child = cmd.spawn().with_context(|| format!("starting `{}`: {}", spec.name, spec.command_line()))?;

@@ -161,7 +161,8 @@ pub fn ensure_same_bytes(actual: &[u8], expected: &[u8], what: impl fmt::Display
     if actual == expected {
         return Ok(());
     }
-    let first_difference = actual.iter().zip(expected).position(|(a, b)| a != b).unwrap_or(actual.len().min(expected.len()));
+    let first_difference =
+        actual.iter().zip(expected).position(|(a, b)| a != b).unwrap_or(actual.len().min(expected.len()));
     Err(Failure::new(format!(
         "{what}: got {} bytes, expected {}; first difference at offset {first_difference}",
         actual.len(),

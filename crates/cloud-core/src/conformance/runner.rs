@@ -225,17 +225,18 @@ pub fn apply_capability_overrides(mut caps: StorageCapabilities, overrides: &str
             .map(|(n, v)| (n.trim(), v.trim()))
             .ok_or_else(|| Error::invalid_config(format!("capability override {item:?} is not name=value")))?;
         let flag = || {
-            value.parse::<bool>().map_err(|_| {
-                Error::invalid_config(format!("capability {name} takes true or false, not {value:?}"))
-            })
+            value
+                .parse::<bool>()
+                .map_err(|_| Error::invalid_config(format!("capability {name} takes true or false, not {value:?}")))
         };
         let number = || -> Result<Option<u64>> {
             if value.eq_ignore_ascii_case("none") {
                 return Ok(None);
             }
-            value.parse::<u64>().map(Some).map_err(|_| {
-                Error::invalid_config(format!("capability {name} takes a number or none, not {value:?}"))
-            })
+            value
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| Error::invalid_config(format!("capability {name} takes a number or none, not {value:?}")))
         };
         match name {
             "list_buckets" => caps.list_buckets = flag()?,

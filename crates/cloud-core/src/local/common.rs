@@ -144,9 +144,9 @@ pub(crate) fn slice_body(
             let to = range.end.clamp(start, start + len) - start;
             let piece = chunk.slice(to_usize(from)..to_usize(to));
             let pieces = piece.len().div_ceil(BODY_CHUNK);
-            stream::iter((0..pieces).map(move |i| {
-                Ok(piece.slice(i * BODY_CHUNK..((i + 1) * BODY_CHUNK).min(piece.len())))
-            }))
+            stream::iter(
+                (0..pieces).map(move |i| Ok(piece.slice(i * BODY_CHUNK..((i + 1) * BODY_CHUNK).min(piece.len())))),
+            )
         })
         .try_flatten()
         .boxed()
@@ -289,7 +289,8 @@ mod tests {
 
     #[tokio::test]
     async fn slicing_cuts_ranges_across_chunks() {
-        let chunks = vec![Ok(Bytes::from_static(b"hello ")), Ok(Bytes::from_static(b"wide ")), Ok(Bytes::from_static(b"world"))];
+        let chunks =
+            vec![Ok(Bytes::from_static(b"hello ")), Ok(Bytes::from_static(b"wide ")), Ok(Bytes::from_static(b"world"))];
         let body = slice_body(stream::iter(chunks).boxed(), 4..13, "get_object");
         let got: Vec<u8> = body_of(body).await.concat();
         assert_eq!(got, b"o wide wo");

@@ -125,7 +125,8 @@ impl LocalStorage {
         if self.bucket_is_dir(bucket, operation).await? {
             Ok(())
         } else {
-            Err(Error::not_found(format!("bucket {bucket:?} does not exist")).in_context(CloudProvider::Local, operation))
+            Err(Error::not_found(format!("bucket {bucket:?} does not exist"))
+                .in_context(CloudProvider::Local, operation))
         }
     }
 
@@ -143,7 +144,13 @@ impl LocalStorage {
     }
 
     /// The object's `object_store` metadata; `NotFound` for a missing object (or a directory).
-    async fn stat(&self, bucket: &str, key: &str, path: &Path, operation: &'static str) -> Result<object_store::ObjectMeta> {
+    async fn stat(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        operation: &'static str,
+    ) -> Result<object_store::ObjectMeta> {
         match self.inner.store.head(path).await {
             Ok(meta) => Ok(meta),
             Err(e) => Err(self.explain_missing(map_store_error(e, operation), bucket, key, operation).await),
@@ -157,7 +164,14 @@ impl LocalStorage {
             .await
     }
 
-    async fn write_attrs(&self, bucket: &str, escaped: String, etag: String, attrs: Attrs, operation: &'static str) -> Result<()> {
+    async fn write_attrs(
+        &self,
+        bucket: &str,
+        escaped: String,
+        etag: String,
+        attrs: Attrs,
+        operation: &'static str,
+    ) -> Result<()> {
         let sidecars = self.inner.sidecars.clone();
         let bucket = bucket.to_owned();
         blocking(operation, move || {
@@ -304,13 +318,7 @@ impl StorageClient for LocalStorage {
         self.bucket_is_dir(bucket, OP).await
     }
 
-    async fn put_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        payload: PutPayload,
-        options: PutOptions,
-    ) -> Result<PutResult> {
+    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         const OP: &str = "put_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
         validate_metadata(&options.metadata).map_err(in_local(OP))?;
@@ -320,12 +328,8 @@ impl StorageClient for LocalStorage {
         let (result, size) = match payload.as_bytes() {
             Some(bytes) => {
                 let size = bytes.len() as u64;
-                let result = self
-                    .inner
-                    .store
-                    .put(&path, bytes.clone().into())
-                    .await
-                    .map_err(|e| map_store_error(e, OP))?;
+                let result =
+                    self.inner.store.put(&path, bytes.clone().into()).await.map_err(|e| map_store_error(e, OP))?;
                 (result, size)
             }
             // Stream errors come back as they are; the upload's own errors carry their context.
@@ -435,6 +439,7 @@ impl StorageClient for LocalStorage {
     ) -> Result<PresignedUrl> {
         const OP: &str = "presign";
         validate_object(bucket, key, OP)?;
-        Err(Error::unsupported(format!("LocalStorage cannot presign {method} URLs")).in_context(CloudProvider::Local, OP))
+        Err(Error::unsupported(format!("LocalStorage cannot presign {method} URLs"))
+            .in_context(CloudProvider::Local, OP))
     }
 }

@@ -62,7 +62,8 @@ impl MemoryStorage {
         if self.has_bucket(bucket) {
             Ok(())
         } else {
-            Err(Error::not_found(format!("bucket {bucket:?} does not exist")).in_context(CloudProvider::Local, operation))
+            Err(Error::not_found(format!("bucket {bucket:?} does not exist"))
+                .in_context(CloudProvider::Local, operation))
         }
     }
 
@@ -76,7 +77,13 @@ impl MemoryStorage {
     }
 
     /// The stored object: metadata, attributes and body, or `NotFound`.
-    async fn fetch(&self, bucket: &str, key: &str, path: &Path, operation: &'static str) -> Result<object_store::GetResult> {
+    async fn fetch(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        operation: &'static str,
+    ) -> Result<object_store::GetResult> {
         if !self.has_bucket(bucket) {
             return Err(self.not_found(bucket, key, operation));
         }
@@ -166,8 +173,10 @@ impl StorageClient for MemoryStorage {
         let gate = self.inner.gates.of(bucket);
         let _exclusive = gate.write().await;
         match self.inner.buckets.write().unwrap_or_else(PoisonError::into_inner).entry(bucket.to_owned()) {
-            Entry::Occupied(_) => Err(Error::new(ErrorKind::AlreadyExists, format!("bucket {bucket:?} already exists"))
-                .in_context(CloudProvider::Local, OP)),
+            Entry::Occupied(_) => {
+                Err(Error::new(ErrorKind::AlreadyExists, format!("bucket {bucket:?} already exists"))
+                    .in_context(CloudProvider::Local, OP))
+            }
             Entry::Vacant(slot) => {
                 slot.insert(Utc::now());
                 Ok(())
@@ -200,13 +209,7 @@ impl StorageClient for MemoryStorage {
         Ok(self.has_bucket(bucket))
     }
 
-    async fn put_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        payload: PutPayload,
-        options: PutOptions,
-    ) -> Result<PutResult> {
+    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         const OP: &str = "put_object";
         let path = validate_object(bucket, key, OP)?;
         validate_metadata(&options.metadata).map_err(in_local(OP))?;
@@ -298,6 +301,7 @@ impl StorageClient for MemoryStorage {
     ) -> Result<PresignedUrl> {
         const OP: &str = "presign";
         validate_object(bucket, key, OP)?;
-        Err(Error::unsupported(format!("MemoryStorage cannot presign {method} URLs")).in_context(CloudProvider::Local, OP))
+        Err(Error::unsupported(format!("MemoryStorage cannot presign {method} URLs"))
+            .in_context(CloudProvider::Local, OP))
     }
 }

@@ -26,7 +26,7 @@ signature = base64.b64encode(
 request = urllib.request.Request(
     f"http://127.0.0.1:{port}/{account}/{container}?restype=container",
     method="PUT",
-    data=b"",
+    data=None,  # with a body, urllib adds a Content-Type header that is not signed
     headers={
         "x-ms-date": date,
         "x-ms-version": version,

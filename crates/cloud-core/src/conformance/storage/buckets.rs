@@ -29,7 +29,10 @@ pub async fn check_bucket_lifecycle(store: &dyn StorageClient, _ctx: &Context) -
     let bucket = random_bucket("life");
     let outcome = async {
         store.create_bucket(&bucket, CreateBucketOptions::default()).await.step("create_bucket")?;
-        ensure!(store.bucket_exists(&bucket).await.step("bucket_exists after create")?, "the created bucket does not exist");
+        ensure!(
+            store.bucket_exists(&bucket).await.step("bucket_exists after create")?,
+            "the created bucket does not exist"
+        );
         let again = store.create_bucket(&bucket, CreateBucketOptions::default()).await;
         expect_kind(again, ErrorKind::AlreadyExists, "creating the bucket again")?;
         if store.capabilities().list_buckets {
@@ -39,7 +42,10 @@ pub async fn check_bucket_lifecycle(store: &dyn StorageClient, _ctx: &Context) -
         let listed = list_keys(store, &bucket, "").await?;
         ensure!(listed.is_empty(), "a new bucket lists {listed:?}");
         store.delete_bucket(&bucket).await.step("delete_bucket")?;
-        ensure!(!store.bucket_exists(&bucket).await.step("bucket_exists after delete")?, "the deleted bucket still exists");
+        ensure!(
+            !store.bucket_exists(&bucket).await.step("bucket_exists after delete")?,
+            "the deleted bucket still exists"
+        );
         expect_kind(store.delete_bucket(&bucket).await, ErrorKind::NotFound, "deleting the bucket again")
     }
     .await;
@@ -53,13 +59,19 @@ pub async fn check_delete_non_empty_bucket(store: &dyn StorageClient, _ctx: &Con
     let outcome = async {
         store.create_bucket(&bucket, CreateBucketOptions::default()).await.step("create_bucket")?;
         let key = "nested/object";
-        store.put_object(&bucket, key, PutPayload::from_bytes(Bytes::from_static(b"x")), PutOptions::default()).await.step("put")?;
+        store
+            .put_object(&bucket, key, PutPayload::from_bytes(Bytes::from_static(b"x")), PutOptions::default())
+            .await
+            .step("put")?;
         expect_kind(store.delete_bucket(&bucket).await, ErrorKind::Conflict, "deleting a non-empty bucket")?;
         let kept = read(store, &bucket, key).await?;
         ensure_same_bytes(&kept, b"x", "the object of a bucket whose deletion was refused")?;
         store.delete_object(&bucket, key).await.step("delete the object")?;
         store.delete_bucket(&bucket).await.step("delete the emptied bucket")?;
-        ensure!(!store.bucket_exists(&bucket).await.step("bucket_exists after delete")?, "the deleted bucket still exists");
+        ensure!(
+            !store.bucket_exists(&bucket).await.step("bucket_exists after delete")?,
+            "the deleted bucket still exists"
+        );
         Ok(())
     }
     .await;
@@ -100,11 +112,9 @@ async fn copy_and_compare(
 ) -> CheckResult {
     let caps = ctx.capabilities();
     let content = pattern_bytes(80, 123_456);
-    let options = PutOptions::default().with_content_type("application/x-conformance-copy").with_metadata("origin", "copied");
-    store
-        .put_object(src_bucket, src, PutPayload::from_bytes(content.clone()), options)
-        .await
-        .step("put the source")?;
+    let options =
+        PutOptions::default().with_content_type("application/x-conformance-copy").with_metadata("origin", "copied");
+    store.put_object(src_bucket, src, PutPayload::from_bytes(content.clone()), options).await.step("put the source")?;
     store.copy_object(src_bucket, src, dst_bucket, dst).await.step("copy_object")?;
     let copied = read(store, dst_bucket, dst).await?;
     ensure_same_bytes(&copied, &content, "the copy")?;

@@ -11,14 +11,17 @@ use futures::future::{join, join_all};
 use futures::stream::{self, StreamExt};
 
 use super::{list_keys, put, random_bucket, read, with_cleanup};
-use crate::conformance::{CheckResult, Context, Failure, Fingerprint, ResultExt, ensure_same_bytes, expect_kind, pattern_bytes};
+use crate::conformance::{
+    CheckResult, Context, Failure, Fingerprint, ResultExt, ensure_same_bytes, expect_kind, pattern_bytes,
+};
 use crate::storage::{PresignMethod, PutOptions, PutPayload};
 use crate::{ErrorKind, StorageClient, StorageClientExt};
 
 /// A payload streaming `content` in 16 chunks, yielding to the runtime before each.
 fn interleaving_payload(content: &Bytes) -> PutPayload {
     let step = content.len().div_ceil(16).max(1);
-    let chunks: Vec<Bytes> = (0..content.len()).step_by(step).map(|at| content.slice(at..(at + step).min(content.len()))).collect();
+    let chunks: Vec<Bytes> =
+        (0..content.len()).step_by(step).map(|at| content.slice(at..(at + step).min(content.len()))).collect();
     let body = stream::iter(chunks).then(|chunk| async move {
         tokio::task::yield_now().await;
         Ok(chunk)
@@ -29,18 +32,25 @@ fn interleaving_payload(content: &Bytes) -> PutPayload {
 /// 16 writers on distinct keys and 8 on one key, all at once: every distinct key holds its own
 /// write, and the shared key holds exactly one of the 8 writes, whole.
 pub async fn check_concurrent_writers(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
-    let distinct: Vec<(String, Bytes)> =
-        (0..16u64).map(|i| (ctx.key(&format!("concurrent/distinct-{i:02}")), pattern_bytes(100 + i, 64 * 1024 + i as usize))).collect();
+    let distinct: Vec<(String, Bytes)> = (0..16u64)
+        .map(|i| (ctx.key(&format!("concurrent/distinct-{i:02}")), pattern_bytes(100 + i, 64 * 1024 + i as usize)))
+        .collect();
     let shared_key = ctx.key("concurrent/shared");
     let shared: Vec<Bytes> = (0..8u64).map(|i| pattern_bytes(200 + i, 256 * 1024)).collect();
 
     let distinct_puts = join_all(distinct.iter().map(|(key, content)| async move {
-        store.put_object(ctx.bucket(), key, interleaving_payload(content), PutOptions::default()).await.step(format!("put {key:?}"))
+        store
+            .put_object(ctx.bucket(), key, interleaving_payload(content), PutOptions::default())
+            .await
+            .step(format!("put {key:?}"))
     }));
     let shared_puts = join_all(shared.iter().enumerate().map(|(i, content)| {
         let key = &shared_key;
         async move {
-            store.put_object(ctx.bucket(), key, interleaving_payload(content), PutOptions::default()).await.step(format!("shared put #{i}"))
+            store
+                .put_object(ctx.bucket(), key, interleaving_payload(content), PutOptions::default())
+                .await
+                .step(format!("shared put #{i}"))
         }
     }));
     let (distinct_results, shared_results) = join(distinct_puts, shared_puts).await;
@@ -78,7 +88,8 @@ async fn presign_shape(store: &dyn StorageClient, ctx: &Context, method: Presign
     let key = ctx.key("presign/object.txt");
     put(store, ctx, &key, Bytes::from_static(b"presigned")).await?;
     let before = Utc::now();
-    let url = store.presign(method, ctx.bucket(), &key, Duration::from_secs(300)).await.step(format!("presign {method}"))?;
+    let url =
+        store.presign(method, ctx.bucket(), &key, Duration::from_secs(300)).await.step(format!("presign {method}"))?;
     ensure_eq!(url.method, method, "method of the presigned URL");
     ensure!(matches!(url.url.scheme(), "http" | "https"), "presigned URL scheme {:?} is not http(s)", url.url.scheme());
     let ahead = (url.expires_at - before).num_seconds();
@@ -146,7 +157,11 @@ pub async fn check_ext_file_round_trip(store: &dyn StorageClient, ctx: &Context)
     ensure_same_bytes(&downloaded, &content, "the downloaded file")?;
     if ctx.capabilities().content_type {
         let head = store.head_object(ctx.bucket(), &key).await.step("head the uploaded file")?;
-        ensure_eq!(head.content_type.as_deref(), Some("application/x-conformance-file"), "content type of the uploaded file");
+        ensure_eq!(
+            head.content_type.as_deref(),
+            Some("application/x-conformance-file"),
+            "content type of the uploaded file"
+        );
     }
     let missing = store.download_file(ctx.bucket(), &ctx.key("files/missing"), &scratch.0.join("missing.bin")).await;
     expect_kind(missing, ErrorKind::NotFound, "download_file of a missing object")?;
@@ -163,8 +178,14 @@ pub async fn check_ext_ensure_bucket(store: &dyn StorageClient, ctx: &Context) -
     }
     let bucket = random_bucket("ensure");
     let outcome = async {
-        ensure!(store.ensure_bucket(&bucket).await.step("ensure_bucket of a new bucket")?, "ensure_bucket did not create a new bucket");
-        ensure!(!store.ensure_bucket(&bucket).await.step("ensure_bucket again")?, "ensure_bucket created the bucket twice");
+        ensure!(
+            store.ensure_bucket(&bucket).await.step("ensure_bucket of a new bucket")?,
+            "ensure_bucket did not create a new bucket"
+        );
+        ensure!(
+            !store.ensure_bucket(&bucket).await.step("ensure_bucket again")?,
+            "ensure_bucket created the bucket twice"
+        );
         ensure!(store.bucket_exists(&bucket).await.step("bucket_exists")?, "the ensured bucket does not exist");
         Ok(())
     }

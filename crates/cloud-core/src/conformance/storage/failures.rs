@@ -16,7 +16,11 @@ pub async fn check_get_missing(store: &dyn StorageClient, ctx: &Context) -> Chec
 
 /// Heading a missing object is `NotFound`.
 pub async fn check_head_missing(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
-    expect_kind(store.head_object(ctx.bucket(), &ctx.key("missing")).await, ErrorKind::NotFound, "head of a missing object")
+    expect_kind(
+        store.head_object(ctx.bucket(), &ctx.key("missing")).await,
+        ErrorKind::NotFound,
+        "head of a missing object",
+    )
 }
 
 /// Deleting a missing object is `NotFound`.
@@ -44,7 +48,12 @@ pub async fn check_missing_bucket_reads(store: &dyn StorageClient, ctx: &Context
 pub async fn check_put_missing_bucket(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let bucket = random_bucket("missing");
     let put = store
-        .put_object(&bucket, &ctx.key("orphan"), PutPayload::from_bytes(Bytes::from_static(b"x")), PutOptions::default())
+        .put_object(
+            &bucket,
+            &ctx.key("orphan"),
+            PutPayload::from_bytes(Bytes::from_static(b"x")),
+            PutOptions::default(),
+        )
         .await;
     expect_kind(put, ErrorKind::NotFound, "put into a missing bucket")?;
     let (payload, _) = crate::conformance::pattern_stream(5, 100_000, 10_000, true);
@@ -55,8 +64,17 @@ pub async fn check_put_missing_bucket(store: &dyn StorageClient, ctx: &Context) 
     Ok(())
 }
 
-const BAD_BUCKETS: [&str; 9] =
-    ["ab", "Upper-Case", "under_score", "-leading-dash", "trailing-dash-", "double..dot", "192.168.1.1", "sp ace", "bucket/slash"];
+const BAD_BUCKETS: [&str; 9] = [
+    "ab",
+    "Upper-Case",
+    "under_score",
+    "-leading-dash",
+    "trailing-dash-",
+    "double..dot",
+    "192.168.1.1",
+    "sp ace",
+    "bucket/slash",
+];
 
 /// Bad bucket names are `InvalidInput` everywhere, before anything is sent.
 pub async fn check_invalid_bucket_names(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
@@ -86,13 +104,29 @@ pub async fn check_invalid_bucket_names(store: &dyn StorageClient, ctx: &Context
 /// everywhere, and nothing is written.
 pub async fn check_invalid_keys(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let long = "k".repeat(1025);
-    let bad = ["", "..", "../escape", "a/../b", "./a", "a/.", "/absolute", "a\0b", "a//b", "trailing/", "line\nbreak", "back\\slash", long.as_str()];
+    let bad = [
+        "",
+        "..",
+        "../escape",
+        "a/../b",
+        "./a",
+        "a/.",
+        "/absolute",
+        "a\0b",
+        "a//b",
+        "trailing/",
+        "line\nbreak",
+        "back\\slash",
+        long.as_str(),
+    ];
     let bucket = ctx.bucket();
     let good = ctx.key("good");
     put(store, ctx, &good, Bytes::from_static(b"good")).await?;
     for key in bad {
         let kind = ErrorKind::InvalidInput;
-        let put = store.put_object(bucket, key, PutPayload::from_bytes(Bytes::from_static(b"x")), PutOptions::default()).await;
+        let put = store
+            .put_object(bucket, key, PutPayload::from_bytes(Bytes::from_static(b"x")), PutOptions::default())
+            .await;
         if put.is_ok() {
             // Do not leave what a broken backend wrote.
             let _ = store.delete_object(bucket, key).await;
@@ -113,7 +147,15 @@ pub async fn check_invalid_keys(store: &dyn StorageClient, ctx: &Context) -> Che
 /// Metadata keys outside `a-z`, `0-9`, `-` and non-ASCII values are `InvalidInput`.
 pub async fn check_invalid_metadata(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let key = ctx.key("bad-metadata");
-    let cases = [("Upper", "v"), ("under_score", "v"), ("with space", "v"), ("", "v"), ("ünï", "v"), ("good", "é"), ("good", "line\nbreak")];
+    let cases = [
+        ("Upper", "v"),
+        ("under_score", "v"),
+        ("with space", "v"),
+        ("", "v"),
+        ("ünï", "v"),
+        ("good", "é"),
+        ("good", "line\nbreak"),
+    ];
     for (k, v) in cases {
         let options = PutOptions::default().with_metadata(k, v);
         let put = store.put_object(ctx.bucket(), &key, PutPayload::from_bytes(Bytes::from_static(b"x")), options).await;

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use super::{list, list_keys, put};
-use crate::conformance::{CheckResult, Context, pattern_bytes};
 use crate::StorageClient;
+use crate::conformance::{CheckResult, Context, pattern_bytes};
 use crate::storage::ListOptions;
 
 /// Puts each name (under the check's prefix) with a one-byte body; returns the full keys.

@@ -153,18 +153,19 @@ async fn put_with(
     bytes: impl Into<Bytes> + Send,
     options: PutOptions,
 ) -> CheckResult {
-    store
-        .put_object(ctx.bucket(), key, PutPayload::from_bytes(bytes), options)
-        .await
-        .step(format!("put {key:?}"))?;
+    store.put_object(ctx.bucket(), key, PutPayload::from_bytes(bytes), options).await.step(format!("put {key:?}"))?;
     Ok(())
 }
 
 /// Reads a whole object.
 async fn read(store: &dyn StorageClient, bucket: &str, key: &str) -> CheckResult<Bytes> {
-    store.get_object(bucket, key, GetOptions::default()).await.step(format!("get {key:?}"))?.bytes().await.step(
-        format!("read the body of {key:?}"),
-    )
+    store
+        .get_object(bucket, key, GetOptions::default())
+        .await
+        .step(format!("get {key:?}"))?
+        .bytes()
+        .await
+        .step(format!("read the body of {key:?}"))
 }
 
 /// Lists under a prefix, collecting the entries.

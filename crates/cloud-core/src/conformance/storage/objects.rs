@@ -7,8 +7,8 @@ use chrono::Utc;
 
 use super::{BIG_OBJECT, list_keys, put, put_with, read};
 use crate::conformance::{
-    CheckResult, Context, ResultExt, ensure_same_bytes, expect_kind, fingerprint_stream, pattern_bytes,
-    pattern_stream, uneven_chunks,
+    CheckResult, Context, ResultExt, ensure_same_bytes, expect_kind, fingerprint_stream, pattern_bytes, pattern_stream,
+    uneven_chunks,
 };
 use crate::storage::{GetOptions, GetRange, PutOptions, PutPayload};
 use crate::{ErrorKind, StorageClient};
@@ -152,7 +152,14 @@ async fn expect_range(
 /// Bounded ranges read exactly their bytes; an end past the object is clamped.
 pub async fn check_range_bounded(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let (key, content) = thousand_bytes(store, ctx).await?;
-    for (range, expected) in [(0..10, 0..10), (100..200, 100..200), (990..1000, 990..1000), (995..2000, 995..1000), (0..1000, 0..1000), (999..1000, 999..1000)] {
+    for (range, expected) in [
+        (0..10, 0..10),
+        (100..200, 100..200),
+        (990..1000, 990..1000),
+        (995..2000, 995..1000),
+        (0..1000, 0..1000),
+        (999..1000, 999..1000),
+    ] {
         expect_range(store, ctx, &key, &content, GetRange::Bounded(range), expected).await?;
     }
     Ok(())
@@ -179,7 +186,9 @@ pub async fn check_range_suffix(store: &dyn StorageClient, ctx: &Context) -> Che
 /// A range starting at or past the end is `InvalidInput`.
 pub async fn check_range_past_end(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let (key, _) = thousand_bytes(store, ctx).await?;
-    for range in [GetRange::Offset(1000), GetRange::Offset(5000), GetRange::Bounded(1000..1010), GetRange::Bounded(2000..3000)] {
+    for range in
+        [GetRange::Offset(1000), GetRange::Offset(5000), GetRange::Bounded(1000..1010), GetRange::Bounded(2000..3000)]
+    {
         let what = format!("get range {range:?} of a 1000-byte object");
         let result = store.get_object(ctx.bucket(), &key, GetOptions::default().with_range(range)).await;
         expect_kind(result, ErrorKind::InvalidInput, what)?;
@@ -209,8 +218,13 @@ async fn keys_round_trip(store: &dyn StorageClient, ctx: &Context, sub: &str, na
 
 /// Keys in several scripts, with emoji and combining marks, round-trip and list unchanged.
 pub async fn check_unicode_keys(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
-    keys_round_trip(store, ctx, "unicode", &["ünïcödé/ключ/键 🎉.txt", "emoji/😀😃😄", "rtl/שלום עולם", "日本語/キー", "ελληνικά"])
-        .await
+    keys_round_trip(
+        store,
+        ctx,
+        "unicode",
+        &["ünïcödé/ключ/键 🎉.txt", "emoji/😀😃😄", "rtl/שלום עולם", "日本語/キー", "ελληνικά"],
+    )
+    .await
 }
 
 /// `é` written precomposed and decomposed are two different keys.
@@ -255,16 +269,16 @@ pub async fn check_keys_with_special_characters(store: &dyn StorageClient, ctx: 
 
 /// Segments starting with dots are ordinary keys (not hidden, not special).
 pub async fn check_keys_with_leading_dots(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
-    keys_round_trip(store, ctx, "dots", &[".hidden", ".config/settings", "dir/.dotfile", "..double", "...triple/x"]).await
+    keys_round_trip(store, ctx, "dots", &[".hidden", ".config/settings", "dir/.dotfile", "..double", "...triple/x"])
+        .await
 }
 
 /// An overwrite replaces the data and drops the old content type and metadata.
 pub async fn check_overwrite_replaces(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let key = ctx.key("overwritten");
     let caps = ctx.capabilities();
-    let first = PutOptions::default()
-        .with_content_type("application/x-conformance-first")
-        .with_metadata("generation", "first");
+    let first =
+        PutOptions::default().with_content_type("application/x-conformance-first").with_metadata("generation", "first");
     put_with(store, ctx, &key, pattern_bytes(31, 200_000), first).await?;
     put(store, ctx, &key, Bytes::from_static(b"second")).await?;
     let got = read(store, ctx.bucket(), &key).await?;
@@ -290,7 +304,11 @@ pub async fn check_delete_removes(store: &dyn StorageClient, ctx: &Context) -> C
     put(store, ctx, &key, Bytes::from_static(b"bye")).await?;
     put(store, ctx, &neighbour, Bytes::from_static(b"stay")).await?;
     store.delete_object(ctx.bucket(), &key).await.step("delete the object")?;
-    expect_kind(store.get_object(ctx.bucket(), &key, GetOptions::default()).await, ErrorKind::NotFound, "get after delete")?;
+    expect_kind(
+        store.get_object(ctx.bucket(), &key, GetOptions::default()).await,
+        ErrorKind::NotFound,
+        "get after delete",
+    )?;
     expect_kind(store.head_object(ctx.bucket(), &key).await, ErrorKind::NotFound, "head after delete")?;
     expect_kind(store.delete_object(ctx.bucket(), &key).await, ErrorKind::NotFound, "second delete")?;
     ensure_eq!(list_keys(store, ctx.bucket(), &ctx.key("deleted/")).await?, vec![neighbour], "keys after the delete");

@@ -1,0 +1,39 @@
+//! Infomaniak Public Cloud (OpenStack) on `openstack_sdk`: one authenticated session
+//! ([`InfomaniakCloud`]) shared by the compute ([`ComputeClient`], Nova + Glance) and object
+//! storage ([`SwiftClient`], a [`cloud_core::StorageClient`]) clients.
+//!
+//! ```no_run
+//! # async fn run() -> cloud_core::Result<()> {
+//! use cloud_infomaniak_openstack::InfomaniakCloud;
+//! use cloud_core::{StorageClientExt, ComputeClient as _};
+//! use futures::TryStreamExt;
+//!
+//! // INFOMANIAK_APP_CREDENTIAL_ID/SECRET, or OS_CLOUD + clouds.yaml, or OS_* variables.
+//! let cloud = InfomaniakCloud::from_env().await?;
+//! let swift = cloud.swift();
+//! swift.ensure_bucket("backups").await?;
+//! swift.put_bytes("backups", "hello.txt", &b"hi"[..]).await?;
+//! let servers: Vec<_> = cloud.compute().list_instances().try_collect().await?;
+//! println!("{} servers", servers.len());
+//! # Ok(()) }
+//! ```
+//!
+//! Authentication is by application credential (the default), password or token; the
+//! on-disk token cache of `openstack_sdk` is off; a `401` re-authenticates once. Every failure is
+//! a [`cloud_core::Error`] carrying OpenStack's message and request id; quota errors are
+//! `QuotaExceeded`.
+
+mod compute;
+mod config;
+mod error;
+mod session;
+mod swift;
+mod util;
+
+pub use compute::{AvailabilityZone, ComputeClient, DEFAULT_CREATE_TIMEOUT, Flavor, Image, KeyPair, Server};
+pub use config::{AuthMethod, DEFAULT_AUTH_URL, DEFAULT_REGION, InfomaniakConfig, REGIONS};
+pub use session::InfomaniakCloud;
+pub use swift::{
+    ContainerInfo, DEFAULT_LARGE_OBJECT_THRESHOLD, DEFAULT_SEGMENT_SIZE, MAX_PRESIGN_EXPIRY, MAX_SINGLE_OBJECT,
+    MIN_SEGMENT_SIZE, SwiftClient,
+};
