@@ -441,6 +441,9 @@ impl S3ClientBuilder {
                 .endpoint_url(url.as_str().trim_end_matches('/'))
                 .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
                 .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+            if url.scheme() == "http" {
+                config = config.http_client(plain_http_client()?);
+            }
         }
         config = match (&self.access_key_id, &self.secret_access_key) {
             (Some(id), Some(secret)) => config.credentials_provider(Credentials::new(
@@ -534,6 +537,21 @@ impl S3ClientBuilder {
     pub(crate) fn config_file_path(&self) -> Option<&std::path::Path> {
         self.config_file.as_deref()
     }
+}
+
+/// The HTTP client for `http://` endpoints: the SDK's default hyper + rustls client, but with an
+/// empty trust store, so that the platform's certificates (`SSL_CERT_FILE`, `SSL_CERT_DIR`) are
+/// never loaded: a broken or unusual CA setup on the machine cannot affect plain-HTTP endpoints.
+fn plain_http_client() -> Result<aws_sdk_s3::config::SharedHttpClient> {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+    let context = TlsContext::builder()
+        .with_trust_store(TrustStore::empty())
+        .build()
+        .map_err(|e| Error::invalid_config(format!("cannot set up the HTTP client: {e}")))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
 }
 
 /// `Some(true)`/`Some(false)` for the usual spellings, `None` for anything else.

@@ -126,7 +126,7 @@ where
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_owned(),
                 (None, Some(message)) => message.to_owned(),
-                (None, None) => format!("HTTP {status}"),
+                (None, None) => uncoded_message(status),
             };
             let mut error = Error::new(kind, message).with_http_status(status);
             if let Some(seconds) = raw.headers().get("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
@@ -141,6 +141,17 @@ where
         None => mapped,
     };
     mapped.with_provider(provider).with_operation(operation).with_source(err)
+}
+
+/// The message of a service error that came without a code or message (HEAD answers have no body).
+fn uncoded_message(status: u16) -> String {
+    format!("HTTP {status} without an error code")
+}
+
+/// Whether a service error came without a code: a HEAD answer, whose status alone cannot tell a
+/// bad signature from a missing permission.
+pub(crate) fn is_uncoded(err: &Error) -> bool {
+    err.http_status().is_some_and(|status| err.message() == uncoded_message(status))
 }
 
 /// An error of a response body while it streams.

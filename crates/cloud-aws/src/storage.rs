@@ -1,6 +1,7 @@
 //! `impl StorageClient for S3Client`: every operation of the trait on the S3 API.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::client::S3Client;
-use crate::error::{from_body, from_sdk};
+use crate::error::{from_body, from_sdk, is_uncoded};
 use crate::upload::md5_only;
 
 /// The longest validity of a SigV4 presigned URL.
@@ -132,7 +133,12 @@ impl StorageClient for S3Client {
             Ok(_) => Ok(true),
             Err(e) => {
                 let err = from_sdk(e, self.provider(), "bucket_exists");
-                if err.kind() == ErrorKind::NotFound { Ok(false) } else { Err(err) }
+                if err.kind() == ErrorKind::NotFound {
+                    return Ok(false);
+                }
+                let probe = self.sdk_client().list_objects_v2().bucket(bucket).max_keys(1).send();
+                let probe = async { probe.await.map(drop).map_err(|e| from_sdk(e, self.provider(), "bucket_exists")) };
+                Err(explain_head_failure(err, probe).await)
             }
         }
     }
@@ -212,14 +218,15 @@ impl StorageClient for S3Client {
     async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        let out = self
-            .sdk_client()
-            .head_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| from_sdk(e, self.provider(), "head_object"))?;
+        let out = match self.sdk_client().head_object().bucket(bucket).key(key).send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let err = from_sdk(e, self.provider(), "head_object");
+                let probe = self.sdk_client().get_object().bucket(bucket).key(key).range("bytes=0-0").send();
+                let probe = async { probe.await.map(drop).map_err(|e| from_sdk(e, self.provider(), "head_object")) };
+                return Err(explain_head_failure(err, probe).await);
+            }
+        };
         let size = out.content_length().and_then(|l| u64::try_from(l).ok()).unwrap_or(0);
         let mut meta = ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata()));
         if let Some(t) = out.last_modified().and_then(to_chrono) {
@@ -365,6 +372,20 @@ impl StorageClient for S3Client {
         let mut result = PresignedUrl::new(method, url, expires_at);
         result.headers = presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
         Ok(result)
+    }
+}
+
+/// A HEAD answer has no body, so a 403 (or 400) does not say whether the signature, the key or
+/// the permission is at fault. For those, `probe` repeats the question with a GET-like request
+/// whose answer carries an S3 error code, and its error replaces the HEAD's if it has the same
+/// status and a code. 404s are taken as they are.
+async fn explain_head_failure(err: Error, probe: impl Future<Output = Result<()>>) -> Error {
+    if !is_uncoded(&err) || err.http_status() == Some(404) {
+        return err;
+    }
+    match probe.await {
+        Err(probed) if probed.http_status() == err.http_status() && !is_uncoded(&probed) => probed,
+        _ => err,
     }
 }
 

@@ -30,7 +30,6 @@ fn chunk(index: u64, size: u64) -> Bytes {
 }
 
 fn mib_per_s(bytes: u64, seconds: f64) -> f64 {
-    #[allow(clippy::cast_precision_loss)] // a throughput printout
     let mib = bytes as f64 / f64::from(1 << 20);
     mib / seconds.max(1e-9)
 }

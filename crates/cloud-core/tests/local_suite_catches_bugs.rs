@@ -133,7 +133,13 @@ impl StorageClient for Broken {
         self.inner.copy_object(src_bucket, src_key, dst_bucket, dst_key).await
     }
 
-    async fn presign(&self, method: PresignMethod, bucket: &str, key: &str, expires_in: Duration) -> Result<PresignedUrl> {
+    async fn presign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<PresignedUrl> {
         self.inner.presign(method, bucket, key, expires_in).await
     }
 }
@@ -185,8 +191,8 @@ async fn each_bug_fails_the_checks_that_cover_it() {
 
 #[tokio::test]
 async fn a_panicking_check_fails_and_is_cleaned_up() {
-    use cloud_core::conformance::{Check, CheckFuture, Context};
     use cloud_core::StorageClientExt;
+    use cloud_core::conformance::{Check, CheckFuture, Context};
 
     fn panics<'a>(store: &'a dyn StorageClient, ctx: &'a Context) -> CheckFuture<'a> {
         Box::pin(async move {

@@ -387,38 +387,49 @@ impl ComputeClient {
         self.create_server(request, Some(DEFAULT_CREATE_TIMEOUT)).await
     }
 
-    /// Waits until the server's Nova status is `status` (`ACTIVE`, `SHUTOFF` …, or `DELETED`,
-    /// which also accepts the server being gone).
+    /// Waits until the server's Nova status is `status` (`ACTIVE`, `SHUTOFF` …).
     ///
     /// # Errors
-    /// `Timeout`; `Service` if it enters `ERROR`; `NotFound` if it disappears (unless waiting for
-    /// `DELETED`).
+    /// `Timeout`; `Service` if it enters `ERROR`; `NotFound` if it disappears.
     pub async fn wait_for_server(&self, id: &str, status: &str, timeout: Duration) -> Result<Server> {
-        let wanted_deleted = status.eq_ignore_ascii_case("DELETED");
-        let wanted: Vec<&str> = if wanted_deleted { vec!["DELETED", "deleted"] } else { vec![status] };
+        let wanted = [status];
         let failed: &[&str] = if status.eq_ignore_ascii_case("ERROR") { &[] } else { &["ERROR"] };
-        let mut last: Option<Server> = None;
         let found = wait_for(&format!("server {id}"), timeout, &wanted, failed, || {
             let this = self.clone();
             let id = id.to_owned();
-            let last = &mut last;
             async move {
                 match this.get_server(&id).await {
-                    Ok(server) => {
-                        let status = server.status.clone();
-                        *last = Some(server);
-                        Ok(Some(status))
-                    }
+                    Ok(server) => Ok(Some(server.status)),
                     Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
                     Err(e) => Err(e),
                 }
             }
         })
         .await?;
-        match (found, last) {
-            (Some(_), Some(server)) => Ok(server),
-            _ => Err(Error::not_found(format!("server {id} is gone")).with_provider(PROVIDER)),
+        match found {
+            Some(_) => self.get_server(id).await,
+            None => Err(Error::not_found(format!("server {id} is deleted")).with_provider(PROVIDER)),
         }
+    }
+
+    /// Waits until the server is gone (or `DELETED`).
+    ///
+    /// # Errors
+    /// `Timeout`; `Service` if it enters `ERROR`.
+    pub async fn wait_for_server_deleted(&self, id: &str, timeout: Duration) -> Result<()> {
+        wait_for(&format!("server {id}"), timeout, &["DELETED", "deleted"], &["ERROR"], || {
+            let this = self.clone();
+            let id = id.to_owned();
+            async move {
+                match this.get_server(&id).await {
+                    Ok(server) => Ok(Some(server.status)),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .await
+        .map(drop)
     }
 
     async fn action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {

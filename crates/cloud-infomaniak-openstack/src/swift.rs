@@ -106,11 +106,6 @@ struct ObjectEntry {
     content_type: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct ManifestSegment {
-    name: String,
-}
-
 impl SwiftClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self {

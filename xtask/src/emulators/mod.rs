@@ -447,13 +447,27 @@ fn up_inner(ctx: &Ctx<'_>, servers: &BTreeSet<Server>, spawned: &mut Vec<Started
         let names: Vec<String> = batch.iter().map(|s| s.spec.name.clone()).collect();
         spawned.extend(batch.into_iter().filter(|s| s.child.is_some()));
         waited?;
+        let ready = step.elapsed();
         for server in servers {
+            let hook = Instant::now();
             server
                 .after_phase(ctx, phase, fresh.contains(server), servers)
                 .with_context(|| format!("preparing {}", server.name()))?;
+            if hook.elapsed() > Duration::from_secs(2) {
+                eprintln!("      prepared {} in {:.1} s", server.name(), hook.elapsed().as_secs_f64());
+            }
+        }
+        if phase + 1 == PHASES {
+            let proven: Vec<Server> = servers.iter().copied().filter(|s| fresh.contains(s)).collect();
+            openstack::prove_workers(&ctx.layout, &proven)?;
         }
         if !names.is_empty() {
-            eprintln!("    phase {phase} ({}): {:.1} s", names.join(" "), step.elapsed().as_secs_f64());
+            eprintln!(
+                "    phase {phase} ({}): ready in {:.1} s, prepared in {:.1} s",
+                names.join(" "),
+                ready.as_secs_f64(),
+                (step.elapsed() - ready).as_secs_f64()
+            );
         }
     }
     Ok(())

@@ -548,17 +548,44 @@ pub(super) fn after_phase(
             keystone::ensure_flavor(&admin)?;
             keystone::ensure_image(&admin)
         }
-        // Workers are proven by doing real work once after a start (heartbeats in the
-        // database may be left over from the previous run and say "up" too early).
-        (Server::Nova, 3) if fresh => {
-            nova_discover(ctx)?;
-            prove(ctx, "nova-compute", nova_probe)
-        }
-        (Server::Cinder, 3) if fresh => prove(ctx, "cinder-volume", cinder_probe),
-        (Server::Heat, 3) if fresh => prove(ctx, "heat", heat_probe),
-        (Server::Designate, 3) if fresh => prove(ctx, "designate-worker", designate_probe),
+        (Server::Nova, 3) if fresh => nova_discover(ctx),
         _ => Ok(()),
     }
+}
+
+/// Proves the workers of freshly started services by doing real work once, in parallel:
+/// heartbeats left in the database by the previous run may say "up" too early.
+pub(super) fn prove_workers(layout: &Layout, fresh: &[Server]) -> Result<()> {
+    type Probe = fn(&AdminSession, &str) -> Result<()>;
+    let probes: Vec<(&str, Probe)> = fresh
+        .iter()
+        .filter_map(|server| match server {
+            Server::Nova => Some(("nova-compute", nova_probe as Probe)),
+            Server::Cinder => Some(("cinder-volume", cinder_probe as Probe)),
+            Server::Heat => Some(("heat", heat_probe as Probe)),
+            Server::Designate => Some(("designate-worker", designate_probe as Probe)),
+            _ => None,
+        })
+        .collect();
+    if probes.is_empty() {
+        return Ok(());
+    }
+    let admin = AdminSession::login()?;
+    let results: Vec<Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = probes
+            .iter()
+            .map(|(name, probe)| {
+                let admin = &admin;
+                scope.spawn(move || prove(layout, admin, name, *probe))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("probe panicked")))).collect()
+    });
+    let errors: Vec<String> = results.into_iter().filter_map(Result::err).map(|e| format!("{e:#}")).collect();
+    if !errors.is_empty() {
+        bail!("{}", errors.join("\n\n"));
+    }
+    Ok(())
 }
 
 /// The container `cloud-test` of the tempauth account (the S3 bucket of the same name).
@@ -652,20 +679,27 @@ const PROVE_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Retries `probe` (create a resource, wait until it is usable, delete it) until it succeeds;
 /// fails with the worker's log after [`PROVE_TIMEOUT`].
-fn prove(ctx: &Ctx<'_>, process_name: &str, probe: fn(&AdminSession, &str) -> Result<()>) -> Result<()> {
+fn prove(
+    layout: &Layout,
+    admin: &AdminSession,
+    process_name: &str,
+    probe: fn(&AdminSession, &str) -> Result<()>,
+) -> Result<()> {
     let started = Instant::now();
-    let admin = AdminSession::login()?;
     let mut attempt = 0;
     loop {
         attempt += 1;
         let suffix = format!("{}-{attempt}", std::process::id());
-        match probe(&admin, &suffix) {
-            Ok(()) => return Ok(()),
+        match probe(admin, &suffix) {
+            Ok(()) => {
+                eprintln!("      {process_name} works ({:.1} s)", started.elapsed().as_secs_f64());
+                return Ok(());
+            }
             Err(err) if started.elapsed() > PROVE_TIMEOUT => {
                 bail!(
                     "{process_name} did not work within {} s: {err:#}\n{}",
                     PROVE_TIMEOUT.as_secs(),
-                    process::log_tail(&ctx.layout.log(process_name), 40)
+                    process::log_tail(&layout.log(process_name), 40)
                 );
             }
             Err(_) => std::thread::sleep(Duration::from_secs(2)),

@@ -288,6 +288,12 @@ pub(super) fn stop(layout: &Layout, records: &[Record], grace: Duration) -> Resu
         targets.extend(descendants(&alive));
         let left: Vec<u32> = targets.iter().copied().filter(|&p| pid_alive(p)).collect();
         if !left.is_empty() {
+            let names: BTreeSet<String> = left.iter().filter_map(|&p| comm(p)).collect();
+            eprintln!(
+                "    still running {} s after SIGTERM, sending SIGKILL: {}",
+                grace.as_secs(),
+                names.into_iter().collect::<Vec<_>>().join(" ")
+            );
             signal("KILL", &left);
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline && left.iter().any(|&p| pid_alive(p)) {
@@ -342,6 +348,11 @@ fn stat(pid: u32) -> Option<Stat> {
         // Field 22 of stat(5); `fields` starts at field 3.
         start_time: fields.get(19)?.parse().ok()?,
     })
+}
+
+/// The process's command name (`/proc/<pid>/comm`).
+fn comm(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().map(|s| s.trim().to_owned())
 }
 
 fn pid_alive(pid: u32) -> bool {

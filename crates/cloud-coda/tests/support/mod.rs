@@ -260,6 +260,32 @@ fn query_json(schema: &Value, text: &str, param: &Value) -> Value {
     }
 }
 
+/// Drives a paused clock in 1 ms steps until dropped.
+///
+/// With `start_paused`, tokio jumps the clock to the next timer whenever the runtime idles, even
+/// while loopback I/O is in flight, so a request would "take" as long as the next rate-limit wait
+/// (or its own timeout). This task is always ready, so the runtime never idles: I/O is polled
+/// between steps and a request costs a few virtual milliseconds, as on a real loopback.
+pub struct ClockDriver(tokio::task::JoinHandle<()>);
+
+impl ClockDriver {
+    /// Starts driving the (paused) clock of the current runtime.
+    pub fn start() -> Self {
+        Self(tokio::spawn(async {
+            loop {
+                tokio::task::yield_now().await;
+                tokio::time::advance(Duration::from_millis(1)).await;
+            }
+        }))
+    }
+}
+
+impl Drop for ClockDriver {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The base path the server expects requests below.
 pub fn base_path() -> &'static str {
     BASE_PATH

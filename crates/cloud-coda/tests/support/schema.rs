@@ -62,6 +62,13 @@ impl<'a> Validator<'a> {
             let mut object_like = false;
             for member in members {
                 let member = self.resolve(member);
+                if is_object_neutral(member) {
+                    // `{additionalProperties: false}` beside a `$ref` to a string enum constrains nothing.
+                    if instance.is_object() {
+                        self.merge_view_own(member, &mut view);
+                    }
+                    continue;
+                }
                 if self.is_object_like(member) {
                     object_like = true;
                     self.merge_view(member, &mut view);
@@ -220,7 +227,7 @@ impl<'a> Validator<'a> {
 
     fn is_object_like(&self, schema: &Value) -> bool {
         schema.get("properties").is_some()
-            || schema.get("additionalProperties").is_some()
+            || schema.get("additionalProperties").is_some_and(|_| !is_object_neutral(schema))
             || schema.get("type").and_then(Value::as_str) == Some("object")
             || schema.get("allOf").and_then(Value::as_array).is_some_and(|members| {
                 members.iter().any(|m| self.is_object_like(self.resolve(m)))
@@ -232,7 +239,7 @@ impl<'a> Validator<'a> {
         if let Some(members) = schema.get("allOf").and_then(Value::as_array) {
             for member in members {
                 let member = self.resolve(member);
-                if self.is_object_like(member) {
+                if self.is_object_like(member) || is_object_neutral(member) {
                     self.merge_view(member, view);
                 }
             }
@@ -280,6 +287,14 @@ impl<'a> Validator<'a> {
             }
         }
     }
+}
+
+/// A schema that says nothing but `additionalProperties` (and prose): it constrains objects only.
+fn is_object_neutral(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|o| {
+        o.contains_key("additionalProperties")
+            && o.keys().all(|k| matches!(k.as_str(), "additionalProperties" | "description" | "example" | "x-schema-name"))
+    })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`.

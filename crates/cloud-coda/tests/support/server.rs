@@ -139,6 +139,7 @@ impl Drop for Server {
 
 /// Serves one connection, request after request (keep-alive).
 async fn serve(mut stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Recorded>>) {
+    let _ = stream.set_nodelay(true);
     let mut buffer = Vec::new();
     loop {
         let Some(request) = read_request(&mut stream, &mut buffer).await else { return };
@@ -162,7 +163,10 @@ async fn serve(mut stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Re
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(&reply.body).await.is_err() {
+        // One write: a head and a body written apart would wait for a delayed ACK (Nagle).
+        let mut message = head.into_bytes();
+        message.extend_from_slice(&reply.body);
+        if stream.write_all(&message).await.is_err() {
             return;
         }
     }

@@ -255,3 +255,53 @@ pub fn apply_capability_overrides(mut caps: StorageCapabilities, overrides: &str
     }
     Ok(caps)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::MemoryStorage;
+
+    #[test]
+    fn overrides_parse_every_field_and_reject_the_rest() {
+        let caps = apply_capability_overrides(
+            StorageCapabilities::default(),
+            "list_buckets=true, create_bucket=true,copy=true,range_reads=true,user_metadata=true,content_type=true,\
+             list_page_size=true,presign_get=true,presign_put=true,presign_max_expiry=60,max_object_size=none",
+        )
+        .unwrap();
+        assert!(caps.list_buckets && caps.create_bucket && caps.copy && caps.range_reads && caps.presign_put);
+        assert_eq!(caps.presign_max_expiry, Some(Duration::from_secs(60)));
+        assert_eq!(caps.max_object_size, None);
+        for bad in ["copy", "copy=yes", "unknown=true", "max_object_size=big"] {
+            let err = apply_capability_overrides(caps, bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidConfig, "{bad}");
+        }
+        assert_eq!(apply_capability_overrides(caps, " , ").unwrap(), caps);
+    }
+
+    #[test]
+    fn trials_are_named_after_label_and_check() {
+        let store: Arc<dyn StorageClient> = Arc::new(MemoryStorage::new());
+        let suite = Suite::new("mem", store, "bucket").with_capability_overrides("copy=false").unwrap();
+        assert!(!suite.capabilities().copy);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let trials = suite.trials(runtime.handle());
+        assert_eq!(trials.len(), suite.checks().len());
+        assert!(trials.iter().any(|t| t.name() == "mem::copy_unsupported"));
+        assert!(trials.iter().all(|t| t.name().starts_with("mem::") && !t.has_ignored_flag()));
+        let ignored = ignored_trials("live", suite.capabilities());
+        assert_eq!(ignored.len(), trials.len());
+        assert!(ignored.iter().all(libtest_mimic::Trial::has_ignored_flag));
+    }
+
+    #[tokio::test]
+    async fn a_missing_bucket_fails_preparation_when_buckets_cannot_be_created() {
+        let store: Arc<dyn StorageClient> = Arc::new(MemoryStorage::new());
+        let suite = Suite::new("mem", store, "absent").with_capability_overrides("create_bucket=false").unwrap();
+        let check = suite.checks()[0];
+        let failure = suite.run(&check).await.unwrap_err();
+        assert!(failure.message().contains("does not exist"), "{failure}");
+    }
+}

@@ -263,6 +263,8 @@ pub(crate) async fn collect_payload(payload: PutPayload) -> Result<Bytes> {
 
 /// One async read-write lock per bucket name: object writes hold it shared, bucket creation and
 /// deletion exclusively, so a bucket is never deleted under an upload in progress.
+///
+/// Gates are never removed: one small lock per bucket name the store has seen.
 #[derive(Debug, Default)]
 pub(crate) struct Gates {
     gates: Mutex<HashMap<String, Arc<tokio::sync::RwLock<()>>>>,

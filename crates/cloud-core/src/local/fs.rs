@@ -49,6 +49,8 @@ use crate::{CloudProvider, Error, ErrorKind, Result, StorageClient};
 ///   matching entry of the walked directory at once; with it, each page is a fresh walk that keeps
 ///   only that page. Pick a page size for very large buckets.
 /// - Presigned URLs are not supported (`Unsupported`).
+/// - A bucket is deleted only once the uploads into it by this store (and its clones) are done;
+///   other processes writing under the same root are not coordinated with.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

@@ -203,3 +203,64 @@ async fn with_cleanup(store: &dyn StorageClient, bucket: &str, outcome: CheckRes
     let cleanup = remove_bucket(store, bucket).await;
     outcome.and(cleanup)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn names(caps: StorageCapabilities) -> Vec<&'static str> {
+        storage_checks(caps).iter().map(Check::name).collect()
+    }
+
+    #[test]
+    fn names_are_unique_and_plentiful() {
+        let all = StorageCapabilities {
+            list_buckets: true,
+            create_bucket: true,
+            copy: true,
+            range_reads: true,
+            user_metadata: true,
+            content_type: true,
+            list_page_size: true,
+            presign_get: true,
+            presign_put: true,
+            ..StorageCapabilities::default()
+        };
+        for caps in [all, StorageCapabilities::default()] {
+            let names = names(caps);
+            let unique: HashSet<_> = names.iter().collect();
+            assert_eq!(unique.len(), names.len(), "{names:?}");
+            assert!(names.len() >= 30, "{} checks", names.len());
+            assert!(names.iter().all(|n| !n.starts_with("check_") && !n.contains(' ')), "{names:?}");
+        }
+    }
+
+    #[test]
+    fn capabilities_pick_the_checks() {
+        let none = names(StorageCapabilities::default());
+        for absent in [
+            "range_bounded",
+            "metadata_round_trip",
+            "list_pages",
+            "bucket_lifecycle",
+            "copy_same_bucket",
+            "presign_get",
+        ] {
+            assert!(!none.contains(&absent), "{absent}");
+        }
+        for present in
+            ["create_bucket_unsupported", "copy_unsupported", "list_buckets_unsupported", "presign_unsupported"]
+        {
+            assert!(none.contains(&present), "{present}");
+        }
+        let small = StorageCapabilities { max_object_size: Some(5 << 20), ..StorageCapabilities::default() };
+        assert!(!names(small).contains(&"round_trip_100mib_stream"));
+        assert!(none.contains(&"round_trip_100mib_stream"));
+        let presign = StorageCapabilities { presign_get: true, presign_put: true, ..StorageCapabilities::default() };
+        let presign = names(presign);
+        assert!(presign.contains(&"presign_get") && presign.contains(&"presign_invalid_expiry"));
+        assert!(!presign.contains(&"presign_unsupported"));
+    }
+}

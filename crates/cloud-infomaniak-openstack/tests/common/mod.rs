@@ -1,0 +1,44 @@
+//! Shared by the integration tests: the local OpenStack's settings and a session on it.
+//!
+//! The settings are those `cargo xtask emulators env openstack` prints; a test without them, or
+//! whose servers do not answer, fails with a message saying how to start them.
+
+#![allow(dead_code, unreachable_pub)]
+
+use cloud_core::Env;
+use cloud_infomaniak_openstack::{InfomaniakCloud, InfomaniakConfig};
+
+pub const HOW: &str = "start the local OpenStack with `cargo xtask emulators up openstack` and export its settings \
+                       with `eval \"$(cargo xtask emulators env openstack)\"` (or run `cargo xtask test`)";
+
+/// A variable of the emulator environment, or a panic saying how to get it.
+pub fn var(name: &str) -> String {
+    Env::real().get(name).unwrap_or_else(|| panic!("{name} is not set: {HOW}"))
+}
+
+/// The configuration of `OS_CLOUD` (the application credential of the test user).
+pub fn config() -> InfomaniakConfig {
+    let cloud = var("OS_CLOUD");
+    let file = var("OS_CLIENT_CONFIG_FILE");
+    InfomaniakConfig::from_clouds_yaml(&cloud, Some(file.into())).unwrap_or_else(|e| panic!("{e}: {HOW}"))
+}
+
+/// A session on the local OpenStack.
+pub async fn session() -> InfomaniakCloud {
+    InfomaniakCloud::connect(config()).await.unwrap_or_else(|e| panic!("cannot connect to the local OpenStack: {e}: {HOW}"))
+}
+
+/// Whether the local OpenStack runs `service` (a catalog type such as `compute`).
+pub fn has_service(service: &str) -> bool {
+    var("CLOUD_TEST_OS_SERVICES").split(',').any(|s| s == service)
+}
+
+/// Fails unless the local OpenStack runs `service`.
+pub fn require_service(service: &str) {
+    assert!(has_service(service), "the local OpenStack does not run {service}: {HOW}");
+}
+
+/// A random lowercase name with `prefix`.
+pub fn name(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
