@@ -236,9 +236,8 @@ impl S3ClientBuilder {
     /// Unparseable values are reported by [`S3ClientBuilder::build`].
     pub fn from_env_with(env: &Env) -> Self {
         let mut builder = Self::new();
-        let ignore_endpoints = env
-            .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let ignore_endpoints =
+            env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         for key in S3ConfigKey::ALL {
             if key == S3ConfigKey::Endpoint && ignore_endpoints {
                 continue;
@@ -302,7 +301,11 @@ impl S3ClientBuilder {
 
     /// Static credentials: an access key id and its secret.
     #[must_use]
-    pub fn with_credentials(mut self, access_key_id: impl Into<String>, secret_access_key: impl Into<SecretString>) -> Self {
+    pub fn with_credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<SecretString>,
+    ) -> Self {
         self.access_key_id = Some(access_key_id.into());
         self.secret_access_key = Some(secret_access_key.into());
         self
@@ -523,10 +526,7 @@ impl S3ClientBuilder {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.config_file.is_none() => return Ok(None),
             Err(e) => {
-                return Err(Error::invalid_config(format!(
-                    "cannot read the AWS config file {}: {e}",
-                    path.display()
-                )));
+                return Err(Error::invalid_config(format!("cannot read the AWS config file {}: {e}", path.display())));
             }
         };
         Ok(profile_value(&text, self.profile.as_deref().unwrap_or("default"), "region"))
@@ -726,7 +726,8 @@ mod tests {
         let without = presigned_get(S3ClientBuilder::new()).await;
         assert!(without.starts_with("https://bucket.s3.us-east-1.amazonaws.com/key?"), "{without}");
         let forced =
-            presigned_get(S3ClientBuilder::new().with_endpoint("https://s3.example").with_force_path_style(false)).await;
+            presigned_get(S3ClientBuilder::new().with_endpoint("https://s3.example").with_force_path_style(false))
+                .await;
         assert!(forced.starts_with("https://bucket.s3.example/key?"), "{forced}");
         let env = Env::from_slice(&[("AWS_S3_FORCE_PATH_STYLE", "true"), ("AWS_REGION", "eu-west-1")]);
         let forced = presigned_get(S3ClientBuilder::from_env_with(&env)).await;

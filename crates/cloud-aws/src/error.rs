@@ -38,7 +38,10 @@ pub(crate) fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
             "NoSuchKey" | "NoSuchBucket" | "NoSuchUpload" | "NoSuchVersion" | "NotFound" => ErrorKind::NotFound,
             c if c.starts_with("NoSuch") => ErrorKind::NotFound,
             "BucketAlreadyOwnedByYou" => ErrorKind::AlreadyExists,
-            "BucketAlreadyExists" | "BucketNotEmpty" | "OperationAborted" | "InvalidBucketState"
+            "BucketAlreadyExists"
+            | "BucketNotEmpty"
+            | "OperationAborted"
+            | "InvalidBucketState"
             | "InvalidObjectState" => ErrorKind::Conflict,
             "PreconditionFailed" => ErrorKind::PreconditionFailed,
             "NotModified" => ErrorKind::NotModified,
@@ -91,7 +94,11 @@ pub(crate) fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
 /// Service errors keep the S3 code and message, the HTTP status, the request id (`x-amz-request-id`)
 /// and `Retry-After`; transport failures become `Construction`, `Timeout`, `Dispatch` or
 /// `ResponseInvalid`. The SDK error stays available as the source.
-pub(crate) fn from_sdk<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>, provider: CloudProvider, operation: &'static str) -> Error
+pub(crate) fn from_sdk<E>(
+    err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    provider: CloudProvider,
+    operation: &'static str,
+) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
@@ -239,6 +246,71 @@ mod tests {
         assert_eq!(kind_for(None, Some(503)), ErrorKind::Service);
         assert_eq!(kind_for(None, Some(429)), ErrorKind::RateLimited);
         assert_eq!(kind_for(Some("Weird"), None), ErrorKind::Service);
+    }
+
+    use aws_sdk_s3::config::http::HttpResponse;
+    use aws_sdk_s3::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_s3::operation::get_object::GetObjectError;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    fn response(status: u16, headers: &[(&'static str, &'static str)]) -> HttpResponse {
+        let mut response = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        for (name, value) in headers {
+            response.headers_mut().insert(*name, *value);
+        }
+        response
+    }
+
+    fn service(code: &str, status: u16, headers: &[(&'static str, &'static str)]) -> Error {
+        let err = GetObjectError::generic(ErrorMetadata::builder().code(code).message("the message").build());
+        from_sdk(SdkError::service_error(err, response(status, headers)), CloudProvider::Aws, "get_object")
+    }
+
+    #[test]
+    fn service_errors_keep_status_request_id_and_retry_after() {
+        let err = service("SlowDown", 503, &[("x-amz-request-id", "REQ123"), ("retry-after", "3")]);
+        assert_eq!(err.kind(), ErrorKind::RateLimited);
+        assert_eq!(err.http_status(), Some(503));
+        assert_eq!(err.request_id(), Some("REQ123"));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+        assert!(err.is_retryable());
+        assert_eq!(err.provider(), Some(CloudProvider::Aws));
+        assert_eq!(err.operation(), Some("get_object"));
+        assert_eq!(
+            err.to_string(),
+            "aws get_object: rate_limited: SlowDown: the message (status 503, request id REQ123)"
+        );
+        assert!(StdError::source(&err).is_some(), "the SDK error stays the source");
+
+        let err = service("NoSuchKey", 404, &[]);
+        assert_eq!((err.kind(), err.request_id()), (ErrorKind::NotFound, None));
+        assert_eq!(service("SignatureDoesNotMatch", 403, &[]).kind(), ErrorKind::Unauthenticated);
+        assert_eq!(service("AccessDenied", 403, &[]).kind(), ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn head_answers_without_a_body_are_marked_uncoded() {
+        let err = GetObjectError::generic(ErrorMetadata::builder().build());
+        let err = from_sdk(SdkError::service_error(err, response(403, &[])), CloudProvider::Aws, "head_object");
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert!(is_uncoded(&err), "{err}");
+        assert!(!is_uncoded(&service("AccessDenied", 403, &[])));
+    }
+
+    #[test]
+    fn transport_failures_map_to_their_stage() {
+        let cases: [(SdkError<GetObjectError, HttpResponse>, ErrorKind); 5] = [
+            (SdkError::construction_failure("bad input"), ErrorKind::Construction),
+            (SdkError::timeout_error("slow"), ErrorKind::Timeout),
+            (SdkError::dispatch_failure(ConnectorError::io("connection refused".into())), ErrorKind::Dispatch),
+            (SdkError::dispatch_failure(ConnectorError::timeout("connect timeout".into())), ErrorKind::Timeout),
+            (SdkError::dispatch_failure(ConnectorError::user("bad body".into())), ErrorKind::Construction),
+        ];
+        for (sdk, kind) in cases {
+            let err = from_sdk(sdk, CloudProvider::Aws, "get_object");
+            assert_eq!(err.kind(), kind, "{err}");
+            assert_eq!(err.http_status(), None);
+        }
     }
 
     #[test]

@@ -23,6 +23,3 @@ pub use builder::{
 };
 pub use client::{CannedAcl, DELETE_BATCH_SIZE, S3Client};
 pub use storage::PRESIGN_MAX_EXPIRY;
-
-/// The provider name used in errors and `Display`.
-pub const PROVIDER: &str = "aws";

@@ -143,13 +143,7 @@ impl StorageClient for S3Client {
         }
     }
 
-    async fn put_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        payload: PutPayload,
-        options: PutOptions,
-    ) -> Result<PutResult> {
+    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         validate_metadata(&options.metadata)?;

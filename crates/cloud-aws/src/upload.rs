@@ -157,11 +157,18 @@ fn length_mismatch(declared: u64, actual: &str) -> Error {
 
 impl S3Client {
     /// `put_object` of the `StorageClient` trait, after validation.
-    pub(crate) async fn upload(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
+    pub(crate) async fn upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        payload: PutPayload,
+        options: PutOptions,
+    ) -> Result<PutResult> {
         let config = self.multipart_config();
         let size = payload.size();
         let threshold = config.threshold;
-        let to_usize = |n: u64| usize::try_from(n).map_err(|_| Error::invalid_input("the payload is too large for this platform"));
+        let to_usize =
+            |n: u64| usize::try_from(n).map_err(|_| Error::invalid_input("the payload is too large for this platform"));
         if let Some(bytes) = payload.as_bytes().filter(|b| b.len() as u64 <= threshold) {
             return self.put_single(bucket, key, bytes.clone(), &options).await;
         }
@@ -396,7 +403,8 @@ impl Drop for AbortGuard {
     fn drop(&mut self) {
         if let Some(upload_id) = self.upload_id.take() {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                let (client, bucket, key) = (self.client.clone(), std::mem::take(&mut self.bucket), std::mem::take(&mut self.key));
+                let (client, bucket, key) =
+                    (self.client.clone(), std::mem::take(&mut self.bucket), std::mem::take(&mut self.key));
                 runtime.spawn(async move { abort(&client, &bucket, &key, &upload_id).await });
             } else {
                 tracing::warn!(bucket = %self.bucket, key = %self.key, upload_id, "multipart upload left unfinished: no runtime to abort it");

@@ -126,7 +126,8 @@ async fn presigned_round_trip(which: (&'static str, &str)) {
     let body = Bytes::from_static(b"uploaded through a presigned URL");
     let http = reqwest::Client::new();
 
-    let put = client.presign(PresignMethod::Put, &server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
+    let put =
+        client.presign(PresignMethod::Put, &server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
     assert_eq!(put.url.scheme(), "http");
     let mut request = http.put(put.url.clone()).body(body.clone());
     for (name, value) in &put.headers {
@@ -135,7 +136,8 @@ async fn presigned_round_trip(which: (&'static str, &str)) {
     let response = request.send().await.expect("PUT");
     assert!(response.status().is_success(), "{}: presigned PUT: {}", server.label, response.status());
 
-    let get = client.presign(PresignMethod::Get, &server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
+    let get =
+        client.presign(PresignMethod::Get, &server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
     let response = http.get(get.url.clone()).send().await.expect("GET");
     assert!(response.status().is_success(), "{}: presigned GET: {}", server.label, response.status());
     assert_eq!(response.bytes().await.expect("body"), body);

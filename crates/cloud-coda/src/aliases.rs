@@ -28,7 +28,11 @@ use crate::operations::{GetPermissionsOptions, ListDocAnalyticsSummaryOptions, U
 
 impl CodaClient {
     /// The seed's name for [`get_permissions`](Self::get_permissions): every permission of a doc.
-    pub fn list_permissions(&self, doc_id: &str, options: GetPermissionsOptions) -> BoxStream<'static, Result<Permission>> {
+    pub fn list_permissions(
+        &self,
+        doc_id: &str,
+        options: GetPermissionsOptions,
+    ) -> BoxStream<'static, Result<Permission>> {
         self.get_permissions(doc_id, options)
     }
 

@@ -220,9 +220,7 @@ impl CodaBuilder {
 
     /// The limiter with Coda's five budgets, each window widened by `margin`.
     pub fn default_rate_limiter(margin: Duration) -> Result<RateLimiter> {
-        RateLimiter::new(
-            Budget::ALL.map(|b| rate_limit::Budget::new(b.as_str(), b.requests(), b.window() + margin)),
-        )
+        RateLimiter::new(Budget::ALL.map(|b| rate_limit::Budget::new(b.as_str(), b.requests(), b.window() + margin)))
     }
 
     /// Validates the settings and builds the client.
@@ -265,7 +263,8 @@ impl CodaBuilder {
             .with_error_refiner(crate::error::refine)
             .with_default_header("Accept", "application/json")
             .with_user_agent(
-                self.user_agent.unwrap_or_else(|| concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned()),
+                self.user_agent
+                    .unwrap_or_else(|| concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned()),
             );
         if let Some(limiter) = limiter {
             http = http.with_rate_limiter(limiter);

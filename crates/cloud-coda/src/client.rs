@@ -108,9 +108,9 @@ impl CodaClient {
 
 /// Serializes a request body.
 pub(crate) fn json_body<T: Serialize + ?Sized>(body: &T) -> Result<Bytes> {
-    serde_json::to_vec(body)
-        .map(Bytes::from)
-        .map_err(|e| Error::new(ErrorKind::Construction, format!("could not encode the request body: {e}")).with_source(e))
+    serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
+        Error::new(ErrorKind::Construction, format!("could not encode the request body: {e}")).with_source(e)
+    })
 }
 
 impl fmt::Debug for CodaClient {

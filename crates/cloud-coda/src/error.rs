@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn stale_doc_is_a_failed_precondition() {
-        let err = map(400, r#"{"statusCode":400,"statusMessage":"Bad Request","message":"Doc is not yet up to date."}"#);
+        let err =
+            map(400, r#"{"statusCode":400,"statusMessage":"Bad Request","message":"Doc is not yet up to date."}"#);
         assert_eq!(err.kind(), ErrorKind::PreconditionFailed);
         assert!(validation_errors(&err).is_empty());
     }

@@ -1,3 +1,5 @@
+//! Async client for the [Coda](https://coda.io) REST API v1, generated from Coda's OpenAPI document.
+//!
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 //!
@@ -14,11 +16,9 @@ mod builder;
 mod client;
 mod error;
 mod macros;
-#[allow(clippy::doc_markdown, clippy::too_many_lines)]
 pub mod models;
 mod mutation;
 mod operation;
-#[allow(clippy::doc_markdown, clippy::too_many_lines)]
 mod operations;
 mod query;
 mod resource;

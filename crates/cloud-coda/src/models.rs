@@ -88,7 +88,7 @@ pub struct AddCustomDocDomainRequest {
 }
 
 impl AddCustomDocDomainRequest {
-    /// A `AddCustomDocDomainRequest` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(custom_doc_domain: impl Into<String>) -> Self {
         Self { custom_doc_domain: custom_doc_domain.into() }
     }
@@ -120,7 +120,7 @@ pub struct AddGoLinkRequest {
 }
 
 impl AddGoLinkRequest {
-    /// A `AddGoLinkRequest` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(name: impl Into<String>, destination_url: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -172,7 +172,7 @@ pub struct AddPermissionRequest {
 }
 
 impl AddPermissionRequest {
-    /// A `AddPermissionRequest` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(access: AccessTypeNotNone, principal: AddedPrincipal) -> Self {
         Self { access, principal, suppress_email: None }
     }
@@ -200,7 +200,7 @@ pub struct AddedAnyonePrincipal {
 }
 
 impl AddedAnyonePrincipal {
-    /// A `AddedAnyonePrincipal` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new() -> Self {
         Self { kind: PrincipalType::Anyone }
     }
@@ -224,7 +224,7 @@ pub struct AddedDomainPrincipal {
 }
 
 impl AddedDomainPrincipal {
-    /// A `AddedDomainPrincipal` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(domain: impl Into<String>) -> Self {
         Self { domain: domain.into(), kind: PrincipalType::Domain }
     }
@@ -242,7 +242,7 @@ pub struct AddedEmailPrincipal {
 }
 
 impl AddedEmailPrincipal {
-    /// A `AddedEmailPrincipal` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(email: impl Into<String>) -> Self {
         Self { email: email.into(), kind: PrincipalType::Email }
     }
@@ -261,7 +261,7 @@ pub struct AddedGroupPrincipal {
 }
 
 impl AddedGroupPrincipal {
-    /// A `AddedGroupPrincipal` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(group_id: impl Into<String>) -> Self {
         Self { group_id: group_id.into(), kind: PrincipalType::Group }
     }
@@ -296,7 +296,7 @@ pub struct AddedWorkspacePrincipal {
 }
 
 impl AddedWorkspacePrincipal {
-    /// A `AddedWorkspacePrincipal` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(workspace_id: impl Into<String>) -> Self {
         Self { kind: PrincipalType::Workspace, workspace_id: workspace_id.into() }
     }
@@ -378,7 +378,7 @@ pub struct BeginPageContentExportRequest {
 }
 
 impl BeginPageContentExportRequest {
-    /// A `BeginPageContentExportRequest` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(output_format: PageContentOutputFormat) -> Self {
         Self { output_format }
     }
@@ -428,7 +428,7 @@ pub struct CellEdit {
 }
 
 impl CellEdit {
-    /// A `CellEdit` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(column: impl Into<String>, value: impl Into<crate::CellValue>) -> Self {
         Self { column: column.into(), value: value.into() }
     }
@@ -446,7 +446,7 @@ pub struct ChangeRole {
 }
 
 impl ChangeRole {
-    /// A `ChangeRole` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(email: impl Into<String>, new_role: WorkspaceUserRole) -> Self {
         Self { email: email.into(), new_role }
     }
@@ -775,7 +775,7 @@ pub struct CreateFolderRequest {
 }
 
 impl CreateFolderRequest {
-    /// A `CreateFolderRequest` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(name: impl Into<String>, workspace_id: impl Into<String>) -> Self {
         Self { name: name.into(), workspace_id: workspace_id.into(), description: None }
     }
@@ -835,7 +835,7 @@ Financial = "financial",
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CurrencyValue {
-    /// A url describing the schema context for this object, typically "http://schema.org/".
+    /// A url describing the schema context for this object, typically "<http://schema.org/>".
     #[serde(rename = "@context")]
     pub context: String,
     /// The `@type` property.
@@ -947,7 +947,7 @@ pub struct DateColumnFormat {
     /// Whether or not this column is an array.
     #[serde(rename = "isArray")]
     pub is_array: bool,
-    /// A format string using Moment syntax: https://momentjs.com/docs/#/displaying/
+    /// A format string using Moment syntax: <https://momentjs.com/docs/#/displaying/>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
@@ -962,10 +962,10 @@ pub struct DateTimeColumnFormat {
     /// Whether or not this column is an array.
     #[serde(rename = "isArray")]
     pub is_array: bool,
-    /// A format string using Moment syntax: https://momentjs.com/docs/#/displaying/
+    /// A format string using Moment syntax: <https://momentjs.com/docs/#/displaying/>
     #[serde(rename = "dateFormat", default, skip_serializing_if = "Option::is_none")]
     pub date_format: Option<String>,
-    /// A format string using Moment syntax: https://momentjs.com/docs/#/displaying/
+    /// A format string using Moment syntax: <https://momentjs.com/docs/#/displaying/>
     #[serde(rename = "timeFormat", default, skip_serializing_if = "Option::is_none")]
     pub time_format: Option<String>,
 }
@@ -1881,7 +1881,7 @@ Failed = "failed",
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ImageUrlValue {
-    /// A url describing the schema context for this object, typically "http://schema.org/".
+    /// A url describing the schema context for this object, typically "<http://schema.org/>".
     #[serde(rename = "@context")]
     pub context: String,
     /// The `@type` property.
@@ -2533,7 +2533,7 @@ pub struct PageContent {
 }
 
 impl PageContent {
-    /// A `PageContent` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(format: PageContentFormat, content: impl Into<String>) -> Self {
         Self { format, content: content.into() }
     }
@@ -2695,7 +2695,7 @@ pub struct PageContentUpdate {
 }
 
 impl PageContentUpdate {
-    /// A `PageContentUpdate` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(insertion_mode: PageContentInsertionMode, canvas_content: PageContent) -> Self {
         Self { insertion_mode, canvas_content, element_id: None }
     }
@@ -2801,7 +2801,7 @@ pub struct PageCreateContentCanvas {
 }
 
 impl PageCreateContentCanvas {
-    /// A `PageCreateContentCanvas` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(canvas_content: PageContent) -> Self {
         Self { kind: PageType::Canvas, canvas_content }
     }
@@ -2822,7 +2822,7 @@ pub struct PageCreateContentEmbed {
 }
 
 impl PageCreateContentEmbed {
-    /// A `PageCreateContentEmbed` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(url: impl Into<String>) -> Self {
         Self { kind: PageType::Embed, url: url.into(), render_method: None }
     }
@@ -2860,7 +2860,7 @@ pub struct PageCreateContentSyncPageDocument {
 }
 
 impl PageCreateContentSyncPageDocument {
-    /// A `PageCreateContentSyncPageDocument` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(source_doc_id: impl Into<String>) -> Self {
         Self { kind: PageType::SyncPage, mode: SyncPageType::Document, source_doc_id: source_doc_id.into() }
     }
@@ -2887,7 +2887,7 @@ pub struct PageCreateContentSyncPagePage {
 }
 
 impl PageCreateContentSyncPagePage {
-    /// A `PageCreateContentSyncPagePage` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(source_page_id: impl Into<String>, include_subpages: bool, source_doc_id: impl Into<String>) -> Self {
         Self {
             kind: PageType::SyncPage,
@@ -3103,7 +3103,7 @@ pub struct Permission {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PersonValue {
-    /// A url describing the schema context for this object, typically "http://schema.org/".
+    /// A url describing the schema context for this object, typically "<http://schema.org/>".
     #[serde(rename = "@context")]
     pub context: String,
     /// The `@type` property.
@@ -3265,7 +3265,7 @@ pub struct RowEdit {
 }
 
 impl RowEdit {
-    /// A `RowEdit` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(cells: impl IntoIterator<Item = CellEdit>) -> Self {
         Self { cells: cells.into_iter().collect() }
     }
@@ -3300,7 +3300,7 @@ pub struct RowUpdate {
 }
 
 impl RowUpdate {
-    /// A `RowUpdate` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(row: RowEdit) -> Self {
         Self { row }
     }
@@ -3321,7 +3321,7 @@ pub struct RowUpdateResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RowValue {
-    /// A url describing the schema context for this object, typically "http://schema.org/".
+    /// A url describing the schema context for this object, typically "<http://schema.org/>".
     #[serde(rename = "@context")]
     pub context: String,
     /// The `@type` property.
@@ -3355,7 +3355,7 @@ pub struct RowsDelete {
 }
 
 impl RowsDelete {
-    /// A `RowsDelete` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(row_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self { row_ids: row_ids.into_iter().map(Into::into).collect() }
     }
@@ -3397,7 +3397,7 @@ pub struct RowsUpsert {
 }
 
 impl RowsUpsert {
-    /// A `RowsUpsert` from its required fields; the optional ones are unset.
+    /// Creates a value from its required fields; the optional ones are unset.
     pub fn new(rows: impl IntoIterator<Item = RowEdit>) -> Self {
         Self { rows: rows.into_iter().collect(), key_columns: None }
     }
@@ -3670,7 +3670,7 @@ pub struct TimeColumnFormat {
     /// Whether or not this column is an array.
     #[serde(rename = "isArray")]
     pub is_array: bool,
-    /// A format string using Moment syntax: https://momentjs.com/docs/#/displaying/
+    /// A format string using Moment syntax: <https://momentjs.com/docs/#/displaying/>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
@@ -3868,7 +3868,7 @@ impl UpdateFolderRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UrlValue {
-    /// A url describing the schema context for this object, typically "http://schema.org/".
+    /// A url describing the schema context for this object, typically "<http://schema.org/>".
     #[serde(rename = "@context")]
     pub context: String,
     /// The `@type` property.

@@ -11,7 +11,9 @@ use cloud_core::{CloudProvider, Error, ErrorKind, Result};
 use tokio::time::Instant;
 
 use crate::client::CodaClient;
-use crate::models::{BeginPageContentExportRequest, MutationStatus, PageContentExportStatusResponse, PageContentOutputFormat};
+use crate::models::{
+    BeginPageContentExportRequest, MutationStatus, PageContentExportStatusResponse, PageContentOutputFormat,
+};
 
 /// The first wait between two polls.
 const FIRST_DELAY: Duration = Duration::from_millis(500);
@@ -114,8 +116,9 @@ impl CodaClient {
         format: PageContentOutputFormat,
         timeout: Duration,
     ) -> Result<String> {
-        let begun =
-            self.begin_page_content_export(doc_id, page_id_or_name, &BeginPageContentExportRequest::new(format)).await?;
+        let begun = self
+            .begin_page_content_export(doc_id, page_id_or_name, &BeginPageContentExportRequest::new(format))
+            .await?;
         self.wait_for_page_export(doc_id, page_id_or_name, &begun.id, timeout).await
     }
 }
@@ -129,8 +132,10 @@ fn export_outcome(status: &PageContentExportStatusResponse) -> Result<Option<Str
         )
         .with_provider(CloudProvider::Coda)),
         (_, Some(link)) => Ok(Some(link.clone())),
-        ("complete", None) => Err(Error::new(ErrorKind::ResponseInvalid, "a completed page export has no download link")
-            .with_provider(CloudProvider::Coda)),
+        ("complete", None) => {
+            Err(Error::new(ErrorKind::ResponseInvalid, "a completed page export has no download link")
+                .with_provider(CloudProvider::Coda))
+        }
         _ => Ok(None),
     }
 }
@@ -151,7 +156,8 @@ mod tests {
     fn export_outcomes() {
         let running = status(serde_json::json!({"id": "r", "status": "inProgress", "href": "h"}));
         assert_eq!(export_outcome(&running).unwrap(), None);
-        let done = status(serde_json::json!({"id": "r", "status": "complete", "href": "h", "downloadLink": "https://x"}));
+        let done =
+            status(serde_json::json!({"id": "r", "status": "complete", "href": "h", "downloadLink": "https://x"}));
         assert_eq!(export_outcome(&done).unwrap().as_deref(), Some("https://x"));
         let failed = status(serde_json::json!({"id": "r", "status": "failed", "href": "h", "error": "too big"}));
         let err = export_outcome(&failed).unwrap_err();

@@ -49,7 +49,9 @@ impl CloudClient for CodaClient {
         let mut fields = match config {
             Value::Object(fields) => fields,
             Value::Null => serde_json::Map::new(),
-            other => return Err(Error::invalid_input(format!("a Coda doc's config must be a JSON object, not {other}"))),
+            other => {
+                return Err(Error::invalid_input(format!("a Coda doc's config must be a JSON object, not {other}")));
+            }
         };
         fields.insert("title".to_owned(), json!(name));
         let request: DocCreate = serde_json::from_value(Value::Object(fields))

@@ -307,7 +307,8 @@ mod tests {
         }));
         assert_eq!(money.currency().unwrap().currency, "USD");
         assert_eq!(money.as_f64(), Some(42.5));
-        let link = CellValue::from(json!({"@context": "http://schema.org/", "@type": "WebPage", "url": "https://coda.io"}));
+        let link =
+            CellValue::from(json!({"@context": "http://schema.org/", "@type": "WebPage", "url": "https://coda.io"}));
         assert_eq!(link.url().unwrap().url, "https://coda.io");
     }
 

@@ -56,7 +56,10 @@ async fn listings_stream_every_page() {
 
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
-    c.assert_request(&requests[0], &Expected { path: "/docs", query: &[("limit", "2"), ("isOwner", "true")], body: None });
+    c.assert_request(
+        &requests[0],
+        &Expected { path: "/docs", query: &[("limit", "2"), ("isOwner", "true")], body: None },
+    );
     c.assert_request(
         &requests[1],
         &Expected { path: "/docs", query: &[("limit", "2"), ("isOwner", "true"), ("pageToken", "p2")], body: None },
@@ -119,7 +122,8 @@ async fn a_post_refused_with_429_is_retried_too() {
 #[tokio::test]
 async fn persistent_429_is_rate_limited() {
     let c = contract("getDoc");
-    let refused = c.reply(429, &fixtures::error(429, "Too Many Requests", "Too Many Requests")).with_header("Retry-After", "0");
+    let refused =
+        c.reply(429, &fixtures::error(429, "Too Many Requests", "Too Many Requests")).with_header("Retry-After", "0");
     let server = Server::start(move |_| refused.clone()).await;
     let client = builder(&server).with_retry(RetryConfig::default().with_max_retries(1)).build().unwrap();
     let err = client.get_doc(DOC_ID).await.unwrap_err();
@@ -256,7 +260,10 @@ async fn page_export_is_polled_to_its_download_link() {
     let server = Server::replies(vec![
         begin.reply(202, &json!({"id": "export-1", "status": "inProgress", "href": href})),
         status.reply(200, &json!({"id": "export-1", "status": "inProgress", "href": href})),
-        status.reply(200, &json!({"id": "export-1", "status": "complete", "href": href, "downloadLink": "https://coda.io/blobs/x"})),
+        status.reply(
+            200,
+            &json!({"id": "export-1", "status": "complete", "href": href, "downloadLink": "https://coda.io/blobs/x"}),
+        ),
     ])
     .await;
     let link = client(&server)
@@ -267,9 +274,16 @@ async fn page_export_is_polled_to_its_download_link() {
     let requests = server.requests();
     begin.assert_request(
         &requests[0],
-        &Expected { path: "/docs/AbCDeFGH/pages/canvas-1/export", body: Some(json!({"outputFormat": "html"})), ..Expected::default() },
+        &Expected {
+            path: "/docs/AbCDeFGH/pages/canvas-1/export",
+            body: Some(json!({"outputFormat": "html"})),
+            ..Expected::default()
+        },
     );
-    status.assert_request(&requests[2], &Expected { path: "/docs/AbCDeFGH/pages/canvas-1/export/export-1", ..Expected::default() });
+    status.assert_request(
+        &requests[2],
+        &Expected { path: "/docs/AbCDeFGH/pages/canvas-1/export/export-1", ..Expected::default() },
+    );
 }
 
 /// The largest number of instants in any half-open window `[t, t + window)`.
@@ -321,7 +335,9 @@ async fn doc_content_writes_count_against_both_write_budgets() {
     let calls: Vec<_> = (0..12)
         .map(|i| {
             let client = client.clone();
-            tokio::spawn(async move { client.create_page(DOC_ID, &PageCreate::default().with_name(format!("p{i}"))).await })
+            tokio::spawn(
+                async move { client.create_page(DOC_ID, &PageCreate::default().with_name(format!("p{i}"))).await },
+            )
         })
         .collect();
     for call in calls {
@@ -372,7 +388,11 @@ async fn docs_are_cloud_resources() {
     let doc = client.get_resource("d1").await.unwrap();
     assert_eq!(doc.created_at.map(|t| t.to_rfc3339()).as_deref(), Some("2018-04-11T00:18:57.946+00:00"));
     let new = client
-        .create_resource("Quarterly plan", ResourceType::Document, json!({"folderId": "fl-1", "timezone": "Europe/Zurich"}))
+        .create_resource(
+            "Quarterly plan",
+            ResourceType::Document,
+            json!({"folderId": "fl-1", "timezone": "Europe/Zurich"}),
+        )
         .await
         .unwrap();
     assert_eq!((new.id.as_str(), new.name.as_str()), ("NeWdOc12", "Quarterly plan"));
@@ -401,7 +421,8 @@ async fn docs_are_cloud_resources() {
 #[tokio::test]
 async fn the_seed_names_forward_to_the_operations() {
     let replies = vec![
-        contract("getPermissions").reply(200, &json!({"items": [], "href": format!("{}/docs/{DOC_ID}/acl/permissions", fixtures::API)})),
+        contract("getPermissions")
+            .reply(200, &json!({"items": [], "href": format!("{}/docs/{DOC_ID}/acl/permissions", fixtures::API)})),
         contract("upsertRows").reply(202, &json!({"requestId": "r"})),
         contract("triggerWebhookAutomation").reply(202, &json!({"requestId": "r"})),
         contract("listCategories").reply(200, &json!({"items": []})),
@@ -455,7 +476,8 @@ async fn latest_doc_version_is_requested_for_docs_only() {
 async fn a_stale_doc_is_a_failed_precondition() {
     // getDoc declares no 400; the body is the document's generic 400 component.
     let body = fixtures::error(400, "Bad Request", "Doc is not yet up to date.");
-    let schema = support::validator().resolve(support::spec().pointer("/components/responses/BadRequestError").unwrap());
+    let schema =
+        support::validator().resolve(support::spec().pointer("/components/responses/BadRequestError").unwrap());
     assert!(support::validator().problems(&schema["content"]["application/json"]["schema"], &body).is_empty());
     let server = Server::replies(vec![Reply::json(400, &body)]).await;
     let client = builder(&server).with_latest_doc_version(true).build().unwrap();
@@ -466,7 +488,10 @@ async fn a_stale_doc_is_a_failed_precondition() {
 #[tokio::test]
 async fn the_token_never_shows() {
     let c = contract("getDoc");
-    let server = Server::replies(vec![c.reply(401, &fixtures::error(401, "Unauthorized", "The API token is invalid or has expired."))]).await;
+    let server = Server::replies(vec![
+        c.reply(401, &fixtures::error(401, "Unauthorized", "The API token is invalid or has expired.")),
+    ])
+    .await;
     let client = client(&server);
     let err = client.get_doc(DOC_ID).await.unwrap_err();
     let shown = format!("{client} {client:?} {err} {err:?} {:?}", builder(&server));

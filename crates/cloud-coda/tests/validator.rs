@@ -67,11 +67,11 @@ fn unknown_properties_of_closed_objects_are_caught() {
 fn all_of_members_are_merged_not_intersected() {
     // `RowsUpsertResult = allOf[DocumentMutateResponse, {addedRowIds}]`, both closed.
     assert!(problems("RowsUpsertResult", &json!({"requestId": "r", "addedRowIds": ["i-1"]})).is_empty());
-    assert_eq!(problems("RowsUpsertResult", &json!({"addedRowIds": []})), ["$: missing required property \"requestId\""]);
     assert_eq!(
-        problems("RowsUpsertResult", &json!({"requestId": "r", "extra": 1})),
-        ["$: unknown property \"extra\""]
+        problems("RowsUpsertResult", &json!({"addedRowIds": []})),
+        ["$: missing required property \"requestId\""]
     );
+    assert_eq!(problems("RowsUpsertResult", &json!({"requestId": "r", "extra": 1})), ["$: unknown property \"extra\""]);
 }
 
 #[test]
@@ -88,7 +88,9 @@ fn discriminated_unions_follow_the_tag() {
 
 #[test]
 fn cell_values_accept_scalars_arrays_and_rich_values_only() {
-    for ok in [json!("x"), json!(1.5), json!(true), json!(["a", 1]), json!([["a"], "b"]), fixtures::person("A", "a@b.c")] {
+    for ok in
+        [json!("x"), json!(1.5), json!(true), json!(["a", 1]), json!([["a"], "b"]), fixtures::person("A", "a@b.c")]
+    {
         assert!(problems("CellValue", &ok).is_empty(), "{ok}");
     }
     for bad in [json!(null), json!({"@type": "Person"}), json!({"anything": 1})] {

@@ -1,6 +1,8 @@
 //! Infomaniak Public Cloud (OpenStack) on `openstack_sdk`: one authenticated session
-//! ([`InfomaniakCloud`]) shared by the compute ([`ComputeClient`], Nova + Glance) and object
-//! storage ([`SwiftClient`], a [`cloud_core::StorageClient`]) clients.
+//! ([`InfomaniakCloud`]) shared by the identity ([`IdentityClient`], Keystone), compute
+//! ([`ComputeClient`], Nova + Glance, a [`cloud_core::ComputeClient`]), block storage
+//! ([`BlockStorageClient`], Cinder) and object storage ([`SwiftClient`], Swift, a
+//! [`cloud_core::StorageClient`]) clients.
 //!
 //! ```no_run
 //! # async fn run() -> cloud_core::Result<()> {
@@ -23,15 +25,21 @@
 //! a [`cloud_core::Error`] carrying OpenStack's message and request id; quota errors are
 //! `QuotaExceeded`.
 
+mod block_storage;
 mod compute;
 mod config;
 mod error;
+mod identity;
 mod session;
 mod swift;
 mod util;
 
+pub use block_storage::{BlockStorageClient, CreateVolumeRequest, Volume, VolumeCopy};
 pub use compute::{AvailabilityZone, ComputeClient, DEFAULT_CREATE_TIMEOUT, Flavor, Image, KeyPair, Server};
 pub use config::{AuthMethod, DEFAULT_AUTH_URL, DEFAULT_REGION, InfomaniakConfig, REGIONS};
+pub use identity::{
+    ApplicationCredential, ApplicationCredentialRequest, Ec2Credential, IdentityClient, Project, RoleAssignment, User,
+};
 pub use session::InfomaniakCloud;
 pub use swift::{
     ContainerInfo, DEFAULT_LARGE_OBJECT_THRESHOLD, DEFAULT_SEGMENT_SIZE, MAX_PRESIGN_EXPIRY, MAX_SINGLE_OBJECT,

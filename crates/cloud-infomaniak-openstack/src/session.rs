@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use cloud_core::retry::{RequestSafety, RetryConfig, retry};
 use cloud_core::{Env, Error, ErrorKind, Result, SecretString};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use openstack_sdk::AsyncOpenStack;
@@ -14,7 +15,7 @@ use url::Url;
 
 use crate::config::InfomaniakConfig;
 use crate::error::{self, PROVIDER};
-use crate::{ComputeClient, SwiftClient};
+use crate::{BlockStorageClient, ComputeClient, IdentityClient, SwiftClient};
 
 /// An authenticated session with an OpenStack cloud (Infomaniak's by default).
 ///
@@ -99,6 +100,7 @@ impl InfomaniakCloud {
     /// `Unauthenticated` if Keystone refuses the credentials; `InvalidConfig` if the region is
     /// not in the catalog; `Dispatch`/`Timeout` if Keystone cannot be reached.
     pub async fn connect(config: InfomaniakConfig) -> Result<Self> {
+        anchor_auth_plugins();
         let cloud = config.to_cloud_config();
         let os = AsyncOpenStack::builder(&cloud)
             .disable_auth_cache(true)
@@ -130,6 +132,16 @@ impl InfomaniakCloud {
     /// The compute (Nova + Glance) client of this session.
     pub fn compute(&self) -> ComputeClient {
         ComputeClient::new(self.clone())
+    }
+
+    /// The identity (Keystone) client of this session.
+    pub fn identity(&self) -> IdentityClient {
+        IdentityClient::new(self.clone())
+    }
+
+    /// The block storage (Cinder) client of this session.
+    pub fn block_storage(&self) -> BlockStorageClient {
+        BlockStorageClient::new(self.clone())
     }
 
     /// The object storage (Swift) client of this session.
@@ -221,6 +233,16 @@ impl InfomaniakCloud {
             operation: "request",
         }
     }
+}
+
+/// Keeps the auth plugins we use linked in: `openstack_sdk` finds them through `inventory`, and
+/// its own anchors are missing from the published 0.22.8 (its build script does not understand
+/// the normalised manifest), so without these references the linker drops them and Keystone
+/// authentication fails with "AuthType … is not a supported type".
+fn anchor_auth_plugins() {
+    std::hint::black_box(&openstack_sdk_auth_applicationcredential::ANCHOR);
+    std::hint::black_box(&openstack_sdk_auth_password::ANCHOR);
+    std::hint::black_box(&openstack_sdk_auth_token::ANCHOR);
 }
 
 fn with_context(error: Error, config: &InfomaniakConfig) -> Error {
@@ -366,8 +388,15 @@ impl Call<'_> {
         }
     }
 
-    /// Sends the request and returns the answer whatever its status.
+    /// Sends the request and returns the answer whatever its status. Idempotent requests that
+    /// got no answer (a connection closed under them) are retried with backoff.
     pub(crate) async fn send_unchecked(self) -> Result<Answer> {
+        let safety = RequestSafety::for_method(self.method.as_str());
+        let this = &self;
+        retry(&RetryConfig::default(), safety, || this.send_once()).await
+    }
+
+    async fn send_once(&self) -> Result<Answer> {
         let os = &self.session.inner.os;
         let version = default_version(&self.service);
         let ep = os
@@ -385,18 +414,18 @@ impl Call<'_> {
                 pairs.append_pair(k, v);
             }
         }
-        let mut request = http::Request::builder().method(self.method).uri(url.as_str());
+        let mut request = http::Request::builder().method(self.method.clone()).uri(url.as_str());
         let has_content_type = self.headers.contains_key(http::header::CONTENT_TYPE);
         if let Some(headers) = request.headers_mut() {
             headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
-            headers.extend(self.headers);
+            headers.extend(self.headers.clone());
         }
-        let body = match self.body {
+        let body = match &self.body {
             Some((content_type, body)) => {
                 if !has_content_type {
-                    request = request.header(http::header::CONTENT_TYPE, content_type);
+                    request = request.header(http::header::CONTENT_TYPE, *content_type);
                 }
-                body
+                body.clone()
             }
             None => Vec::new(),
         };

@@ -321,7 +321,16 @@ impl SwiftClient {
             if let Some(range) = range {
                 request = request.header(http::header::RANGE, range.to_http_header());
             }
-            let response = request.send().await.map_err(|e| error::from_reqwest(e, "get_object"))?;
+            let response = match request.send().await {
+                Ok(r) => r,
+                // A pooled connection the server closed: try once more on a new one.
+                Err(e) if !retried && !e.is_timeout() && (e.is_request() || e.is_connect()) => {
+                    retried = true;
+                    tracing::debug!(error = %e, "retrying a GET whose connection failed");
+                    continue;
+                }
+                Err(e) => return Err(error::from_reqwest(e, "get_object")),
+            };
             let status = response.status().as_u16();
             if status == 401 && !retried {
                 retried = true;
@@ -769,13 +778,13 @@ impl StorageClient for SwiftClient {
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        // `multipart-manifest=delete` also removes an SLO's segments; plain objects ignore it.
-        self.call(Method::DELETE, object_path(bucket, key))
-            .op("delete_object")
-            .query("multipart-manifest", "delete")
-            .send()
-            .await
-            .map(drop)
+        // An SLO goes with its segments (`multipart-manifest=delete`), which Swift refuses for a
+        // plain object; so look first.
+        let head = self.call(Method::HEAD, object_path(bucket, key)).op("delete_object").send().await?;
+        let is_slo = head.header("x-static-large-object").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let call = self.call(Method::DELETE, object_path(bucket, key)).op("delete_object");
+        let call = if is_slo { call.query("multipart-manifest", "delete") } else { call };
+        call.send().await.map(drop)
     }
 
     fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
@@ -835,7 +844,6 @@ impl StorageClient for SwiftClient {
         self.call(Method::PUT, object_path(dst_bucket, dst_key))
             .op("copy_object")
             .header("x-copy-from", &source)?
-            .body("application/octet-stream", Vec::new())
             .send()
             .await
             .map(drop)

@@ -345,13 +345,7 @@ impl StorageClient for InfomaniakS3Client {
         self.s3.bucket_exists(bucket).await
     }
 
-    async fn put_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        payload: PutPayload,
-        options: PutOptions,
-    ) -> Result<PutResult> {
+    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         self.s3.put_object(bucket, key, payload, options).await
     }
 

@@ -6,6 +6,3 @@
 mod client;
 
 pub use client::{DEFAULT_SIGNING_REGION, InfomaniakRegion, InfomaniakS3Builder, InfomaniakS3Client};
-
-/// The provider name used in errors and `Display`.
-pub const PROVIDER: &str = "infomaniak";

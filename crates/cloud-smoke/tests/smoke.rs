@@ -82,7 +82,8 @@ async fn s3_round_trip(prefix: &str, group: &str) {
 
     let bad = builder("not-the-secret");
     let refused = Path::from(unique("s3-refused"));
-    let err = bad.put(&refused, PutPayload::from_static(b"must not land")).await.expect_err("a wrong secret must be refused");
+    let err =
+        bad.put(&refused, PutPayload::from_static(b"must not land")).await.expect_err("a wrong secret must be refused");
     assert!(
         matches!(err, object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }),
         "a wrong secret gave {err:?}, expected 403 or 401"
@@ -136,7 +137,8 @@ async fn azure_azurite_shared_key_put_get_and_wrong_key_refused() {
     // A well-formed key (base64, 64 bytes) that is not the account's.
     let bad = builder("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==");
     let refused = Path::from(unique("azure-refused"));
-    let err = bad.put(&refused, PutPayload::from_static(b"must not land")).await.expect_err("a wrong key must be refused");
+    let err =
+        bad.put(&refused, PutPayload::from_static(b"must not land")).await.expect_err("a wrong key must be refused");
     assert!(
         matches!(err, object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }),
         "a wrong key gave {err:?}, expected 403 or 401"
@@ -239,7 +241,8 @@ async fn app_credential_token(group: &str) -> (String, Vec<(String, String)>) {
         })
         .collect();
 
-    let refused = client.post(format!("{auth_url}/auth/tokens")).json(&body("wrong")).send().await.expect("token request");
+    let refused =
+        client.post(format!("{auth_url}/auth/tokens")).json(&body("wrong")).send().await.expect("token request");
     assert_eq!(refused.status(), 401, "a wrong application-credential secret must be refused");
     (token, catalog)
 }

@@ -57,6 +57,35 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
 
 /// Generates (or checks) both files from the document at `spec`.
 pub(crate) fn generate(sh: &Shell, spec: &Path, mode: Mode) -> Result<()> {
+    let rendered = render(sh, spec)?;
+    let mut changed = false;
+    for file in &rendered.files {
+        changed |= ensure_file(TARGET, Path::new(file.0), &file.1, mode)?;
+    }
+    let verb = match (mode, changed) {
+        (Mode::Check, _) => "up to date",
+        (Mode::Write, true) => "written",
+        (Mode::Write, false) => "unchanged",
+    };
+    eprintln!(
+        "codegen coda: {} operations, {} types from API {}: {verb}",
+        rendered.operations, rendered.types, rendered.version
+    );
+    Ok(())
+}
+
+/// The generated files, in memory.
+#[derive(Debug)]
+pub(crate) struct Rendered {
+    /// `(path relative to the workspace root, contents)`.
+    pub(crate) files: Vec<(&'static str, String)>,
+    pub(crate) operations: usize,
+    pub(crate) types: usize,
+    pub(crate) version: String,
+}
+
+/// Reads the document at `spec` and renders both files, formatted.
+pub(crate) fn render(sh: &Shell, spec: &Path) -> Result<Rendered> {
     let text = std::fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
     let mut doc: Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", spec.display()))?;
     normalize(&mut doc)?;
@@ -67,19 +96,14 @@ pub(crate) fn generate(sh: &Shell, spec: &Path, mode: Mode) -> Result<()> {
     let ops = operations(&doc, &mut builder)?;
     let request_types = request_side(&builder, &ops);
 
-    let models = emit_models(&builder, &request_types, &version)?;
-    let operations = emit_operations(&ops, &version);
-    let models = reformat(sh, &models)?;
-    let operations = reformat(sh, &operations)?;
-    let changed = ensure_file(TARGET, Path::new(MODELS), &models, mode)?
-        | ensure_file(TARGET, Path::new(OPERATIONS), &operations, mode)?;
-    let verb = match (mode, changed) {
-        (Mode::Check, _) => "up to date",
-        (Mode::Write, true) => "written",
-        (Mode::Write, false) => "unchanged",
-    };
-    eprintln!("codegen coda: {} operations, {} types from API {version}: {verb}", ops.len(), builder.defs.len());
-    Ok(())
+    let models = reformat(sh, &emit_models(&builder, &request_types, &version))?;
+    let operations = reformat(sh, &emit_operations(&ops, &version))?;
+    Ok(Rendered {
+        files: vec![(MODELS, models), (OPERATIONS, operations)],
+        operations: ops.len(),
+        types: builder.defs.len(),
+        version,
+    })
 }
 
 /// Applies the document fixes listed in the module docs.
@@ -236,7 +260,8 @@ fn operation(
         }
     }
     // Path parameters in the order the path names them.
-    let order: Vec<String> = path.split('{').skip(1).filter_map(|s| s.split_once('}')).map(|(n, _)| n.to_owned()).collect();
+    let order: Vec<String> =
+        path.split('{').skip(1).filter_map(|s| s.split_once('}')).map(|(n, _)| n.to_owned()).collect();
     path_params.sort_by_key(|p| order.iter().position(|o| *o == p.json));
     if path_params.len() != order.len() {
         bail!("path {path} names {order:?} but declares {} path parameters", path_params.len());
@@ -333,7 +358,7 @@ fn preamble(out: &mut String, what: &str, version: &str) {
     out.push('\n');
 }
 
-fn emit_models(builder: &Builder<'_>, request: &BTreeSet<String>, version: &str) -> Result<String> {
+fn emit_models(builder: &Builder<'_>, request: &BTreeSet<String>, version: &str) -> String {
     let mut out = String::new();
     preamble(&mut out, "The models", version);
     out.push_str("use serde::{Deserialize, Serialize};\n\n");
@@ -378,7 +403,7 @@ fn emit_models(builder: &Builder<'_>, request: &BTreeSet<String>, version: &str)
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn emit_struct(out: &mut String, def: &TypeDef, docs: &str, fields: &[Field], request: bool) {
@@ -415,7 +440,7 @@ fn emit_struct(out: &mut String, def: &TypeDef, docs: &str, fields: &[Field], re
     let args: Vec<&Field> = fields.iter().filter(|f| f.required && f.constant.is_none()).collect();
     let mut body = String::new();
     if !all_optional {
-        let _ = writeln!(body, "/// A `{}` from its required fields; the optional ones are unset.", def.name);
+        body.push_str("/// Creates a value from its required fields; the optional ones are unset.\n");
         if args.len() > 7 {
             body.push_str("#[allow(clippy::too_many_arguments)]\n");
         }
@@ -480,7 +505,9 @@ fn emit_operations(ops: &[Op], version: &str) -> String {
     preamble(&mut out, "The operations", version);
     out.push_str("use futures::stream::BoxStream;\n\n");
     out.push_str("use crate::client::{CodaClient, json_body};\n");
-    out.push_str("use crate::models::*;\nuse crate::operation::{Budget, Operation};\nuse crate::query::QueryValue;\n\n");
+    out.push_str(
+        "use crate::models::*;\nuse crate::operation::{Budget, Operation};\nuse crate::query::QueryValue;\n\n",
+    );
 
     // The table.
     for op in ops {
@@ -585,7 +612,8 @@ fn emit_method(out: &mut String, op: &Op) {
 
     doc(out, "    ", &text);
     let response = op.response.rust();
-    let _ = writeln!(out, "pub async fn {page_name}(&self, {}) -> cloud_core::Result<{response}> {{", params.join(", "));
+    let _ =
+        writeln!(out, "pub async fn {page_name}(&self, {}) -> cloud_core::Result<{response}> {{", params.join(", "));
     // Path: literal segments and parameters, percent-encoded one by one by the HTTP layer.
     for p in op.path_params.iter().filter(|p| p.ty != Ty::Str) {
         let _ = writeln!(out, "let {0} = {0}.to_query();", p.rust);
@@ -644,7 +672,11 @@ fn emit_method(out: &mut String, op: &Op) {
         .chain(std::iter::once(format!("options: {options}")))
         .collect();
     let item_ty = item.rust();
-    let _ = writeln!(out, "pub fn {name}(&self, {}) -> BoxStream<'static, cloud_core::Result<{item_ty}>> {{", owned_params.join(", "));
+    let _ = writeln!(
+        out,
+        "pub fn {name}(&self, {}) -> BoxStream<'static, cloud_core::Result<{item_ty}>> {{",
+        owned_params.join(", ")
+    );
     out.push_str("let client = self.clone();\n");
     for p in &op.path_params {
         if p.ty == Ty::Str {
@@ -657,7 +689,9 @@ fn emit_method(out: &mut String, op: &Op) {
             let _ = writeln!(out, "let {0} = {0}.clone();", p.rust);
         }
     }
-    out.push_str("let mut options = options.clone();\nasync move {\nif token.is_some() {\noptions.page_token = token;\n}\n");
+    out.push_str(
+        "let mut options = options.clone();\nasync move {\nif token.is_some() {\noptions.page_token = token;\n}\n",
+    );
     let call_args: Vec<String> = op
         .path_params
         .iter()
@@ -680,7 +714,9 @@ fn errors_doc(statuses: &[u16]) -> String {
     let mut lines = Vec::new();
     for status in statuses {
         let line = match status {
-            400 => "- `InvalidInput` (400): the request did not conform (validation errors kept, see [`crate::validation_errors`]);",
+            400 => {
+                "- `InvalidInput` (400): the request did not conform (validation errors kept, see [`crate::validation_errors`]);"
+            }
             401 => "- `Unauthenticated` (401): the token is missing, invalid or expired;",
             403 => "- `PermissionDenied` (403): the token does not grant access;",
             404 => "- `NotFound` (404): the resource does not exist or is not visible to the token;",
@@ -693,4 +729,44 @@ fn errors_doc(statuses: &[u16]) -> String {
     }
     lines.push("- `Timeout`, `Dispatch` and `ResponseInvalid` for transport failures.".to_owned());
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_fixes_the_documented_quirks() {
+        let mut doc = json!({
+            "paths": {
+                "/docs/${docId}/domains": {"get": {"operationId": "list"}},
+                "/docs/{docId}/domains": {"post": {"operationId": "add"}}
+            },
+            "components": {"schemas": {
+                "DocSize": {"type": "object", "properties": {"pageCount": {"type": "number"}}},
+                "PageType": {"type": "string", "enum": ["canvas"], "x-tsEnumNames": ["Canvas"]}
+            }}
+        });
+        normalize(&mut doc).unwrap();
+        let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+        assert_eq!(paths, ["/docs/{docId}/domains"]);
+        assert_eq!(doc["paths"]["/docs/{docId}/domains"]["get"]["operationId"], "list");
+        assert_eq!(doc["paths"]["/docs/{docId}/domains"]["post"]["operationId"], "add");
+        assert_eq!(doc["components"]["schemas"]["DocSize"]["properties"]["baseTableCount"]["type"], "number");
+        assert_eq!(doc["components"]["schemas"]["PageType"]["enum"], json!(["canvas", "table"]));
+        assert_eq!(doc["components"]["schemas"]["PageType"]["x-tsEnumNames"], json!(["Canvas", "Table"]));
+        // Twice is the same as once.
+        let once = doc.clone();
+        normalize(&mut doc).unwrap();
+        assert_eq!(doc, once);
+    }
+
+    #[test]
+    fn the_same_path_and_method_twice_is_an_error() {
+        let mut doc = json!({"paths": {
+            "/docs/${docId}/domains": {"get": {"operationId": "a"}},
+            "/docs/{docId}/domains": {"get": {"operationId": "b"}}
+        }});
+        assert!(normalize(&mut doc).is_err());
+    }
 }

@@ -40,9 +40,9 @@ pub(crate) enum Ty {
     Named(String),
     /// A hand-written type, by path.
     External(String),
-    Vec(Box<Ty>),
+    Vec(Box<Self>),
     /// A string-keyed map.
-    Map(Box<Ty>),
+    Map(Box<Self>),
 }
 
 impl Ty {
@@ -229,7 +229,7 @@ impl<'a> Builder<'a> {
         if let Some(path) = self.overrides.get(name).cloned() {
             // Still define what the component refers to: hand-written helpers use those types.
             let schema = self.component(name)?;
-            self.walk_children(schema, name)?;
+            self.walk_children(schema)?;
             return Ok(Ty::External(path));
         }
         let schema = self.component(name)?;
@@ -265,7 +265,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Defines the types an overridden component refers to.
-    fn walk_children(&mut self, schema: &Value, hint: &str) -> Result<()> {
+    fn walk_children(&mut self, schema: &Value) -> Result<()> {
         let Some(members) = schema.get("oneOf").and_then(Value::as_array) else { return Ok(()) };
         for member in members {
             if let Some(name) = ref_name(member) {
@@ -273,10 +273,10 @@ impl<'a> Builder<'a> {
                 if target.get("type").and_then(Value::as_str) == Some("object") || target.get("allOf").is_some() {
                     self.named(name)?;
                 } else {
-                    self.walk_children(target, name)?;
+                    self.walk_children(target)?;
                 }
             } else if let Some(items) = member.get("items") {
-                self.walk_children(items, hint)?;
+                self.walk_children(items)?;
             }
         }
         Ok(())

@@ -163,6 +163,26 @@ pub(crate) fn prose(text: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        let rest: String = chars[i..].iter().take(8).collect();
+        let starts_url = !in_code && (rest.starts_with("http://") || rest.starts_with("https://"));
+        if starts_url && !matches!(out.chars().last(), Some('(' | '<')) {
+            // A bare URL: rustdoc wants it in angle brackets to link it.
+            let mut end = i;
+            while end < chars.len()
+                && !chars[end].is_whitespace()
+                && !matches!(chars[end], '"' | '\'' | ')' | '>' | '<')
+            {
+                end += 1;
+            }
+            while end > i && matches!(chars[end - 1], '.' | ',' | ';' | ':' | '!' | '?') {
+                end -= 1;
+            }
+            out.push('<');
+            out.extend(&chars[i..end]);
+            out.push('>');
+            i = end;
+            continue;
+        }
         match c {
             '`' => {
                 in_code = !in_code;
@@ -240,5 +260,10 @@ mod tests {
             out,
             "/// Use &lt;b&gt;bold&lt;/b&gt; and [a link](https://x) or \\[x\\] and `a<b>`\n///\n/// <https://coda.io>\n"
         );
+        assert_eq!(
+            prose("see https://momentjs.com/docs/#/displaying/."),
+            "see <https://momentjs.com/docs/#/displaying/>."
+        );
+        assert_eq!(prose("typically \"http://schema.org/\""), "typically \"<http://schema.org/>\"");
     }
 }

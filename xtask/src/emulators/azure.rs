@@ -11,8 +11,8 @@
 
 use anyhow::{Context, Result};
 
-use super::install::run_logged;
 use super::install::Tool;
+use super::install::run_logged;
 use super::layout::Layout;
 use super::process::{ProcSpec, Ready};
 use super::{Ctx, var};
@@ -44,10 +44,12 @@ pub(super) fn after_phase(ctx: &Ctx<'_>, phase: u8, fresh: bool) -> Result<()> {
         return Ok(());
     }
     run_logged(
-        ctx.command("python3")
-            .arg("-c")
-            .arg(include_str!("templates/azurite-create-container.py"))
-            .args([&PORT.to_string(), ACCOUNT, KEY, CONTAINER]),
+        ctx.command("python3").arg("-c").arg(include_str!("templates/azurite-create-container.py")).args([
+            &PORT.to_string(),
+            ACCOUNT,
+            KEY,
+            CONTAINER,
+        ]),
         &ctx.layout.logs().join("setup-azurite.log"),
     )
     .context("creating the Azurite test container")

@@ -101,7 +101,8 @@ impl Response {
 
     /// The body as JSON.
     pub(super) fn json(&self) -> Result<serde_json::Value> {
-        serde_json::from_slice(&self.body).with_context(|| format!("HTTP {} answer is not JSON: {}", self.status, self.excerpt()))
+        serde_json::from_slice(&self.body)
+            .with_context(|| format!("HTTP {} answer is not JSON: {}", self.status, self.excerpt()))
     }
 
     /// The start of the body, for error messages.
@@ -141,10 +142,8 @@ fn parse_response(raw: &[u8]) -> Result<Response> {
         .nth(1)
         .and_then(|s| s.parse::<u16>().ok())
         .with_context(|| format!("bad HTTP status line {status_line:?}"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())).collect();
     let rest = &raw[split + 4..];
     let chunked = headers
         .iter()
@@ -185,9 +184,10 @@ mod tests {
         assert_eq!(plain.header("x-subject-token"), Some("abc"));
         assert_eq!(plain.json().unwrap()["a"], 1);
 
-        let chunked =
-            parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nhell\r\n1;x=y\r\no\r\n0\r\n\r\n")
-                .unwrap();
+        let chunked = parse_response(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nhell\r\n1;x=y\r\no\r\n0\r\n\r\n",
+        )
+        .unwrap();
         assert_eq!(chunked.body, b"hello");
     }
 

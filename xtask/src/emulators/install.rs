@@ -51,7 +51,9 @@ impl Tool {
     fn stamp_and_bin(&self, tools: &Path) -> (PathBuf, PathBuf) {
         match self {
             Self::Pip { venv, .. } => (tools.join(venv).join(".installed"), tools.join(venv).join("bin/python")),
-            Self::Npm { prefix, .. } => (tools.join(prefix).join(".installed"), tools.join(prefix).join("node_modules")),
+            Self::Npm { prefix, .. } => {
+                (tools.join(prefix).join(".installed"), tools.join(prefix).join("node_modules"))
+            }
             Self::Cargo { bin, .. } => {
                 (tools.join("cargo").join(format!(".installed-{bin}")), tools.join("cargo/bin").join(bin))
             }
@@ -72,7 +74,8 @@ pub(super) fn ensure(layout: &Layout, apt: &BTreeSet<&'static str>, tools: &BTre
     let results: Vec<Result<()>> = std::thread::scope(|scope| {
         let handles: Vec<_> = todo.iter().map(|tool| scope.spawn(|| install_tool(layout, tool))).collect();
         let mut results = vec![install_apt(layout, apt)];
-        results.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("install panicked")))));
+        results
+            .extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("install panicked")))));
         results
     });
     let errors: Vec<String> = results.into_iter().filter_map(Result::err).map(|e| format!("{e:#}")).collect();
@@ -95,8 +98,12 @@ fn install_tool(layout: &Layout, tool: &Tool) -> Result<()> {
                 run_logged(Command::new("python3").arg("-m").arg("venv").arg(&dir), &log)?;
             }
             run_logged(
-                Command::new(dir.join("bin/pip"))
-                    .args(["install", "--quiet", "--disable-pip-version-check", requirement]),
+                Command::new(dir.join("bin/pip")).args([
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    requirement,
+                ]),
                 &log,
             )?;
         }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::http::{Request, Response};
 use super::layout::Layout;
-use super::openstack::{ADMIN_PASSWORD, catalog_entry};
+use super::openstack::{ADMIN_PASSWORD, catalog_entry, dir};
 use super::{Ctx, Server, lookup, read_env_file, var, write_env_file};
 
 const PORT: u16 = 5000;
@@ -56,7 +56,14 @@ impl AdminSession {
         self.request(method, port, path).json(body).send()
     }
 
-    pub(super) fn send_with(&self, method: &str, port: u16, path: &str, headers: &[(&str, &str)], body: &Value) -> Result<Response> {
+    pub(super) fn send_with(
+        &self,
+        method: &str,
+        port: u16,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> Result<Response> {
         let mut req = self.request(method, port, path);
         for (name, value) in headers {
             req = req.header(name, *value);
@@ -87,7 +94,10 @@ fn password_token(user: &str, password: &str, project: &str) -> Result<(String, 
         "identity": {"methods": ["password"], "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password}}},
         "scope": {"project": {"name": project, "domain": {"id": "default"}}}
     }});
-    let resp = Request::new("POST", PORT, "/v3/auth/tokens").json(&body).send()?.expect(&[201], &format!("password login of {user}"))?;
+    let resp = Request::new("POST", PORT, "/v3/auth/tokens")
+        .json(&body)
+        .send()?
+        .expect(&[201], &format!("password login of {user}"))?;
     let token = resp.header("X-Subject-Token").context("no X-Subject-Token")?.to_owned();
     Ok((token, resp.json()?))
 }
@@ -102,10 +112,33 @@ fn app_cred_works(id: &str, secret: &str) -> Result<bool> {
 
 /// Registers the selected services, creates the test identity and writes `clouds.yaml`.
 pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()> {
+    // What was registered before (the stamp goes away with Keystone's database).
+    let stamp = dir(&ctx.layout, Server::Keystone).join(".provisioned");
+    let done: BTreeSet<String> =
+        std::fs::read_to_string(&stamp).unwrap_or_default().lines().map(str::to_owned).collect();
+    let wanted: BTreeSet<String> =
+        selected.iter().filter_map(|s| catalog_entry(*s)).map(|(kind, _, _)| kind.to_owned()).collect();
+    let previous = read_env_file(&ctx.layout, ENV_FILE)?.unwrap_or_default();
+    let stored_cred = match (
+        lookup(&previous, "CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID"),
+        lookup(&previous, "CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET"),
+    ) {
+        (Some(id), Some(secret)) if app_cred_works(id, secret)? => Some((id.to_owned(), secret.to_owned())),
+        _ => None,
+    };
+    if wanted.is_subset(&done) && stored_cred.is_some() && clouds_path(&ctx.layout).exists() {
+        return Ok(());
+    }
+
     let admin = AdminSession::login()?;
+    // One listing of services and endpoints; a warm `up` then makes no further catalog call.
+    let services = admin.get(PORT, "/v3/services")?.expect(&[200], "GET /v3/services")?.json()?;
+    let endpoints = admin.get(PORT, "/v3/endpoints")?.expect(&[200], "GET /v3/endpoints")?.json()?;
+    let services = services["services"].as_array().cloned().unwrap_or_default();
+    let endpoints = endpoints["endpoints"].as_array().cloned().unwrap_or_default();
     for server in selected.iter().filter(|s| s.is_openstack()) {
         if let Some((kind, name, url)) = catalog_entry(*server) {
-            ensure_service(&admin, kind, name, url)?;
+            ensure_service(&admin, &services, &endpoints, (kind, name, url))?;
         }
     }
     if selected.contains(&Server::Swift) {
@@ -114,16 +147,26 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
     let project_id = match admin.find_id(PORT, &format!("/v3/projects?name={PROJECT}"), "projects", PROJECT)? {
         Some(id) => id,
         None => created_id(
-            admin.send("POST", PORT, "/v3/projects", &json!({"project": {"name": PROJECT, "domain_id": "default",
-                "description": "cargo xtask emulators: the tests' project"}}))?,
+            admin.send(
+                "POST",
+                PORT,
+                "/v3/projects",
+                &json!({"project": {"name": PROJECT, "domain_id": "default",
+                "description": "cargo xtask emulators: the tests' project"}}),
+            )?,
             "project",
         )?,
     };
     let user_id = match admin.find_id(PORT, &format!("/v3/users?name={USER}"), "users", USER)? {
         Some(id) => id,
         None => created_id(
-            admin.send("POST", PORT, "/v3/users", &json!({"user": {"name": USER, "domain_id": "default",
-                "password": USER_PASSWORD, "default_project_id": project_id}}))?,
+            admin.send(
+                "POST",
+                PORT,
+                "/v3/users",
+                &json!({"user": {"name": USER, "domain_id": "default",
+                "password": USER_PASSWORD, "default_project_id": project_id}}),
+            )?,
             "user",
         )?,
     };
@@ -134,13 +177,9 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
             .expect(&[204], &format!("granting {role}"))?;
     }
 
-    let previous = read_env_file(&ctx.layout, ENV_FILE)?.unwrap_or_default();
-    let (cred_id, cred_secret) = match (
-        lookup(&previous, "CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID"),
-        lookup(&previous, "CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET"),
-    ) {
-        (Some(id), Some(secret)) if app_cred_works(id, secret)? => (id.to_owned(), secret.to_owned()),
-        _ => new_app_cred(&user_id)?,
+    let (cred_id, cred_secret) = match stored_cred {
+        Some(cred) => cred,
+        None => new_app_cred(&user_id)?,
     };
     write_env_file(
         &ctx.layout,
@@ -153,7 +192,9 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
     )?;
     let clouds = clouds_yaml(&cred_id, &cred_secret, &project_id);
     let path = clouds_path(&ctx.layout);
-    std::fs::write(&path, clouds).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(&path, clouds).with_context(|| format!("writing {}", path.display()))?;
+    let registered: Vec<String> = done.union(&wanted).cloned().collect();
+    std::fs::write(&stamp, registered.join("\n")).with_context(|| format!("writing {}", stamp.display()))
 }
 
 fn created_id(resp: Response, kind: &str) -> Result<String> {
@@ -168,23 +209,29 @@ fn ensure_role(admin: &AdminSession, name: &str) -> Result<String> {
     created_id(admin.send("POST", PORT, "/v3/roles", &json!({"role": {"name": name}}))?, "role")
 }
 
-/// One service with a public, internal and admin endpoint at `url` in RegionOne.
-fn ensure_service(admin: &AdminSession, kind: &str, name: &str, url: &str) -> Result<()> {
-    let services = admin.get(PORT, &format!("/v3/services?type={kind}"))?.expect(&[200], "GET /v3/services")?.json()?;
-    let service_id = match services["services"].as_array().and_then(|l| l.first()).and_then(|s| s["id"].as_str()) {
+/// One service with a public, internal and admin endpoint at `url` in RegionOne, given the
+/// current `services` and `endpoints` listings.
+fn ensure_service(
+    admin: &AdminSession,
+    services: &[Value],
+    endpoints: &[Value],
+    entry: (&str, &str, &str),
+) -> Result<()> {
+    let (kind, name, url) = entry;
+    let service_id = match services.iter().find(|s| s["type"] == kind).and_then(|s| s["id"].as_str()) {
         Some(id) => id.to_owned(),
         None => created_id(
-            admin.send("POST", PORT, "/v3/services", &json!({"service": {"type": kind, "name": name, "enabled": true}}))?,
+            admin.send(
+                "POST",
+                PORT,
+                "/v3/services",
+                &json!({"service": {"type": kind, "name": name, "enabled": true}}),
+            )?,
             "service",
         )?,
     };
-    let endpoints = admin
-        .get(PORT, &format!("/v3/endpoints?service_id={service_id}"))?
-        .expect(&[200], "GET /v3/endpoints")?
-        .json()?;
-    let endpoints = endpoints["endpoints"].as_array().cloned().unwrap_or_default();
     for interface in ["public", "internal", "admin"] {
-        match endpoints.iter().find(|e| e["interface"] == interface) {
+        match endpoints.iter().find(|e| e["service_id"] == service_id.as_str() && e["interface"] == interface) {
             Some(e) if e["url"] == url => {}
             Some(e) => {
                 let id = e["id"].as_str().unwrap_or_default();
@@ -194,8 +241,13 @@ fn ensure_service(admin: &AdminSession, kind: &str, name: &str, url: &str) -> Re
             }
             None => {
                 admin
-                    .send("POST", PORT, "/v3/endpoints", &json!({"endpoint": {"service_id": service_id,
-                        "interface": interface, "url": url, "region_id": REGION}}))?
+                    .send(
+                        "POST",
+                        PORT,
+                        "/v3/endpoints",
+                        &json!({"endpoint": {"service_id": service_id,
+                        "interface": interface, "url": url, "region_id": REGION}}),
+                    )?
                     .expect(&[201], &format!("creating the {interface} endpoint of {kind}"))?;
             }
         }
@@ -206,7 +258,8 @@ fn ensure_service(admin: &AdminSession, kind: &str, name: &str, url: &str) -> Re
 /// Replaces the test user's application credential.
 fn new_app_cred(user_id: &str) -> Result<(String, String)> {
     let (token, _) = password_token(USER, USER_PASSWORD, PROJECT)?;
-    let user_req = |method: &'static str, path: &str| Request::new(method, PORT, path).header("X-Auth-Token", token.clone());
+    let user_req =
+        |method: &'static str, path: &str| Request::new(method, PORT, path).header("X-Auth-Token", token.clone());
     let list = user_req("GET", &format!("/v3/users/{user_id}/application_credentials?name={APP_CRED}"))
         .send()?
         .expect(&[200], "listing application credentials")?
@@ -304,8 +357,13 @@ pub(super) fn ensure_flavor(admin: &AdminSession) -> Result<()> {
         return Ok(());
     }
     admin
-        .send("POST", 8774, "/v2.1/flavors", &json!({"flavor": {"name": FLAVOR, "ram": 512, "vcpus": 1, "disk": 1,
-            "os-flavor-access:is_public": true}}))?
+        .send(
+            "POST",
+            8774,
+            "/v2.1/flavors",
+            &json!({"flavor": {"name": FLAVOR, "ram": 512, "vcpus": 1, "disk": 1,
+            "os-flavor-access:is_public": true}}),
+        )?
         .expect(&[200], "creating the m1.tiny flavor")?;
     Ok(())
 }
@@ -323,8 +381,13 @@ pub(super) fn ensure_image(admin: &AdminSession) -> Result<()> {
         }
     }
     let created = admin
-        .send("POST", 9292, "/v2/images", &json!({"name": IMAGE, "disk_format": "raw", "container_format": "bare",
-            "visibility": "public"}))?
+        .send(
+            "POST",
+            9292,
+            "/v2/images",
+            &json!({"name": IMAGE, "disk_format": "raw", "container_format": "bare",
+            "visibility": "public"}),
+        )?
         .expect(&[201], "creating the image")?
         .json()?;
     let id = created["id"].as_str().context("image without id")?;

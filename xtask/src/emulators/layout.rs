@@ -41,6 +41,12 @@ impl Layout {
         Ok(layout)
     }
 
+    /// A tree at `root`, created on first use (tests).
+    #[cfg(test)]
+    pub(super) fn at(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
     pub(super) fn root(&self) -> &Path {
         &self.root
     }
@@ -70,6 +76,28 @@ impl Layout {
     /// The log file of one process.
     pub(super) fn log(&self, process: &str) -> PathBuf {
         self.logs().join(format!("{process}.log"))
+    }
+
+    /// Serializes `up`, `down` and test starts on this tree: held until the returned file drops.
+    pub(super) fn lock(&self) -> Result<std::fs::File> {
+        let path = self.run().join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                eprintln!("    waiting for another `cargo xtask emulators` on {} to finish", self.root.display());
+                file.lock().with_context(|| format!("locking {}", path.display()))?;
+            }
+            Err(std::fs::TryLockError::Error(err)) => {
+                return Err(err).with_context(|| format!("locking {}", path.display()));
+            }
+        }
+        Ok(file)
     }
 
     pub(super) fn env_dir(&self) -> PathBuf {

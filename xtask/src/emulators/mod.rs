@@ -61,9 +61,16 @@
 //! # Files
 //!
 //! Installs and state live under `$CLOUD_EMULATORS_DIR` (default `$HOME/.cache/cloud-emulators`),
-//! see [`layout`]. Installs are cached; a second `up` only starts processes. OpenStack databases,
+//! see `layout.rs`. Installs are cached; a second `up` only starts processes. OpenStack databases,
 //! the catalog and the application credential survive `down`; set `CLOUD_EMULATORS_FRESH=1` to
 //! rebuild them. S3, Azure and GCS data is fresh at every start.
+//!
+//! # Code map
+//!
+//! `install.rs` (apt, pip, npm, cargo), `process.rs` (spawn, readiness, stop by PID),
+//! `http.rs` (a tiny HTTP/1.1 client for probes and provisioning), one module per server family
+//! (`s3.rs`, `azure.rs`, `gcs.rs`, `openstack.rs` with `keystone.rs` and `proof.rs`), and the
+//! configuration templates in `templates/`. `docs/emulators.md` is the user's guide.
 
 mod azure;
 mod gcs;
@@ -73,6 +80,7 @@ mod keystone;
 mod layout;
 mod openstack;
 mod process;
+mod proof;
 mod s3;
 
 use std::collections::BTreeSet;
@@ -106,9 +114,13 @@ pub(crate) fn run(sh: &Shell, action: Action, names: &[String]) -> Result<()> {
     match action {
         Action::Up => {
             let servers = resolve(&names, true)?;
+            let _lock = ctx.layout.lock()?;
             let outcome = up(&ctx, &servers)?;
             drop(outcome.children);
-            eprintln!("emulators: up ({}); `eval \"$(cargo xtask emulators env)\"` exports their settings", names_of(&servers));
+            eprintln!(
+                "emulators: up ({}); `eval \"$(cargo xtask emulators env)\"` exports their settings",
+                names_of(&servers)
+            );
             Ok(())
         }
         Action::Down => {
@@ -131,7 +143,11 @@ pub(crate) fn run(sh: &Shell, action: Action, names: &[String]) -> Result<()> {
 /// panic or error). Servers that were already running before are left running.
 pub(crate) fn start_for_tests(sh: &Shell, names: &[&str]) -> Result<EmulatorGuard> {
     let ctx = Ctx::new(sh)?;
+    if names.is_empty() {
+        return Ok(EmulatorGuard { layout: ctx.layout, owned: BTreeSet::new(), children: Vec::new(), env: Vec::new() });
+    }
     let servers = resolve(names, true)?;
+    let _lock = ctx.layout.lock()?;
     let before: BTreeSet<Server> = servers.iter().copied().filter(|s| s.is_up(&ctx.layout)).collect();
     let outcome = up(&ctx, &servers)?;
     let owned: BTreeSet<Server> = servers.difference(&before).copied().collect();
@@ -164,6 +180,7 @@ impl Drop for EmulatorGuard {
             return;
         }
         let started = Instant::now();
+        let _lock = self.layout.lock();
         match stop_servers(&self.layout, Some(&self.owned)) {
             Ok(()) => eprintln!(
                 "    stopped local servers ({}) in {:.1} s",
@@ -394,6 +411,7 @@ struct UpOutcome {
     children: Vec<Child>,
 }
 
+/// Starts `servers`; the caller holds the tree's lock.
 fn up(ctx: &Ctx<'_>, servers: &BTreeSet<Server>) -> Result<UpOutcome> {
     let total = Instant::now();
     let mut spawned: Vec<Started> = Vec::new();
@@ -459,7 +477,7 @@ fn up_inner(ctx: &Ctx<'_>, servers: &BTreeSet<Server>, spawned: &mut Vec<Started
         }
         if phase + 1 == PHASES {
             let proven: Vec<Server> = servers.iter().copied().filter(|s| fresh.contains(s)).collect();
-            openstack::prove_workers(&ctx.layout, &proven)?;
+            proof::prove_workers(&ctx.layout, &proven)?;
         }
         if !names.is_empty() {
             eprintln!(
@@ -474,6 +492,7 @@ fn up_inner(ctx: &Ctx<'_>, servers: &BTreeSet<Server>, spawned: &mut Vec<Started
 }
 
 fn down(ctx: &Ctx<'_>, servers: Option<&BTreeSet<Server>>) -> Result<()> {
+    let _lock = ctx.layout.lock()?;
     let started = Instant::now();
     stop_servers(&ctx.layout, servers)?;
     eprintln!("emulators: down in {:.1} s", started.elapsed().as_secs_f64());
@@ -607,7 +626,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_process_names_are_unique() {
-        let layout = Layout::from_env().unwrap();
+        let layout = Layout::at("/nonexistent/cloud-emulators");
         let mut seen = BTreeSet::new();
         for server in Server::ALL {
             assert_eq!(Server::from_name(server.name()), Some(server));

@@ -30,23 +30,24 @@
 //! configuration; it reruns when a template changes (or with `CLOUD_EMULATORS_FRESH=1`).
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use serde_json::json;
 
 use super::http::Request;
 use super::install::{is_root, run_logged};
 use super::keystone::{self, AdminSession};
 use super::layout::Layout;
 use super::process::{self, ProcSpec, Ready};
+use super::proof;
 use super::{Ctx, Server, var};
 
 /// The cloud admin's password (a local test server on loopback).
 pub(super) const ADMIN_PASSWORD: &str = "cloud-test-admin";
 const RABBIT_URL: &str = "rabbit://guest:guest@127.0.0.1:5672/";
-const SYSTEM_PYTHON: &str = "/usr/bin/python3";
+pub(super) const SYSTEM_PYTHON: &str = "/usr/bin/python3";
 
 /// Bump to force every setup to rerun after a change that templates do not show.
 const SETUP_VERSION: &str = "1";
@@ -82,9 +83,15 @@ region_name = RegionOne";
 pub(super) fn apt_packages(server: Server) -> &'static [&'static str] {
     match server {
         Server::Keystone => &["keystone", "python3-openstackclient"],
-        Server::Swift => {
-            &["swift", "swift-proxy", "swift-account", "swift-container", "swift-object", "memcached", "python3-keystonemiddleware"]
-        }
+        Server::Swift => &[
+            "swift",
+            "swift-proxy",
+            "swift-account",
+            "swift-container",
+            "swift-object",
+            "memcached",
+            "python3-keystonemiddleware",
+        ],
         Server::Rabbitmq => &["rabbitmq-server"],
         Server::Neutron => &["neutron-server"],
         Server::Cinder => &["cinder-api", "cinder-scheduler", "cinder-volume"],
@@ -101,7 +108,7 @@ pub(super) fn apt_packages(server: Server) -> &'static [&'static str] {
 }
 
 /// The directory of one service's configuration and data.
-fn dir(layout: &Layout, server: Server) -> PathBuf {
+pub(super) fn dir(layout: &Layout, server: Server) -> PathBuf {
     layout.data("openstack").join(server.name())
 }
 
@@ -242,6 +249,9 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
     let stamp = fingerprint(&files);
     let fresh_requested = std::env::var_os("CLOUD_EMULATORS_FRESH").is_some_and(|v| v == "1");
     if !fresh_requested && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp) {
+        if server == Server::Keystone {
+            private_keys(&d)?;
+        }
         return Ok(());
     }
     if server.procs(layout).iter().any(|p| process::running(layout, &p.name).ok().flatten().is_some()) {
@@ -274,6 +284,7 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
             for sub in ["fernet-keys", "credential-keys"] {
                 std::fs::create_dir_all(d.join(sub))?;
             }
+            private_keys(&d)?;
             let user = ctx.sh.cmd("id").arg("-un").quiet().read()?;
             let group = ctx.sh.cmd("id").arg("-gn").quiet().read()?;
             let config = conf("keystone.conf");
@@ -394,6 +405,18 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
     Ok(())
 }
 
+/// Keystone warns at every token when its key directories are readable by others.
+fn private_keys(keystone_dir: &Path) -> Result<()> {
+    for sub in ["fernet-keys", "credential-keys"] {
+        let path = keystone_dir.join(sub);
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("restricting {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Switches sqlite databases to WAL: without it a read transaction blocks commits in the same
 /// process and the APIs answer 500 (`database is locked`).
 fn wal(ctx: &Ctx<'_>, log: &Path, dbs: &[PathBuf]) -> Result<()> {
@@ -442,9 +465,10 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
                         .phase(1),
                 );
             }
-            for (proc_name, file, port) in
-                [("swift-proxy-tempauth", "etc/proxy-tempauth.conf", 8080), ("swift-proxy-keystone", "etc/proxy-keystone.conf", 8081)]
-            {
+            for (proc_name, file, port) in [
+                ("swift-proxy-tempauth", "etc/proxy-tempauth.conf", 8080),
+                ("swift-proxy-keystone", "etc/proxy-keystone.conf", 8081),
+            ] {
                 out.push(
                     ProcSpec::new(name, proc_name, "swift-proxy-server")
                         .arg(conf(file))
@@ -501,17 +525,18 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
             oslo("cinder-volume", "cinder-volume", "cinder.conf"),
         ],
         Server::Nova => {
-            let script = format!(
-                "import sys\nfrom nova.cmd.compute import main\n\
-                 sys.argv = ['nova-compute', '--config-file', {:?}]\nsys.exit(main())\n",
-                d.join("nova.conf").display().to_string()
-            );
+            let script = "import sys\nfrom nova.cmd.compute import main\n\
+                          sys.argv = ['nova-compute', '--config-file', sys.argv[1]]\nsys.exit(main())\n";
             vec![
                 oslo("nova-api", "nova-api", "nova.conf").ready(Ready::Http { port: 8774, path: "/" }, 150),
                 oslo("nova-conductor", "nova-conductor", "nova.conf"),
                 oslo("nova-scheduler", "nova-scheduler", "nova.conf"),
                 // After the catalog exists: it finds Placement through it at start.
-                ProcSpec::new(name, "nova-compute", SYSTEM_PYTHON).arg("-c").arg(script).phase(3),
+                ProcSpec::new(name, "nova-compute", SYSTEM_PYTHON)
+                    .arg("-c")
+                    .arg(script)
+                    .arg(conf("nova.conf"))
+                    .phase(3),
             ]
         }
         Server::Heat => vec![oslo("heat", "heat-all", "heat.conf").ready(Ready::Http { port: 8004, path: "/" }, 90)],
@@ -544,48 +569,22 @@ pub(super) fn after_phase(
         (Server::Keystone, 2) => keystone::provision(ctx, selected),
         (Server::Designate, 2) => designate_pool(ctx),
         (Server::Nova, 2) => {
+            // Stamped in the databases' directories: they go away together.
+            let flavor = dir(&ctx.layout, Server::Nova).join(".flavor");
+            let image = dir(&ctx.layout, Server::Glance).join(".image");
+            if flavor.exists() && image.exists() {
+                return Ok(());
+            }
             let admin = AdminSession::login()?;
             keystone::ensure_flavor(&admin)?;
-            keystone::ensure_image(&admin)
+            std::fs::write(flavor, keystone::FLAVOR)?;
+            keystone::ensure_image(&admin)?;
+            std::fs::write(image, keystone::IMAGE)?;
+            Ok(())
         }
-        (Server::Nova, 3) if fresh => nova_discover(ctx),
+        (Server::Nova, 3) if fresh => proof::nova_discover(ctx),
         _ => Ok(()),
     }
-}
-
-/// Proves the workers of freshly started services by doing real work once, in parallel:
-/// heartbeats left in the database by the previous run may say "up" too early.
-pub(super) fn prove_workers(layout: &Layout, fresh: &[Server]) -> Result<()> {
-    type Probe = fn(&AdminSession, &str) -> Result<()>;
-    let probes: Vec<(&str, Probe)> = fresh
-        .iter()
-        .filter_map(|server| match server {
-            Server::Nova => Some(("nova-compute", nova_probe as Probe)),
-            Server::Cinder => Some(("cinder-volume", cinder_probe as Probe)),
-            Server::Heat => Some(("heat", heat_probe as Probe)),
-            Server::Designate => Some(("designate-worker", designate_probe as Probe)),
-            _ => None,
-        })
-        .collect();
-    if probes.is_empty() {
-        return Ok(());
-    }
-    let admin = AdminSession::login()?;
-    let results: Vec<Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = probes
-            .iter()
-            .map(|(name, probe)| {
-                let admin = &admin;
-                scope.spawn(move || prove(layout, admin, name, *probe))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("probe panicked")))).collect()
-    });
-    let errors: Vec<String> = results.into_iter().filter_map(Result::err).map(|e| format!("{e:#}")).collect();
-    if !errors.is_empty() {
-        bail!("{}", errors.join("\n\n"));
-    }
-    Ok(())
 }
 
 /// The container `cloud-test` of the tempauth account (the S3 bucket of the same name).
@@ -635,184 +634,8 @@ fn designate_pool(ctx: &Ctx<'_>) -> Result<()> {
     }
 }
 
-/// Waits until the fake hypervisor registered itself, then maps it into the cell.
-fn nova_discover(ctx: &Ctx<'_>) -> Result<()> {
-    let d = dir(&ctx.layout, Server::Nova);
-    let started = Instant::now();
-    let admin = AdminSession::login()?;
-    while hypervisors(&admin)? == 0 {
-        if compute_nodes(ctx, &d.join("nova.db"))? > 0 {
-            run_logged(
-                ctx.command("nova-manage").arg("--config-file").arg(d.join("nova.conf")).args(["cell_v2", "discover_hosts"]),
-                &ctx.layout.logs().join("setup-nova.log"),
-            )?;
-            continue;
-        }
-        if started.elapsed() > Duration::from_secs(180) {
-            bail!(
-                "nova-compute did not register its fake hypervisor within 180 s\n{}",
-                process::log_tail(&ctx.layout.log("nova-compute"), 40)
-            );
-        }
-        std::thread::sleep(Duration::from_secs(1));
-    }
-    Ok(())
-}
-
-fn compute_nodes(ctx: &Ctx<'_>, db: &Path) -> Result<u64> {
-    let script = "import sqlite3, sys\n\
-                  print(sqlite3.connect(sys.argv[1]).execute('select count(*) from compute_nodes where deleted = 0').fetchone()[0])\n";
-    let out = ctx.command(SYSTEM_PYTHON).arg("-c").arg(script).arg(db).output()?;
-    if !out.status.success() {
-        bail!("reading {}: {}", db.display(), String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0))
-}
-
-fn hypervisors(admin: &AdminSession) -> Result<usize> {
-    let resp = admin.get(8774, "/v2.1/os-hypervisors")?.expect(&[200], "GET /os-hypervisors")?;
-    Ok(resp.json()?["hypervisors"].as_array().map_or(0, Vec::len))
-}
-
-/// How long a worker may take to do its first piece of real work.
-const PROVE_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// Retries `probe` (create a resource, wait until it is usable, delete it) until it succeeds;
-/// fails with the worker's log after [`PROVE_TIMEOUT`].
-fn prove(
-    layout: &Layout,
-    admin: &AdminSession,
-    process_name: &str,
-    probe: fn(&AdminSession, &str) -> Result<()>,
-) -> Result<()> {
-    let started = Instant::now();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let suffix = format!("{}-{attempt}", std::process::id());
-        match probe(admin, &suffix) {
-            Ok(()) => {
-                eprintln!("      {process_name} works ({:.1} s)", started.elapsed().as_secs_f64());
-                return Ok(());
-            }
-            Err(err) if started.elapsed() > PROVE_TIMEOUT => {
-                bail!(
-                    "{process_name} did not work within {} s: {err:#}\n{}",
-                    PROVE_TIMEOUT.as_secs(),
-                    process::log_tail(&layout.log(process_name), 40)
-                );
-            }
-            Err(_) => std::thread::sleep(Duration::from_secs(2)),
-        }
-    }
-}
-
-/// Polls `status` every half second until it leaves the `pending` states (60 s at most).
-fn settle(what: &str, pending: &[&str], mut status: impl FnMut() -> Result<String>) -> Result<String> {
-    let started = Instant::now();
-    loop {
-        let now = status()?;
-        if !pending.contains(&now.as_str()) {
-            return Ok(now);
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            bail!("{what} still {now} after 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
-fn cinder_probe(admin: &AdminSession, suffix: &str) -> Result<()> {
-    let base = format!("/v3/{}/volumes", admin.project_id());
-    let created = admin
-        .send("POST", 8776, &base, &json!({"volume": {"size": 1, "name": format!("cloud-test-readiness-{suffix}")}}))?
-        .expect(&[202], "creating a volume")?
-        .json()?;
-    let id = created["volume"]["id"].as_str().context("volume without id")?.to_owned();
-    let status = settle("volume", &["creating"], || {
-        let v = admin.get(8776, &format!("{base}/{id}"))?.expect(&[200], "GET volume")?.json()?;
-        Ok(v["volume"]["status"].as_str().unwrap_or_default().to_owned())
-    });
-    admin.delete(8776, &format!("{base}/{id}"))?;
-    match status? {
-        s if s == "available" => Ok(()),
-        s => bail!("volume went {s}"),
-    }
-}
-
-fn nova_probe(admin: &AdminSession, suffix: &str) -> Result<()> {
-    let version = [("OpenStack-API-Version", "compute 2.79")];
-    let images = admin.get(9292, &format!("/v2/images?name={}", keystone::IMAGE))?.expect(&[200], "GET images")?.json()?;
-    let image = images["images"][0]["id"].as_str().context("no test image")?.to_owned();
-    let flavors = admin.get(8774, "/v2.1/flavors")?.expect(&[200], "GET flavors")?.json()?;
-    let flavor = flavors["flavors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|f| f["name"] == keystone::FLAVOR)
-        .and_then(|f| f["id"].as_str())
-        .context("no test flavor")?
-        .to_owned();
-    let body = json!({"server": {"name": format!("cloud-test-readiness-{suffix}"), "imageRef": image,
-        "flavorRef": flavor, "networks": "none"}});
-    let created = admin.send_with("POST", 8774, "/v2.1/servers", &version, &body)?.expect(&[202], "creating a server")?.json()?;
-    let id = created["server"]["id"].as_str().context("server without id")?.to_owned();
-    let path = format!("/v2.1/servers/{id}");
-    let mut fault = String::new();
-    let status = settle("server", &["BUILD"], || {
-        let s = admin.get(8774, &path)?.expect(&[200], "GET server")?.json()?;
-        fault = s["server"]["fault"]["message"].as_str().unwrap_or_default().to_owned();
-        Ok(s["server"]["status"].as_str().unwrap_or_default().to_owned())
-    });
-    admin.delete(8774, &path)?;
-    match status? {
-        s if s == "ACTIVE" => Ok(()),
-        s => bail!("server went {s}: {fault}"),
-    }
-}
-
-fn heat_probe(admin: &AdminSession, suffix: &str) -> Result<()> {
-    let base = format!("/v1/{}/stacks", admin.project_id());
-    let name = format!("cloud-test-readiness-{suffix}");
-    let template = json!({"heat_template_version": "2018-08-31",
-        "resources": {"r": {"type": "OS::Heat::RandomString"}}});
-    let created = admin
-        .send("POST", 8004, &base, &json!({"stack_name": name, "template": template}))?
-        .expect(&[201], "creating a stack")?
-        .json()?;
-    let id = created["stack"]["id"].as_str().context("stack without id")?.to_owned();
-    let path = format!("{base}/{name}/{id}");
-    let status = settle("stack", &["CREATE_IN_PROGRESS", "INIT_IN_PROGRESS"], || {
-        let s = admin.get(8004, &path)?.expect(&[200], "GET stack")?.json()?;
-        Ok(s["stack"]["stack_status"].as_str().unwrap_or_default().to_owned())
-    });
-    admin.delete(8004, &path)?;
-    match status? {
-        s if s == "CREATE_COMPLETE" => Ok(()),
-        s => bail!("stack went {s}"),
-    }
-}
-
-fn designate_probe(admin: &AdminSession, suffix: &str) -> Result<()> {
-    let body = json!({"name": format!("readiness-{suffix}.cloud-test.example."), "email": "admin@cloud-test.example", "ttl": 300});
-    let created = admin.send("POST", 9001, "/v2/zones", &body)?.expect(&[202], "creating a zone")?.json()?;
-    let id = created["id"].as_str().context("zone without id")?.to_owned();
-    let path = format!("/v2/zones/{id}");
-    let status = settle("zone", &["PENDING"], || {
-        let z = admin.get(9001, &path)?.expect(&[200], "GET zone")?.json()?;
-        Ok(z["status"].as_str().unwrap_or_default().to_owned())
-    });
-    admin.delete(9001, &path)?;
-    match status? {
-        s if s == "ACTIVE" => Ok(()),
-        s => bail!("zone went {s}"),
-    }
-}
-
-/// After RabbitMQ stopped: its epmd was stopped with it; nothing else to clean.
+/// After RabbitMQ stopped: removes the pid file a SIGKILLed node leaves in its mnesia directory.
 pub(super) fn after_stop(layout: &Layout) {
-    // RabbitMQ leaves a pid file and lock in its mnesia directory; a stale one blocks the next
-    // start only if the node did not shut down, which SIGKILL can cause.
     let mnesia = dir(layout, Server::Rabbitmq).join("mnesia");
     if let Ok(entries) = std::fs::read_dir(&mnesia) {
         for entry in entries.flatten() {
@@ -829,7 +652,7 @@ mod tests {
 
     #[test]
     fn every_template_renders_without_placeholders() {
-        let layout = Layout::from_env().unwrap();
+        let layout = Layout::at("/nonexistent/cloud-emulators");
         for server in Server::OPENSTACK {
             for (name, text) in configs(&layout, server).unwrap() {
                 assert!(placeholder(&text).is_none(), "{name}");

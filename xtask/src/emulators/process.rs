@@ -52,11 +52,11 @@ impl Ready {
         }
     }
 
-    fn check(self, since: Instant) -> bool {
+    fn check(self, since: Instant, adopted: bool) -> bool {
         match self {
             Self::Http { port, path } => Request::get(port, path).send().is_ok(),
             Self::Tcp(port) => http::port_open(port),
-            Self::Running => since.elapsed() >= Duration::from_secs(2),
+            Self::Running => adopted || since.elapsed() >= Duration::from_secs(2),
         }
     }
 }
@@ -231,7 +231,7 @@ pub(super) fn spawn(layout: &Layout, spec: ProcSpec) -> Result<Started> {
 
 /// A process that was already running: it is only probed.
 pub(super) fn adopt(spec: ProcSpec) -> Started {
-    Started { spec, child: None, since: Instant::now() - Duration::from_secs(60) }
+    Started { spec, child: None, since: Instant::now() }
 }
 
 /// Waits until every process is ready; fails with the log's tail when one exits or times out.
@@ -250,7 +250,7 @@ pub(super) fn wait_ready(layout: &Layout, started: &mut [Started]) -> Result<()>
                     log_tail(&layout.log(&item.spec.name), TAIL_LINES)
                 );
             }
-            if item.spec.ready.check(item.since) {
+            if item.spec.ready.check(item.since, item.child.is_none()) {
                 done.push(i);
             } else if item.since.elapsed() > item.spec.timeout {
                 bail!(
@@ -387,12 +387,8 @@ fn signal<'a>(sig: &str, pids: impl IntoIterator<Item = &'a u32>) {
         return;
     }
     // Some may have exited meanwhile: `kill` then reports them and fails; that is fine.
-    let _ = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .args(&pids)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    let _ =
+        Command::new("kill").arg(format!("-{sig}")).args(&pids).stdout(Stdio::null()).stderr(Stdio::null()).status();
 }
 
 #[cfg(test)]

@@ -104,7 +104,10 @@ pub(super) fn env(layout: &Layout, server: Server) -> Result<Vec<(String, String
             Ok(vec![
                 var("CLOUD_TEST_MOTO_ENDPOINT", format!("http://127.0.0.1:{MOTO_PORT}")),
                 var("CLOUD_TEST_MOTO_REGION", REGION),
-                var("CLOUD_TEST_MOTO_ACCESS_KEY_ID", lookup(&keys, "CLOUD_TEST_MOTO_ACCESS_KEY_ID").unwrap_or_default()),
+                var(
+                    "CLOUD_TEST_MOTO_ACCESS_KEY_ID",
+                    lookup(&keys, "CLOUD_TEST_MOTO_ACCESS_KEY_ID").unwrap_or_default(),
+                ),
                 var(
                     "CLOUD_TEST_MOTO_SECRET_ACCESS_KEY",
                     lookup(&keys, "CLOUD_TEST_MOTO_SECRET_ACCESS_KEY").unwrap_or_default(),
@@ -123,7 +126,12 @@ fn moto_bootstrap() -> Result<Vec<(String, String)>> {
         .expect(&[200, 201, 204], "moto config")?;
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
     iam_call(&[("Action", "CreateUser"), ("UserName", MOTO_USER)])?;
-    iam_call(&[("Action", "PutUserPolicy"), ("UserName", MOTO_USER), ("PolicyName", "all"), ("PolicyDocument", policy)])?;
+    iam_call(&[
+        ("Action", "PutUserPolicy"),
+        ("UserName", MOTO_USER),
+        ("PolicyName", "all"),
+        ("PolicyDocument", policy),
+    ])?;
     let created = iam_call(&[("Action", "CreateAccessKey"), ("UserName", MOTO_USER)])?;
     let id = xml_text(&created, "AccessKeyId").context("CreateAccessKey answer has no AccessKeyId")?;
     let secret = xml_text(&created, "SecretAccessKey").context("CreateAccessKey answer has no SecretAccessKey")?;
@@ -133,10 +141,7 @@ fn moto_bootstrap() -> Result<Vec<(String, String)>> {
         .header("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
         .send()?
         .expect(&[200], "moto CreateBucket")?;
-    Ok(vec![
-        var("CLOUD_TEST_MOTO_ACCESS_KEY_ID", id),
-        var("CLOUD_TEST_MOTO_SECRET_ACCESS_KEY", secret),
-    ])
+    Ok(vec![var("CLOUD_TEST_MOTO_ACCESS_KEY_ID", id), var("CLOUD_TEST_MOTO_SECRET_ACCESS_KEY", secret)])
 }
 
 /// One IAM query-API call. moto routes it by the credential scope of the `Authorization`

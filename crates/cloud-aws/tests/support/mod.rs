@@ -60,7 +60,8 @@ impl Server {
     }
 
     fn check_reachable(&self) -> Result<(), String> {
-        let url = url::Url::parse(&self.endpoint).map_err(|e| format!("{}: bad endpoint {}: {e}", self.label, self.endpoint))?;
+        let url = url::Url::parse(&self.endpoint)
+            .map_err(|e| format!("{}: bad endpoint {}: {e}", self.label, self.endpoint))?;
         let host = url.host_str().unwrap_or("127.0.0.1");
         let port = url.port_or_known_default().unwrap_or(80);
         let addr = (host, port)
@@ -68,9 +69,9 @@ impl Server {
             .ok()
             .and_then(|mut a| a.next())
             .ok_or_else(|| format!("{}: cannot resolve {host}:{port}", self.label))?;
-        TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map(drop).map_err(|e| {
-            format!("{} at {} does not answer ({e}): start it with `{START}`", self.label, self.endpoint)
-        })
+        TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+            .map(drop)
+            .map_err(|e| format!("{} at {} does not answer ({e}): start it with `{START}`", self.label, self.endpoint))
     }
 
     /// A builder for this server, with its endpoint, region and keys.

@@ -1,11 +1,11 @@
 //! Analytics and Miscellaneous.
 
+use chrono::NaiveDate;
 use cloud_coda::models::{AnalyticsScale, DocAnalyticsOrderBy, PackFormulaType, SortDirection, Type};
 use cloud_coda::{
     ListDocAnalyticsOptions, ListDocAnalyticsSummaryOptions, ListPackAnalyticsOptions, ListPackAnalyticsSummaryOptions,
     ListPackFormulaAnalyticsOptions, ListPageAnalyticsOptions, ResolveBrowserLinkOptions,
 };
-use chrono::NaiveDate;
 use futures::TryStreamExt;
 use serde_json::json;
 
@@ -115,13 +115,30 @@ async fn list_doc_analytics_summary() {
 
 fn pack_metrics() -> serde_json::Value {
     let counters = [
-        "docInstalls", "workspaceInstalls", "numFormulaInvocations", "numActionInvocations", "numSyncInvocations",
-        "numMetadataInvocations", "docsActivelyUsing", "docsActivelyUsing7Day", "docsActivelyUsing30Day",
-        "docsActivelyUsing90Day", "docsActivelyUsingAllTime", "workspacesActivelyUsing", "workspacesActivelyUsing7Day",
-        "workspacesActivelyUsing30Day", "workspacesActivelyUsing90Day", "workspacesActivelyUsingAllTime",
-        "workspacesActivelyTrialing", "workspacesActivelyTrialing7Day", "workspacesActivelyTrialing30Day",
-        "workspacesActivelyTrialing90Day", "workspacesActivelyTrialingAllTime", "workspacesNewlySubscribed",
-        "workspacesWithActiveSubscriptions", "workspacesWithSuccessfulTrials",
+        "docInstalls",
+        "workspaceInstalls",
+        "numFormulaInvocations",
+        "numActionInvocations",
+        "numSyncInvocations",
+        "numMetadataInvocations",
+        "docsActivelyUsing",
+        "docsActivelyUsing7Day",
+        "docsActivelyUsing30Day",
+        "docsActivelyUsing90Day",
+        "docsActivelyUsingAllTime",
+        "workspacesActivelyUsing",
+        "workspacesActivelyUsing7Day",
+        "workspacesActivelyUsing30Day",
+        "workspacesActivelyUsing90Day",
+        "workspacesActivelyUsingAllTime",
+        "workspacesActivelyTrialing",
+        "workspacesActivelyTrialing7Day",
+        "workspacesActivelyTrialing30Day",
+        "workspacesActivelyTrialing90Day",
+        "workspacesActivelyTrialingAllTime",
+        "workspacesNewlySubscribed",
+        "workspacesWithActiveSubscriptions",
+        "workspacesWithSuccessfulTrials",
     ];
     let mut metrics = serde_json::Map::new();
     metrics.insert("date".into(), json!("2024-01-02"));
@@ -183,7 +200,11 @@ async fn list_pack_analytics_summary() {
     assert_eq!(summary.total_invocations, 12345);
     c.assert_request(
         &server.only_request(),
-        &Expected { path: "/analytics/packs/summary", query: &[("packIds", "1003"), ("sinceDate", "2024-01-01")], body: None },
+        &Expected {
+            path: "/analytics/packs/summary",
+            query: &[("packIds", "1003"), ("sinceDate", "2024-01-01")],
+            body: None,
+        },
     );
 }
 
@@ -264,9 +285,13 @@ async fn resolve_browser_link() {
 async fn get_mutation_status() {
     let c = contract("getMutationStatus");
     let server =
-        Server::replies(vec![c.reply(200, &json!({"completed": true, "warning": "Initial page HTML was invalid."}))]).await;
+        Server::replies(vec![c.reply(200, &json!({"completed": true, "warning": "Initial page HTML was invalid."}))])
+            .await;
     let status = client(&server).get_mutation_status("abc-123-def-456").await.unwrap();
     assert!(status.completed);
     assert_eq!(status.warning.as_deref(), Some("Initial page HTML was invalid."));
-    c.assert_request(&server.only_request(), &Expected { path: "/mutationStatus/abc-123-def-456", ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: "/mutationStatus/abc-123-def-456", ..Expected::default() },
+    );
 }

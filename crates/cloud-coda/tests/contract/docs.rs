@@ -1,6 +1,8 @@
 //! Account, Folders, Docs and Publishing.
 
-use cloud_coda::models::{CreateFolderRequest, DocCreate, DocPublish, DocPublishMode, DocUpdate, Type, UpdateFolderRequest};
+use cloud_coda::models::{
+    CreateFolderRequest, DocCreate, DocPublish, DocPublishMode, DocUpdate, Type, UpdateFolderRequest,
+};
 use cloud_coda::{ListDocsOptions, ListFoldersOptions};
 use futures::TryStreamExt;
 use serde_json::json;
@@ -137,7 +139,10 @@ async fn create_doc() {
     let mut created = fixtures::doc("NeWdOc12", "Project Tracker");
     created["requestId"] = json!("abc-123-def-456");
     let server = Server::replies(vec![c.reply(201, &created)]).await;
-    let request = DocCreate::default().with_title("Project Tracker").with_source_doc("SrCDoC12").with_timezone("America/Los_Angeles");
+    let request = DocCreate::default()
+        .with_title("Project Tracker")
+        .with_source_doc("SrCDoC12")
+        .with_timezone("America/Los_Angeles");
     let doc = client(&server).create_doc(&request).await.unwrap();
     assert_eq!(doc.request_id.as_deref(), Some("abc-123-def-456"));
     assert_eq!(doc.source_doc.map(|d| d.id).as_deref(), Some("SrCDoC12"));

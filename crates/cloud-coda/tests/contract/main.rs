@@ -18,16 +18,19 @@ mod tables;
 use std::collections::BTreeSet;
 
 /// The source of the contract tests, to prove each operation has one.
-const SOURCES: &[&str] =
-    &[include_str!("analytics.rs"), include_str!("docs.rs"), include_str!("pages.rs"), include_str!("permissions.rs"), include_str!("tables.rs")];
+const SOURCES: &[&str] = &[
+    include_str!("analytics.rs"),
+    include_str!("docs.rs"),
+    include_str!("pages.rs"),
+    include_str!("permissions.rs"),
+    include_str!("tables.rs"),
+];
 
 #[test]
 fn every_operation_of_the_document_is_implemented() {
     let spec: BTreeSet<(String, String, String)> = support::spec_operations().into_iter().collect();
-    let client: BTreeSet<(String, String, String)> = cloud_coda::OPERATIONS
-        .iter()
-        .map(|op| (op.id.to_owned(), op.method.to_owned(), op.path.to_owned()))
-        .collect();
+    let client: BTreeSet<(String, String, String)> =
+        cloud_coda::OPERATIONS.iter().map(|op| (op.id.to_owned(), op.method.to_owned(), op.path.to_owned())).collect();
     let missing: Vec<_> = spec.difference(&client).collect();
     let extra: Vec<_> = client.difference(&spec).collect();
     assert!(missing.is_empty() && extra.is_empty(), "not implemented: {missing:?}; not in the document: {extra:?}");

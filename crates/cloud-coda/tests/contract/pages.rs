@@ -32,7 +32,8 @@ async fn list_pages() {
 #[tokio::test]
 async fn create_page() {
     let c = contract("createPage");
-    let server = Server::replies(vec![c.reply(202, &json!({"requestId": "abc-123-def-456", "id": "canvas-new"}))]).await;
+    let server =
+        Server::replies(vec![c.reply(202, &json!({"requestId": "abc-123-def-456", "id": "canvas-new"}))]).await;
     let content = PageCreateContent::from(PageCreateContentCanvas::new(PageContent::new(
         PageContentFormat::Markdown,
         "# Launch\n\n- ship it",
@@ -68,7 +69,10 @@ async fn get_page() {
     let page = client(&server).get_page(DOC_ID, "Launch Status").await.unwrap();
     assert_eq!(page.id, "canvas-1");
     assert_eq!(page.image.as_ref().and_then(|i| i.width), Some(800.0));
-    c.assert_request(&server.only_request(), &Expected { path: "/docs/AbCDeFGH/pages/Launch%20Status", ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: "/docs/AbCDeFGH/pages/Launch%20Status", ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -102,7 +106,10 @@ async fn delete_page() {
     let server = Server::replies(vec![c.reply(202, &json!({"requestId": "abc-123-def-456", "id": "canvas-1"}))]).await;
     let accepted = client(&server).delete_page(DOC_ID, "canvas-1").await.unwrap();
     assert_eq!(accepted.request_id, "abc-123-def-456");
-    c.assert_request(&server.only_request(), &Expected { path: "/docs/AbCDeFGH/pages/canvas-1", ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: "/docs/AbCDeFGH/pages/canvas-1", ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -190,7 +197,8 @@ async fn trigger_webhook_automation() {
     let server = Server::replies(vec![c.reply(202, &json!({"requestId": "abc-123-def-456"}))]).await;
     let mut payload = serde_json::Map::new();
     payload.insert("message".into(), json!("The doc that brings words, data, & teams together."));
-    let accepted = client(&server).trigger_webhook_automation(DOC_ID, "grid-auto-b3Jmey6jBS", Some(&payload)).await.unwrap();
+    let accepted =
+        client(&server).trigger_webhook_automation(DOC_ID, "grid-auto-b3Jmey6jBS", Some(&payload)).await.unwrap();
     assert_eq!(accepted.request_id, "abc-123-def-456");
     c.assert_request(
         &server.only_request(),

@@ -88,10 +88,8 @@ async fn search_principals() {
         "groups": [{"type": "group", "groupId": "grp-1", "groupName": "Engineering"}]
     });
     let server = Server::replies(vec![c.reply(200, &body)]).await;
-    let found = client(&server)
-        .search_principals(DOC_ID, &SearchPrincipalsOptions::default().with_query("jo"))
-        .await
-        .unwrap();
+    let found =
+        client(&server).search_principals(DOC_ID, &SearchPrincipalsOptions::default().with_query("jo")).await.unwrap();
     assert_eq!(found.users[0].login_id, "john@example.com");
     assert_eq!(found.groups[0].group_id, "grp-1");
     c.assert_request(
@@ -103,7 +101,8 @@ async fn search_principals() {
 #[tokio::test]
 async fn get_acl_settings() {
     let c = contract("getAclSettings");
-    let body = json!({"allowEditorsToChangePermissions": false, "allowCopying": true, "allowViewersToRequestEditing": true});
+    let body =
+        json!({"allowEditorsToChangePermissions": false, "allowCopying": true, "allowViewersToRequestEditing": true});
     let server = Server::replies(vec![c.reply(200, &body)]).await;
     let settings = client(&server).get_acl_settings(DOC_ID).await.unwrap();
     assert!(settings.allow_copying && !settings.allow_editors_to_change_permissions);
@@ -113,7 +112,8 @@ async fn get_acl_settings() {
 #[tokio::test]
 async fn update_acl_settings() {
     let c = contract("updateAclSettings");
-    let body = json!({"allowEditorsToChangePermissions": true, "allowCopying": false, "allowViewersToRequestEditing": true});
+    let body =
+        json!({"allowEditorsToChangePermissions": true, "allowCopying": false, "allowViewersToRequestEditing": true});
     let server = Server::replies(vec![c.reply(200, &body)]).await;
     let request =
         UpdateAclSettingsRequest::default().with_allow_editors_to_change_permissions(true).with_allow_copying(false);
@@ -142,7 +142,8 @@ async fn list_workspace_members() {
         }]
     });
     let server = Server::replies(vec![c.reply(200, &body)]).await;
-    let options = ListWorkspaceMembersOptions::default().with_included_roles([WorkspaceUserRole::Admin, WorkspaceUserRole::Editor]);
+    let options = ListWorkspaceMembersOptions::default()
+        .with_included_roles([WorkspaceUserRole::Admin, WorkspaceUserRole::Editor]);
     let members: Vec<_> = client(&server).list_workspace_members("ws-1Ab234", options).try_collect().await.unwrap();
     assert_eq!(members[0].role, WorkspaceUserRole::Admin);
     assert_eq!(members[0].last_active_at.map(|d| d.to_string()).as_deref(), Some("2018-04-11"));

@@ -113,7 +113,11 @@ async fn list_columns() {
 #[tokio::test]
 async fn get_column() {
     let c = contract("getColumn");
-    let mut body = fixtures::column("c-cost", "Cost", json!({"type": "number", "isArray": false, "precision": 1, "useThousandsSeparator": true}));
+    let mut body = fixtures::column(
+        "c-cost",
+        "Cost",
+        json!({"type": "number", "isArray": false, "precision": 1, "useThousandsSeparator": true}),
+    );
     body["parent"] = fixtures::table_ref("grid-pqRst-U", "Tasks");
     body["formula"] = json!("thisRow.Price * thisRow.Quantity");
     body["calculated"] = json!(true);
@@ -291,7 +295,10 @@ async fn push_button() {
     assert_eq!((pushed.row_id.as_str(), pushed.column_id.as_str()), ("i-1", "c-go"));
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &format!("/docs/AbCDeFGH/tables/{TABLE_PATH}/rows/i-1/buttons/Go%20%231"), ..Expected::default() },
+        &Expected {
+            path: &format!("/docs/AbCDeFGH/tables/{TABLE_PATH}/rows/i-1/buttons/Go%20%231"),
+            ..Expected::default()
+        },
     );
 }
 
@@ -361,5 +368,8 @@ async fn get_control() {
     let control = client(&server).get_control(DOC_ID, "ctrl-2").await.unwrap();
     assert_eq!(control.control_type, ControlType::Multiselect);
     assert_eq!(control.value.items(), [CellValue::from("EMEA"), CellValue::from("APAC")]);
-    c.assert_request(&server.only_request(), &Expected { path: "/docs/AbCDeFGH/controls/ctrl-2", ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: "/docs/AbCDeFGH/controls/ctrl-2", ..Expected::default() },
+    );
 }

@@ -149,19 +149,20 @@ pub fn table(id: &str, name: &str) -> Value {
 }
 
 pub fn column(id: &str, name: &str, format: Value) -> Value {
-    json!({
+    let mut column = json!({
         "id": id,
         "type": "column",
         "href": format!("{API}/docs/{DOC_ID}/tables/grid-pqRst-U/columns/{id}"),
         "name": name,
         "display": true,
-        "calculated": false,
-        "format": format
-    })
+        "calculated": false
+    });
+    column["format"] = format;
+    column
 }
 
 pub fn row(id: &str, values: Value) -> Value {
-    json!({
+    let mut row = json!({
         "id": id,
         "type": "row",
         "href": format!("{API}/docs/{DOC_ID}/tables/grid-pqRst-U/rows/{id}"),
@@ -169,9 +170,10 @@ pub fn row(id: &str, values: Value) -> Value {
         "index": 7,
         "browserLink": format!("https://coda.io/d/_d{DOC_ID}#Teams-and-Tasks_tpqRst-U/_ru{id}"),
         "createdAt": WHEN,
-        "updatedAt": LATER,
-        "values": values
-    })
+        "updatedAt": LATER
+    });
+    row["values"] = values;
+    row
 }
 
 pub fn user() -> Value {

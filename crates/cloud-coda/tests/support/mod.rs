@@ -84,9 +84,10 @@ pub fn client(server: &Server) -> CodaClient {
 
 /// A builder for a client of `server` with fast retries.
 pub fn builder(server: &Server) -> cloud_coda::CodaBuilder {
-    CodaClient::builder().with_token(TOKEN).with_base_url(server.base_url()).with_retry(
-        RetryConfig::default().with_max_retries(2).with_initial_backoff(Duration::from_millis(5)),
-    )
+    CodaClient::builder()
+        .with_token(TOKEN)
+        .with_base_url(server.base_url())
+        .with_retry(RetryConfig::default().with_max_retries(2).with_initial_backoff(Duration::from_millis(5)))
 }
 
 /// One operation of the document, by `operationId`.
@@ -103,7 +104,12 @@ pub fn contract(id: &str) -> Contract {
     for (path, item) in spec()["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             if op.get("operationId").and_then(Value::as_str) == Some(id) {
-                return Contract { id: id.to_owned(), method: method.to_uppercase(), path: path.replace("${", "{"), op };
+                return Contract {
+                    id: id.to_owned(),
+                    method: method.to_uppercase(),
+                    path: path.replace("${", "{"),
+                    op,
+                };
             }
         }
     }

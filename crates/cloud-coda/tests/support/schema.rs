@@ -105,10 +105,8 @@ impl<'a> Validator<'a> {
                 Some(n) => self.check_number(schema, n, path, problems),
                 None => problems.push(format!("{path}: expected a number, got {instance}")),
             },
-            Some("boolean") => {
-                if !instance.is_boolean() {
-                    problems.push(format!("{path}: expected a boolean, got {instance}"));
-                }
+            Some("boolean") if !instance.is_boolean() => {
+                problems.push(format!("{path}: expected a boolean, got {instance}"));
             }
             Some("array") => match instance.as_array() {
                 Some(items) => {
@@ -124,12 +122,10 @@ impl<'a> Validator<'a> {
                 self.merge_view(schema, &mut view);
                 self.check_object(&view, instance, path, problems);
             }
-            Some("object") => {
-                if !instance.is_object() {
-                    problems.push(format!("{path}: expected an object, got {instance}"));
-                }
+            Some("object") if !instance.is_object() => {
+                problems.push(format!("{path}: expected an object, got {instance}"));
             }
-            None => {}
+            Some("boolean" | "object") | None => {}
             Some(other) => problems.push(format!("{path}: unsupported schema type {other}")),
         }
     }
@@ -176,12 +172,15 @@ impl<'a> Validator<'a> {
         {
             let mapped = disc.pointer(&format!("/mapping/{tag}")).and_then(Value::as_str);
             candidates = match mapped {
-                Some(target) => branches.iter().copied().filter(|b| b.get("$ref").and_then(Value::as_str) == Some(target)).collect(),
+                Some(target) => {
+                    branches.iter().copied().filter(|b| b.get("$ref").and_then(Value::as_str) == Some(target)).collect()
+                }
                 None => branches
                     .iter()
                     .copied()
                     .filter(|b| {
-                        let implicit = b.get("$ref").and_then(Value::as_str).is_some_and(|r| r.ends_with(&format!("/{tag}")));
+                        let implicit =
+                            b.get("$ref").and_then(Value::as_str).is_some_and(|r| r.ends_with(&format!("/{tag}")));
                         implicit || self.tag_values(b, tag_name).is_none_or(|values| values.iter().any(|v| v == tag))
                     })
                     .collect(),
@@ -229,9 +228,10 @@ impl<'a> Validator<'a> {
         schema.get("properties").is_some()
             || schema.get("additionalProperties").is_some_and(|_| !is_object_neutral(schema))
             || schema.get("type").and_then(Value::as_str) == Some("object")
-            || schema.get("allOf").and_then(Value::as_array).is_some_and(|members| {
-                members.iter().any(|m| self.is_object_like(self.resolve(m)))
-            })
+            || schema
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|members| members.iter().any(|m| self.is_object_like(self.resolve(m))))
     }
 
     fn merge_view(&self, schema: &'a Value, view: &mut ObjectView<'a>) {
@@ -293,7 +293,8 @@ impl<'a> Validator<'a> {
 fn is_object_neutral(schema: &Value) -> bool {
     schema.as_object().is_some_and(|o| {
         o.contains_key("additionalProperties")
-            && o.keys().all(|k| matches!(k.as_str(), "additionalProperties" | "description" | "example" | "x-schema-name"))
+            && o.keys()
+                .all(|k| matches!(k.as_str(), "additionalProperties" | "description" | "example" | "x-schema-name"))
     })
 }
 

@@ -107,7 +107,10 @@ impl Server {
         let queue = Mutex::new(std::collections::VecDeque::from(replies));
         Self::start(move |_| {
             queue.lock().unwrap().pop_front().unwrap_or_else(|| {
-                Reply::json(500, &serde_json::json!({"statusCode": 500, "statusMessage": "x", "message": "no reply left"}))
+                Reply::json(
+                    500,
+                    &serde_json::json!({"statusCode": 500, "statusMessage": "x", "message": "no reply left"}),
+                )
             })
         })
         .await
