@@ -46,6 +46,31 @@ mod tests {
         check::<ValidationError>();
     }
 
+    /// What Coda returns beyond its OpenAPI document still decodes (see `xtask/src/codegen/coda.rs`).
+    #[test]
+    fn models_accept_what_coda_returns_beyond_the_document() {
+        let size: models::DocSize = serde_json::from_value(serde_json::json!({
+            "totalRowCount": 1, "tableAndViewCount": 2, "pageCount": 3, "overApiSizeLimit": false,
+            "baseTableCount": 2, "someFutureCounter": 9
+        }))
+        .unwrap();
+        assert_eq!(size.base_table_count, Some(2.0));
+        let table_page: models::PageType = serde_json::from_value(serde_json::json!("table")).unwrap();
+        assert_eq!(table_page, models::PageType::Table);
+        let future: models::Layout = serde_json::from_value(serde_json::json!("timeline")).unwrap();
+        assert_eq!(future, models::Layout::Unknown("timeline".to_owned()));
+        // A deprecated field the document calls required may be missing.
+        let folder = serde_json::json!({"id": "fl-1", "type": "folder", "browserLink": "https://coda.io/f"});
+        let workspace = serde_json::json!({"id": "ws-1", "type": "workspace", "browserLink": "https://coda.io/w"});
+        let doc: models::Doc = serde_json::from_value(serde_json::json!({
+            "id": "d", "type": "doc", "href": "https://coda.io/apis/v1/docs/d", "browserLink": "https://coda.io/d/_dd",
+            "name": "D", "owner": "a@b.c", "ownerName": "A", "createdAt": "2024-01-01T00:00:00Z",
+            "updatedAt": "2024-01-01T00:00:00Z", "workspace": workspace, "folder": folder
+        }))
+        .unwrap();
+        assert_eq!(doc.workspace_id, None);
+    }
+
     #[test]
     fn the_table_lists_every_operation_once() {
         let mut ids: Vec<&str> = OPERATIONS.iter().map(|op| op.id).collect();

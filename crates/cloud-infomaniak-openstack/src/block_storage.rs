@@ -67,7 +67,12 @@ impl Volume {
             availability_zone: str_field(v, "availability_zone"),
             bootable: matches!(&v["bootable"], Value::Bool(true)) || v["bootable"].as_str() == Some("true"),
             encrypted: v["encrypted"].as_bool().unwrap_or(false),
-            attached_to: v["attachments"].as_array().into_iter().flatten().filter_map(|a| str_field(a, "server_id")).collect(),
+            attached_to: v["attachments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| str_field(a, "server_id"))
+                .collect(),
             created_at: str_field(v, "created_at").as_deref().and_then(parse_time),
         })
     }
@@ -179,9 +184,14 @@ impl BlockStorageClient {
         auth_url: Option<&str>,
         region: Option<&str>,
     ) -> Result<Self> {
-        Ok(InfomaniakCloud::from_credentials(application_credential_id, application_credential_secret, auth_url, region)
-            .await?
-            .block_storage())
+        Ok(InfomaniakCloud::from_credentials(
+            application_credential_id,
+            application_credential_secret,
+            auth_url,
+            region,
+        )
+        .await?
+        .block_storage())
     }
 
     /// The session this client uses.
@@ -232,8 +242,12 @@ impl BlockStorageClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_volume(&self, id: &str) -> Result<Volume> {
-        let body: Value =
-            self.cinder(Method::GET, format!("volumes/{}", encode_segment(id))).op("get_volume").send().await?.json()?;
+        let body: Value = self
+            .cinder(Method::GET, format!("volumes/{}", encode_segment(id)))
+            .op("get_volume")
+            .send()
+            .await?
+            .json()?;
         Volume::from_json(&body["volume"])
     }
 
@@ -261,8 +275,13 @@ impl BlockStorageClient {
         if let Some(i) = &request.image_id {
             volume["imageRef"] = json!(i);
         }
-        let body: Value =
-            self.cinder(Method::POST, "volumes").op("create_volume").json(&json!({"volume": volume})).send().await?.json()?;
+        let body: Value = self
+            .cinder(Method::POST, "volumes")
+            .op("create_volume")
+            .json(&json!({"volume": volume}))
+            .send()
+            .await?
+            .json()?;
         Volume::from_json(&body["volume"])
     }
 
@@ -296,11 +315,20 @@ impl BlockStorageClient {
         if force {
             return self.volume_action(id, json!({"os-force_delete": {}}), "delete_volume").await;
         }
-        self.cinder(Method::DELETE, format!("volumes/{}", encode_segment(id))).op("delete_volume").send().await.map(drop)
+        self.cinder(Method::DELETE, format!("volumes/{}", encode_segment(id)))
+            .op("delete_volume")
+            .send()
+            .await
+            .map(drop)
     }
 
     async fn volume_action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {
-        self.cinder(Method::POST, format!("volumes/{}/action", encode_segment(id))).op(op).json(&body).send().await.map(drop)
+        self.cinder(Method::POST, format!("volumes/{}/action", encode_segment(id)))
+            .op(op)
+            .json(&body)
+            .send()
+            .await
+            .map(drop)
     }
 
     /// Grows a volume to `new_size` GiB (`os-extend`).
@@ -321,7 +349,11 @@ impl BlockStorageClient {
             attachment["device"] = json!(d);
         }
         self.session
-            .request(ServiceType::Compute, Method::POST, format!("servers/{}/os-volume_attachments", encode_segment(server_id)))
+            .request(
+                ServiceType::Compute,
+                Method::POST,
+                format!("servers/{}/os-volume_attachments", encode_segment(server_id)),
+            )
             .op("attach_volume")
             .json(&json!({"volumeAttachment": attachment}))
             .send()
@@ -382,8 +414,12 @@ impl BlockStorageClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_snapshot(&self, id: &str) -> Result<VolumeCopy> {
-        let body: Value =
-            self.cinder(Method::GET, format!("snapshots/{}", encode_segment(id))).op("get_snapshot").send().await?.json()?;
+        let body: Value = self
+            .cinder(Method::GET, format!("snapshots/{}", encode_segment(id)))
+            .op("get_snapshot")
+            .send()
+            .await?
+            .json()?;
         VolumeCopy::from_json(&body["snapshot"])
     }
 
@@ -391,7 +427,13 @@ impl BlockStorageClient {
     ///
     /// # Errors
     /// `NotFound`; `Conflict` if the volume is busy; `QuotaExceeded`.
-    pub async fn create_snapshot(&self, volume_id: &str, name: &str, description: Option<&str>, force: bool) -> Result<VolumeCopy> {
+    pub async fn create_snapshot(
+        &self,
+        volume_id: &str,
+        name: &str,
+        description: Option<&str>,
+        force: bool,
+    ) -> Result<VolumeCopy> {
         let mut snapshot = json!({"volume_id": volume_id, "name": name, "force": force});
         if let Some(d) = description {
             snapshot["description"] = json!(d);
@@ -420,7 +462,11 @@ impl BlockStorageClient {
                 .await
                 .map(drop);
         }
-        self.cinder(Method::DELETE, format!("snapshots/{}", encode_segment(id))).op("delete_snapshot").send().await.map(drop)
+        self.cinder(Method::DELETE, format!("snapshots/{}", encode_segment(id)))
+            .op("delete_snapshot")
+            .send()
+            .await
+            .map(drop)
     }
 
     /// Waits until the snapshot's status is one of `wanted` (or `deleted`).
@@ -456,8 +502,12 @@ impl BlockStorageClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_backup(&self, id: &str) -> Result<VolumeCopy> {
-        let body: Value =
-            self.cinder(Method::GET, format!("backups/{}", encode_segment(id))).op("get_backup").send().await?.json()?;
+        let body: Value = self
+            .cinder(Method::GET, format!("backups/{}", encode_segment(id)))
+            .op("get_backup")
+            .send()
+            .await?
+            .json()?;
         VolumeCopy::from_json(&body["backup"])
     }
 
@@ -477,8 +527,13 @@ impl BlockStorageClient {
         if let Some(d) = description {
             backup["description"] = json!(d);
         }
-        let body: Value =
-            self.cinder(Method::POST, "backups").op("create_backup").json(&json!({"backup": backup})).send().await?.json()?;
+        let body: Value = self
+            .cinder(Method::POST, "backups")
+            .op("create_backup")
+            .json(&json!({"backup": backup}))
+            .send()
+            .await?
+            .json()?;
         VolumeCopy::from_json(&body["backup"])
     }
 
@@ -518,7 +573,11 @@ impl BlockStorageClient {
                 .await
                 .map(drop);
         }
-        self.cinder(Method::DELETE, format!("backups/{}", encode_segment(id))).op("delete_backup").send().await.map(drop)
+        self.cinder(Method::DELETE, format!("backups/{}", encode_segment(id)))
+            .op("delete_backup")
+            .send()
+            .await
+            .map(drop)
     }
 
     /// Waits until the backup's status is one of `wanted` (or `deleted`).
@@ -526,18 +585,19 @@ impl BlockStorageClient {
     /// # Errors
     /// `Timeout`; `Service` on `error`.
     pub async fn wait_for_backup(&self, id: &str, wanted: &[&str], timeout: Duration) -> Result<Option<VolumeCopy>> {
-        let found = wait_for(&format!("backup {id}"), timeout, wanted, &["error", "error_deleting", "error_restoring"], || {
-            let this = self.clone();
-            let id = id.to_owned();
-            async move {
-                match this.get_backup(&id).await {
-                    Ok(b) => Ok(Some(b.status)),
-                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(e),
+        let found =
+            wait_for(&format!("backup {id}"), timeout, wanted, &["error", "error_deleting", "error_restoring"], || {
+                let this = self.clone();
+                let id = id.to_owned();
+                async move {
+                    match this.get_backup(&id).await {
+                        Ok(b) => Ok(Some(b.status)),
+                        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                        Err(e) => Err(e),
+                    }
                 }
-            }
-        })
-        .await?;
+            })
+            .await?;
         match found {
             Some(_) => self.get_backup(id).await.map(Some),
             None => Ok(None),

@@ -70,6 +70,8 @@ pub struct Server {
     pub security_groups: Vec<String>,
     /// Its metadata.
     pub metadata: BTreeMap<String, String>,
+    /// Why it is in `ERROR`, if Nova says.
+    pub fault: Option<String>,
 }
 
 impl Server {
@@ -114,6 +116,7 @@ impl Server {
             availability_zone: str_field(v, "OS-EXT-AZ:availability_zone"),
             security_groups,
             metadata,
+            fault: v.get("fault").and_then(|f| str_field(f, "message")),
             id,
         })
     }
@@ -280,9 +283,14 @@ impl ComputeClient {
         auth_url: Option<&str>,
         region: Option<&str>,
     ) -> Result<Self> {
-        Ok(InfomaniakCloud::from_credentials(application_credential_id, application_credential_secret, auth_url, region)
-            .await?
-            .compute())
+        Ok(InfomaniakCloud::from_credentials(
+            application_credential_id,
+            application_credential_secret,
+            auth_url,
+            region,
+        )
+        .await?
+        .compute())
     }
 
     /// The session this client uses.
@@ -310,9 +318,8 @@ impl ComputeClient {
                 let body: Value = answer.json()?;
                 let servers = body["servers"].as_array().cloned().unwrap_or_default();
                 let items = servers.iter().map(Server::from_json).collect::<Result<Vec<_>>>()?;
-                let has_next = body["servers_links"]
-                    .as_array()
-                    .is_some_and(|links| links.iter().any(|l| l["rel"] == "next"));
+                let has_next =
+                    body["servers_links"].as_array().is_some_and(|links| links.iter().any(|l| l["rel"] == "next"));
                 let next = if has_next { items.last().map(|s| s.id.clone()) } else { None };
                 Ok(Page::new(items, next))
             }
@@ -324,7 +331,8 @@ impl ComputeClient {
     /// # Errors
     /// `NotFound` if it does not exist.
     pub async fn get_server(&self, id: &str) -> Result<Server> {
-        let answer = self.nova(Method::GET, format!("servers/{}", encode_segment(id))).op("get_instance").send().await?;
+        let answer =
+            self.nova(Method::GET, format!("servers/{}", encode_segment(id))).op("get_instance").send().await?;
         let body: Value = answer.json()?;
         Server::from_json(&body["server"])
     }
@@ -343,15 +351,24 @@ impl ComputeClient {
         }
         let flavor = self.find_flavor(&request.flavor).await?;
         let image = if request.image.is_empty() { None } else { Some(self.find_image(&request.image).await?) };
+        // `auto` and `none` (alone) are Nova's own choices, from microversion 2.37.
+        let special = match request.networks.as_slice() {
+            [only] if only == "auto" || only == "none" => Some(only.clone()),
+            _ => None,
+        };
         let mut networks = Vec::with_capacity(request.networks.len());
-        for net in &request.networks {
-            networks.push(json!({"uuid": self.find_network(net).await?}));
+        if special.is_none() {
+            for net in &request.networks {
+                networks.push(json!({"uuid": self.find_network(net).await?}));
+            }
         }
         let mut server = json!({"name": request.name, "flavorRef": flavor.id});
         if let Some(image) = image {
             server["imageRef"] = json!(image.id);
         }
-        if !networks.is_empty() {
+        if let Some(choice) = &special {
+            server["networks"] = json!(choice);
+        } else if !networks.is_empty() {
             server["networks"] = Value::Array(networks);
         }
         if let Some(key) = &request.key_name {
@@ -370,7 +387,11 @@ impl ComputeClient {
         if !request.metadata.is_empty() {
             server["metadata"] = json!(request.metadata);
         }
-        let answer = self.nova(Method::POST, "servers").op("create_instance").json(&json!({"server": server})).send().await?;
+        let mut call = self.nova(Method::POST, "servers").op("create_instance").json(&json!({"server": server}));
+        if special.is_some() {
+            call = call.header("openstack-api-version", "compute 2.37")?;
+        }
+        let answer = call.send().await?;
         let body: Value = answer.json()?;
         let id = str_field(&body["server"], "id").ok_or_else(|| invalid("a created server without id"))?;
         match wait {
@@ -405,7 +426,11 @@ impl ComputeClient {
                 }
             }
         })
-        .await?;
+        .await;
+        let found = match found {
+            Ok(found) => found,
+            Err(e) => return Err(self.with_fault(e, id).await),
+        };
         match found {
             Some(_) => self.get_server(id).await,
             None => Err(Error::not_found(format!("server {id} is deleted")).with_provider(PROVIDER)),
@@ -432,8 +457,28 @@ impl ComputeClient {
         .map(drop)
     }
 
+    /// Adds Nova's fault message to an error about a server entering `ERROR`.
+    async fn with_fault(&self, error: Error, id: &str) -> Error {
+        if error.kind() != ErrorKind::Service {
+            return error;
+        }
+        match self.get_server(id).await {
+            Ok(Server { fault: Some(fault), .. }) => {
+                Error::new(ErrorKind::Service, format!("{}: {fault}", error.message()))
+                    .with_provider(PROVIDER)
+                    .with_source(error)
+            }
+            _ => error,
+        }
+    }
+
     async fn action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {
-        self.nova(Method::POST, format!("servers/{}/action", encode_segment(id))).op(op).json(&body).send().await.map(drop)
+        self.nova(Method::POST, format!("servers/{}/action", encode_segment(id)))
+            .op(op)
+            .json(&body)
+            .send()
+            .await
+            .map(drop)
     }
 
     /// Starts a stopped server (`os-start`).
@@ -478,7 +523,11 @@ impl ComputeClient {
                 Err(e) => return Err(e),
             }
         }
-        self.nova(Method::DELETE, format!("servers/{}", encode_segment(id))).op("delete_instance").send().await.map(drop)
+        self.nova(Method::DELETE, format!("servers/{}", encode_segment(id)))
+            .op("delete_instance")
+            .send()
+            .await
+            .map(drop)
     }
 
     /// The seed's `terminate_instance`: `delete_server(id, force = true)`.
@@ -593,7 +642,8 @@ impl ComputeClient {
         if answer.status != 404 {
             return Err(crate::error::from_response(answer.status, &answer.headers, &answer.body, "find_flavor"));
         }
-        let flavors: Vec<Flavor> = self.list_flavors().try_filter(|f| futures::future::ready(f.name == id_or_name)).try_collect().await?;
+        let flavors: Vec<Flavor> =
+            self.list_flavors().try_filter(|f| futures::future::ready(f.name == id_or_name)).try_collect().await?;
         unique(flavors, "flavor", id_or_name)
     }
 
@@ -603,7 +653,8 @@ impl ComputeClient {
     /// `NotFound` if no network has this id or name.
     pub async fn find_network(&self, id_or_name: &str) -> Result<String> {
         let call = self.session.request(ServiceType::Network, Method::GET, "v2.0/networks").op("find_network");
-        let call = if looks_like_id(id_or_name) { call.query("id", id_or_name) } else { call.query("name", id_or_name) };
+        let call =
+            if looks_like_id(id_or_name) { call.query("id", id_or_name) } else { call.query("name", id_or_name) };
         let body: Value = call.send().await?.json()?;
         let ids: Vec<String> =
             body["networks"].as_array().into_iter().flatten().filter_map(|n| str_field(n, "id")).collect();
@@ -629,8 +680,12 @@ impl ComputeClient {
         if let Some(key) = public_key {
             keypair["public_key"] = json!(key);
         }
-        let answer =
-            self.nova(Method::POST, "os-keypairs").op("create_keypair").json(&json!({"keypair": keypair})).send().await?;
+        let answer = self
+            .nova(Method::POST, "os-keypairs")
+            .op("create_keypair")
+            .json(&json!({"keypair": keypair}))
+            .send()
+            .await?;
         let body: Value = answer.json()?;
         KeyPair::from_json(&body["keypair"])
     }
@@ -640,7 +695,11 @@ impl ComputeClient {
     /// # Errors
     /// `NotFound`.
     pub async fn delete_keypair(&self, name: &str) -> Result<()> {
-        self.nova(Method::DELETE, format!("os-keypairs/{}", encode_segment(name))).op("delete_keypair").send().await.map(drop)
+        self.nova(Method::DELETE, format!("os-keypairs/{}", encode_segment(name)))
+            .op("delete_keypair")
+            .send()
+            .await
+            .map(drop)
     }
 
     /// The availability zones and whether each is available (`GET /os-availability-zone`).
@@ -730,7 +789,8 @@ mod tests {
         assert_eq!(i.addresses, ["10.0.0.5"]);
         assert_eq!(i.region.as_deref(), Some("dc3-a-04"));
         // Microversion ≥ 2.47 embeds the flavor without an id (seed defect A13).
-        let v = json!({"id": "s2", "status": "SHUTOFF", "flavor": {"original_name": "a1-ram2-disk20-perf1"}, "image": ""});
+        let v =
+            json!({"id": "s2", "status": "SHUTOFF", "flavor": {"original_name": "a1-ram2-disk20-perf1"}, "image": ""});
         let s = Server::from_json(&v).unwrap();
         assert_eq!(s.flavor.as_deref(), Some("a1-ram2-disk20-perf1"));
         assert_eq!(s.image, None);

@@ -106,7 +106,11 @@ pub struct InfomaniakConfig {
 
 impl InfomaniakConfig {
     /// A configuration with an application credential against `auth_url`, region [`DEFAULT_REGION`].
-    pub fn application_credential(auth_url: impl Into<String>, id: impl Into<String>, secret: impl Into<SecretString>) -> Self {
+    pub fn application_credential(
+        auth_url: impl Into<String>,
+        id: impl Into<String>,
+        secret: impl Into<SecretString>,
+    ) -> Self {
         Self::new(auth_url, AuthMethod::ApplicationCredential { id: id.into(), secret: secret.into() })
     }
 
@@ -445,7 +449,8 @@ mod tests {
 
     #[test]
     fn seed_variables_with_defaults() {
-        let env = Env::from_slice(&[("INFOMANIAK_APP_CREDENTIAL_ID", "abc"), ("INFOMANIAK_APP_CREDENTIAL_SECRET", "s3cr3t")]);
+        let env =
+            Env::from_slice(&[("INFOMANIAK_APP_CREDENTIAL_ID", "abc"), ("INFOMANIAK_APP_CREDENTIAL_SECRET", "s3cr3t")]);
         let config = InfomaniakConfig::from_env_with(&env).unwrap();
         assert_eq!(config.auth_url(), DEFAULT_AUTH_URL);
         assert_eq!(config.region(), Some("dc3-a"));

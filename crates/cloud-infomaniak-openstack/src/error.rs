@@ -19,9 +19,7 @@ const REQUEST_ID_HEADERS: [&str; 4] =
 
 /// The request id of an answer, if the service gave one.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()).map(str::to_owned))
+    REQUEST_ID_HEADERS.iter().find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()).map(str::to_owned))
 }
 
 /// The message of an OpenStack error body.
@@ -55,9 +53,9 @@ fn json_message(value: &serde_json::Value) -> Option<String> {
         }
     }
     // `{"badRequest": {"message": "…", "code": 400}}`, `{"error": {"message": …}}`.
-    obj.values().filter(|v| v.is_object()).find_map(|inner| {
-        inner.get("message").and_then(serde_json::Value::as_str).map(str::to_owned)
-    })
+    obj.values()
+        .filter(|v| v.is_object())
+        .find_map(|inner| inner.get("message").and_then(serde_json::Value::as_str).map(str::to_owned))
 }
 
 fn strip_tags(text: &str) -> String {
@@ -131,8 +129,7 @@ pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &[u8], opera
     if let Some(id) = request_id(headers) {
         error = error.with_request_id(id);
     }
-    if let Some(secs) = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
-    {
+    if let Some(secs) = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok()) {
         error = error.with_retry_after(std::time::Duration::from_secs(secs));
     }
     error
@@ -296,8 +293,10 @@ mod tests {
             Some("The request you have made requires authentication.")
         );
         assert_eq!(
-            message_of(br#"{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['port']."}}"#)
-                .as_deref(),
+            message_of(
+                br#"{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['port']."}}"#
+            )
+            .as_deref(),
             Some("Quota exceeded for resources: ['port'].")
         );
         assert_eq!(
@@ -314,7 +313,10 @@ mod tests {
             ErrorKind::QuotaExceeded
         );
         assert_eq!(
-            kind_for(413, Some("VolumeLimitExceeded: Maximum number of volumes allowed (10) exceeded for quota 'volumes'.")),
+            kind_for(
+                413,
+                Some("VolumeLimitExceeded: Maximum number of volumes allowed (10) exceeded for quota 'volumes'.")
+            ),
             ErrorKind::QuotaExceeded
         );
         assert_eq!(kind_for(409, Some("Quota exceeded for resources: ['floatingip'].")), ErrorKind::QuotaExceeded);

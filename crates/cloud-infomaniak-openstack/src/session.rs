@@ -36,6 +36,8 @@ struct Inner {
     config: InfomaniakConfig,
     user_id: String,
     project_id: Option<String>,
+    roles: Vec<(String, String)>,
+    regions: Vec<String>,
 }
 
 impl fmt::Debug for InfomaniakCloud {
@@ -111,8 +113,20 @@ impl InfomaniakCloud {
         let info = os
             .get_auth_info()
             .ok_or_else(|| Error::new(ErrorKind::ResponseInvalid, "Keystone returned no token information"))?;
+        let regions: Vec<String> = {
+            let mut found: Vec<String> = info
+                .token
+                .catalog
+                .iter()
+                .flatten()
+                .flat_map(|service| service.endpoints.iter().filter_map(|e| e.region.clone()))
+                .collect();
+            found.sort();
+            found.dedup();
+            found
+        };
         if let Some(region) = config.region()
-            && let Some(regions) = os.get_available_regions()
+            && !regions.is_empty()
             && !regions.iter().any(|r| r == region)
         {
             return Err(Error::invalid_config(format!(
@@ -125,8 +139,20 @@ impl InfomaniakCloud {
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
             .map_err(|e| error::from_reqwest(e, "connect"))?;
-        let project_id = info.token.project.as_ref().and_then(|p| p.id.clone()).or_else(|| config.project_id().map(str::to_owned));
-        Ok(Self { inner: Arc::new(Inner { os, http, config, user_id: info.token.user.id.clone(), project_id }) })
+        let project_id =
+            info.token.project.as_ref().and_then(|p| p.id.clone()).or_else(|| config.project_id().map(str::to_owned));
+        let roles = info.token.roles.iter().flatten().map(|r| (r.id.clone(), r.name.clone())).collect();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                os,
+                http,
+                config,
+                user_id: info.token.user.id.clone(),
+                project_id,
+                roles,
+                regions,
+            }),
+        })
     }
 
     /// The compute (Nova + Glance) client of this session.
@@ -171,7 +197,12 @@ impl InfomaniakCloud {
 
     /// The regions of the service catalog.
     pub fn available_regions(&self) -> Vec<String> {
-        self.inner.os.get_available_regions().unwrap_or_default()
+        self.inner.regions.clone()
+    }
+
+    /// The roles of the token on its project, as `(id, name)`.
+    pub fn roles(&self) -> &[(String, String)] {
+        &self.inner.roles
     }
 
     /// The base URL of a service in this session's region (from the catalog).

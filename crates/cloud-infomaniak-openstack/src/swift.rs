@@ -134,9 +134,14 @@ impl SwiftClient {
         auth_url: Option<&str>,
         region: Option<&str>,
     ) -> Result<Self> {
-        Ok(InfomaniakCloud::from_credentials(application_credential_id, application_credential_secret, auth_url, region)
-            .await?
-            .swift())
+        Ok(InfomaniakCloud::from_credentials(
+            application_credential_id,
+            application_credential_secret,
+            auth_url,
+            region,
+        )
+        .await?
+        .swift())
     }
 
     /// Objects larger than this (bytes) are uploaded as SLO segments (clamped to 1 MiB ..= 5 GiB).
@@ -245,7 +250,12 @@ impl SwiftClient {
     ///
     /// # Errors
     /// `NotFound`; `InvalidInput` for bad metadata.
-    pub async fn set_object_metadata(&self, container: &str, key: &str, metadata: &BTreeMap<String, String>) -> Result<()> {
+    pub async fn set_object_metadata(
+        &self,
+        container: &str,
+        key: &str,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<()> {
         validate_bucket_name(container)?;
         validate_key(key)?;
         validate_metadata(metadata)?;
@@ -260,7 +270,13 @@ impl SwiftClient {
     ///
     /// # Errors
     /// As [`StorageClient::put_object`].
-    pub async fn upload_object(&self, container: &str, name: &str, data: impl Into<Bytes>, content_type: Option<&str>) -> Result<PutResult> {
+    pub async fn upload_object(
+        &self,
+        container: &str,
+        name: &str,
+        data: impl Into<Bytes>,
+        content_type: Option<&str>,
+    ) -> Result<PutResult> {
         let mut options = PutOptions::default();
         if let Some(ct) = content_type {
             options = options.with_content_type(ct);
@@ -290,17 +306,16 @@ impl SwiftClient {
         let key = match answer.header("x-account-meta-temp-url-key") {
             Some(key) if !key.is_empty() => SecretString::new(key),
             _ => {
-                let key = SecretString::new(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()));
+                let key =
+                    SecretString::new(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()));
                 self.call(Method::POST, "")
                     .op("presign")
                     .header("x-account-meta-temp-url-key", key.expose())?
                     .send()
                     .await
                     .map_err(|e| {
-                        let message = format!(
-                            "the account has no Temp-URL-Key and setting one failed: {}",
-                            e.message()
-                        );
+                        let message =
+                            format!("the account has no Temp-URL-Key and setting one failed: {}", e.message());
                         Error::new(e.kind(), message).with_provider(PROVIDER).with_operation("presign").with_source(e)
                     })?;
                 key
@@ -745,9 +760,9 @@ impl StorageClient for SwiftClient {
             Err(e) => return Err(e),
         };
         let headers = response.headers().clone();
-        let length = response.content_length().or_else(|| {
-            headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
-        });
+        let length = response
+            .content_length()
+            .or_else(|| headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()));
         let (range, total) = if response.status().as_u16() == 206 {
             let parsed = headers.get("content-range").and_then(|v| v.to_str().ok()).and_then(parse_content_range);
             match parsed {
@@ -849,7 +864,13 @@ impl StorageClient for SwiftClient {
             .map(drop)
     }
 
-    async fn presign(&self, method: PresignMethod, bucket: &str, key: &str, expires_in: Duration) -> Result<PresignedUrl> {
+    async fn presign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<PresignedUrl> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         if expires_in.is_zero() || expires_in > MAX_PRESIGN_EXPIRY {

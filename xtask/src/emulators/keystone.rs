@@ -27,10 +27,16 @@ pub(super) const FLAVOR: &str = "m1.tiny";
 pub(super) const IMAGE: &str = "cloud-test-raw";
 
 /// A project-scoped admin token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(super) struct AdminSession {
     token: String,
     project_id: String,
+}
+
+impl std::fmt::Debug for AdminSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSession").field("token", &"<redacted>").field("project_id", &self.project_id).finish()
+    }
 }
 
 impl AdminSession {

@@ -25,7 +25,9 @@ pub fn config() -> InfomaniakConfig {
 
 /// A session on the local OpenStack.
 pub async fn session() -> InfomaniakCloud {
-    InfomaniakCloud::connect(config()).await.unwrap_or_else(|e| panic!("cannot connect to the local OpenStack: {e}: {HOW}"))
+    InfomaniakCloud::connect(config())
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the local OpenStack: {e}: {HOW}"))
 }
 
 /// Whether the local OpenStack runs `service` (a catalog type such as `compute`).

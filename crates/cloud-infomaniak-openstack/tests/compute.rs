@@ -1,0 +1,136 @@
+//! Nova and Glance on the local OpenStack (fake hypervisor): a server's whole life, key pairs,
+//! flavors, images, availability zones, and the errors the issue names.
+
+mod common;
+
+use std::time::Duration;
+
+use cloud_core::{ComputeClient as _, ComputeClientExt, CreateInstanceRequest, ErrorKind, InstanceStatus, RebootKind};
+use futures::TryStreamExt;
+
+const FLAVOR: &str = "m1.tiny";
+const IMAGE: &str = "cloud-test-raw";
+const WAIT: Duration = Duration::from_secs(180);
+
+#[tokio::test]
+async fn server_lifecycle_create_stop_start_reboot_delete() {
+    common::require_service("compute");
+    let compute = common::session().await.compute();
+    let name = common::name("cloud-test-server");
+    let request = CreateInstanceRequest::new(&name, FLAVOR, IMAGE)
+        .with_network("none")
+        .with_user_data("#cloud-config\nruncmd: [echo hi]\n")
+        .with_security_group("default");
+    // The seed's create_instance: resolve by name, create, wait for ACTIVE.
+    let server = compute.create_server(&request, Some(WAIT)).await.unwrap();
+    let id = server.id.clone();
+    let outcome = async {
+        assert_eq!(server.status, "ACTIVE");
+        assert_eq!(server.name, name);
+        assert_eq!(server.security_groups, ["default"], "security groups sent as [{{name}}] (seed defect A12)");
+        let listed: Vec<_> = compute.list_instances().try_collect().await.unwrap();
+        assert!(listed.iter().any(|i| i.id == id && i.status == InstanceStatus::Running));
+
+        compute.stop_instance(&id).await.unwrap();
+        let stopped = compute.wait_for_status(&id, InstanceStatus::Stopped, WAIT).await.unwrap().unwrap();
+        assert_eq!(stopped.raw_status, "SHUTOFF");
+        compute.start_instance(&id).await.unwrap();
+        let started = compute.wait_for_status(&id, InstanceStatus::Running, WAIT).await.unwrap().unwrap();
+        assert_eq!(started.raw_status, "ACTIVE");
+        // Starting a running server is a state conflict.
+        assert_eq!(compute.start_instance(&id).await.unwrap_err().kind(), ErrorKind::Conflict);
+        for kind in [RebootKind::Soft, RebootKind::Hard] {
+            compute.reboot_instance(&id, kind).await.unwrap();
+            compute.wait_for_server(&id, "ACTIVE", WAIT).await.unwrap();
+        }
+    }
+    .await;
+    compute.terminate_server(&id).await.unwrap();
+    compute.wait_for_server_deleted(&id, WAIT).await.unwrap();
+    assert_eq!(compute.get_instance(&id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    outcome
+}
+
+#[tokio::test]
+async fn create_without_waiting_returns_at_once() {
+    common::require_service("compute");
+    let compute = common::session().await.compute();
+    let request = CreateInstanceRequest::new(common::name("cloud-test-nowait"), FLAVOR, IMAGE).with_network("none");
+    let instance = compute.create_instance(request).await.unwrap();
+    let running = compute.wait_for_status(&instance.id, InstanceStatus::Running, WAIT).await;
+    compute.delete_instance(&instance.id).await.unwrap();
+    assert!(running.unwrap().is_some());
+    compute.wait_for_status(&instance.id, InstanceStatus::Deleted, WAIT).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unknown_flavor_is_not_found_before_anything_is_created() {
+    common::require_service("compute");
+    let compute = common::session().await.compute();
+    let name = common::name("cloud-test-noflavor");
+    let err = compute.create_instance(CreateInstanceRequest::new(&name, "no-such-flavor", IMAGE)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    let err = compute.create_instance(CreateInstanceRequest::new(&name, FLAVOR, "no-such-image")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    let err = compute
+        .create_instance(CreateInstanceRequest::new(&name, FLAVOR, IMAGE).with_network("no-such-network"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    let servers: Vec<_> = compute.list_servers().try_collect().await.unwrap();
+    assert!(servers.iter().all(|s| s.name != name), "a server was created");
+}
+
+#[tokio::test]
+async fn a_missing_server_is_not_found() {
+    common::require_service("compute");
+    let compute = common::session().await.compute();
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let err = compute.get_instance(missing).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.request_id().is_some(), "the request id is kept: {err:?}");
+    assert!(err.message().contains(missing), "OpenStack's message is kept: {err}");
+    assert_eq!(compute.stop_instance(missing).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(compute.delete_instance(missing).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn flavors_images_and_zones_are_listed() {
+    common::require_service("compute");
+    let compute = common::session().await.compute();
+    let flavors: Vec<_> = compute.list_flavors().try_collect().await.unwrap();
+    let tiny = flavors.iter().find(|f| f.name == FLAVOR).expect("the test flavor");
+    assert!(tiny.vcpus >= 1 && tiny.ram > 0);
+    assert_eq!(compute.find_flavor(&tiny.id).await.unwrap(), *tiny);
+    assert_eq!(compute.find_flavor(FLAVOR).await.unwrap().id, tiny.id);
+    let images: Vec<_> = compute.list_images().try_collect().await.unwrap();
+    let image = images.iter().find(|i| i.name == IMAGE).expect("the test image");
+    assert_eq!(compute.find_image(&image.id).await.unwrap().name, IMAGE);
+    assert_eq!(compute.find_image(IMAGE).await.unwrap().id, image.id);
+    let zones = compute.list_availability_zones().await.unwrap();
+    assert!(zones.iter().any(|z| z.name == "nova" && z.available), "{zones:?}");
+}
+
+#[tokio::test]
+async fn key_pairs_are_generated_imported_listed_and_deleted() {
+    common::require_service("compute");
+    let compute = common::session().await.compute();
+    let generated = common::name("cloud-test-key");
+    let created = compute.create_keypair(&generated, None).await.unwrap();
+    let private = created.private_key.clone().expect("a generated private key");
+    assert!(private.expose().contains("PRIVATE KEY"));
+    assert!(!format!("{created:?}").contains("PRIVATE KEY"), "the private key is redacted");
+    let public = created.public_key.clone().expect("the public key");
+
+    let imported = common::name("cloud-test-imported");
+    let import = compute.create_keypair(&imported, Some(&public)).await.unwrap();
+    assert!(import.private_key.is_none());
+    assert_eq!(import.fingerprint, created.fingerprint);
+    assert_eq!(compute.create_keypair(&imported, Some(&public)).await.unwrap_err().kind(), ErrorKind::AlreadyExists);
+
+    let names: Vec<String> = compute.list_keypairs().await.unwrap().into_iter().map(|k| k.name).collect();
+    assert!(names.contains(&generated) && names.contains(&imported), "{names:?}");
+    compute.delete_keypair(&generated).await.unwrap();
+    compute.delete_keypair(&imported).await.unwrap();
+    assert_eq!(compute.delete_keypair(&imported).await.unwrap_err().kind(), ErrorKind::NotFound);
+}

@@ -1,0 +1,100 @@
+//! Authentication against the local Keystone: every configuration source, wrong secrets, regions.
+
+mod common;
+
+use cloud_core::{Env, ErrorKind};
+use cloud_infomaniak_openstack::{AuthMethod, InfomaniakCloud, InfomaniakConfig};
+
+#[tokio::test]
+async fn clouds_yaml_through_os_cloud_authenticates() {
+    let env = Env::from_slice(&[
+        ("OS_CLOUD", &common::var("OS_CLOUD")),
+        ("OS_CLIENT_CONFIG_FILE", &common::var("OS_CLIENT_CONFIG_FILE")),
+    ]);
+    let cloud = InfomaniakCloud::from_env_with(&env).await.unwrap_or_else(|e| panic!("{e}: {}", common::HOW));
+    assert_eq!(cloud.project_id(), Some(common::var("CLOUD_TEST_OS_PROJECT_ID").as_str()));
+    assert!(!cloud.user_id().is_empty());
+    assert_eq!(cloud.region(), Some(common::var("CLOUD_TEST_OS_REGION").as_str()));
+    assert!(cloud.available_regions().contains(&common::var("CLOUD_TEST_OS_REGION")));
+    // The session and every client made from it print no secret.
+    let secret = common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET");
+    for text in [format!("{cloud:?}"), format!("{:?}", cloud.swift()), format!("{:?}", cloud.config())] {
+        assert!(!text.contains(&secret), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn seed_variables_authenticate() {
+    let env = Env::from_slice(&[
+        ("INFOMANIAK_APP_CREDENTIAL_ID", &common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID")),
+        ("INFOMANIAK_APP_CREDENTIAL_SECRET", &common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET")),
+        ("INFOMANIAK_AUTH_URL", &common::var("CLOUD_TEST_OS_AUTH_URL")),
+        ("INFOMANIAK_REGION", &common::var("CLOUD_TEST_OS_REGION")),
+    ]);
+    let cloud = InfomaniakCloud::from_env_with(&env).await.unwrap_or_else(|e| panic!("{e}: {}", common::HOW));
+    assert_eq!(cloud.project_id(), Some(common::var("CLOUD_TEST_OS_PROJECT_ID").as_str()));
+}
+
+#[tokio::test]
+async fn openrc_password_variables_authenticate() {
+    let env = Env::from_slice(&[
+        ("OS_AUTH_URL", &common::var("CLOUD_TEST_OS_AUTH_URL")),
+        ("OS_USERNAME", &common::var("CLOUD_TEST_OS_USERNAME")),
+        ("OS_PASSWORD", &common::var("CLOUD_TEST_OS_PASSWORD")),
+        ("OS_USER_DOMAIN_ID", &common::var("CLOUD_TEST_OS_USER_DOMAIN_ID")),
+        ("OS_PROJECT_NAME", &common::var("CLOUD_TEST_OS_PROJECT_NAME")),
+        ("OS_PROJECT_DOMAIN_ID", &common::var("CLOUD_TEST_OS_PROJECT_DOMAIN_ID")),
+        ("OS_REGION_NAME", &common::var("CLOUD_TEST_OS_REGION")),
+    ]);
+    let config = InfomaniakConfig::from_env_with(&env).unwrap();
+    assert!(matches!(config.auth(), AuthMethod::Password { .. }));
+    let cloud = InfomaniakCloud::connect(config).await.unwrap_or_else(|e| panic!("{e}: {}", common::HOW));
+    assert_eq!(cloud.project_id(), Some(common::var("CLOUD_TEST_OS_PROJECT_ID").as_str()));
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_unauthenticated() {
+    let err = InfomaniakCloud::from_credentials(
+        &common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID"),
+        "not-the-secret",
+        Some(&common::var("CLOUD_TEST_OS_AUTH_URL")),
+        Some(&common::var("CLOUD_TEST_OS_REGION")),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err}");
+    assert!(!err.to_string().contains("not-the-secret"), "{err}");
+    let err = InfomaniakCloud::connect(InfomaniakConfig::password(
+        common::var("CLOUD_TEST_OS_AUTH_URL"),
+        common::var("CLOUD_TEST_OS_USERNAME"),
+        "default",
+        "wrong-password",
+        common::var("CLOUD_TEST_OS_PROJECT_ID"),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err}");
+}
+
+#[tokio::test]
+async fn a_region_outside_the_catalog_is_invalid_config() {
+    let err = InfomaniakCloud::from_credentials(
+        &common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID"),
+        common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET"),
+        Some(&common::var("CLOUD_TEST_OS_AUTH_URL")),
+        Some("dc4-a"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
+    assert!(err.to_string().contains("dc4-a"), "{err}");
+}
+
+#[tokio::test]
+async fn one_session_serves_every_client() {
+    let cloud = common::session().await;
+    let swift = cloud.swift();
+    let compute = cloud.compute();
+    assert_eq!(swift.session().user_id(), compute.session().user_id());
+    assert!(cloud.endpoint("object-store").await.unwrap().as_str().contains("AUTH_"));
+}

@@ -1,0 +1,151 @@
+//! Swift beyond the conformance suite: TempURLs fetched for real, container ACLs and metadata,
+//! SLO segments and their cleanup, and the seed's Swift calls (inventory §9 A11, §9 E).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+use cloud_core::storage::{CreateBucketOptions, PresignMethod, PutOptions, PutPayload};
+use cloud_core::{ErrorKind, StorageClient, StorageClientExt};
+use futures::TryStreamExt;
+
+async fn fresh_container(swift: &cloud_infomaniak_openstack::SwiftClient) -> String {
+    let name = common::name("cloud-test-swift");
+    swift.create_bucket(&name, CreateBucketOptions::default()).await.unwrap();
+    name
+}
+
+#[tokio::test]
+async fn temp_urls_work_for_get_and_put() {
+    let swift = common::session().await.swift();
+    let container = fresh_container(&swift).await;
+    swift.put_bytes(&container, "doc.txt", &b"presigned body"[..]).await.unwrap();
+    let http = reqwest::Client::new();
+
+    let get = swift.presign(PresignMethod::Get, &container, "doc.txt", Duration::from_secs(120)).await.unwrap();
+    assert!(!format!("{get:?}").contains("temp_url_sig"), "Debug must hide the signature");
+    let body = http.get(get.url.clone()).send().await.unwrap();
+    assert_eq!(body.status(), 200);
+    assert_eq!(body.bytes().await.unwrap(), &b"presigned body"[..]);
+
+    let put = swift.presign(PresignMethod::Put, &container, "uploaded.txt", Duration::from_secs(120)).await.unwrap();
+    let status = http.put(put.url.clone()).body("via tempurl").send().await.unwrap().status();
+    assert_eq!(status, 201);
+    assert_eq!(swift.get_bytes(&container, "uploaded.txt").await.unwrap(), &b"via tempurl"[..]);
+
+    // A GET URL does not allow PUT, and a tampered signature is refused.
+    let status = http.put(get.url.clone()).body("x").send().await.unwrap().status();
+    assert_eq!(status, 401);
+    let mut tampered = get.url.clone();
+    tampered.set_query(Some(&get.url.query().unwrap().replace("temp_url_sig=", "temp_url_sig=0")));
+    assert_eq!(http.get(tampered).send().await.unwrap().status(), 401);
+
+    let err = swift.presign(PresignMethod::Get, &container, "doc.txt", Duration::ZERO).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    swift.delete_prefix(&container, "").await.unwrap();
+    swift.delete_bucket(&container).await.unwrap();
+}
+
+#[tokio::test]
+async fn container_acls_and_metadata_are_set() {
+    // Seed defect A11: `read_acl=` was sent as custom metadata; ours sets X-Container-Read/Write.
+    let swift = common::session().await.swift();
+    let container = fresh_container(&swift).await;
+    swift.set_container_read_acl(&container, ".r:*,.rlistings").await.unwrap();
+    let project = common::var("CLOUD_TEST_OS_PROJECT_ID");
+    swift.set_container_write_acl(&container, &format!("{project}:*")).await.unwrap();
+    swift
+        .set_container_metadata(&container, &BTreeMap::from([("owner".to_owned(), "tests".to_owned())]))
+        .await
+        .unwrap();
+    let meta = swift.container_metadata(&container).await.unwrap();
+    assert_eq!(meta.get("x-container-read").map(String::as_str), Some(".r:*,.rlistings"));
+    assert_eq!(meta.get("x-container-write"), Some(&format!("{project}:*")));
+    assert_eq!(meta.get("x-container-meta-owner").map(String::as_str), Some("tests"));
+
+    // The public read ACL lets an anonymous client read.
+    swift.put_bytes(&container, "public.txt", &b"hello world"[..]).await.unwrap();
+    let url = format!("{}/{container}/public.txt", swift.session().endpoint("object-store").await.unwrap());
+    let anonymous = reqwest::get(&url).await.unwrap();
+    assert_eq!(anonymous.status(), 200);
+
+    swift.set_container_read_acl(&container, "").await.unwrap();
+    let meta = swift.container_metadata(&container).await.unwrap();
+    assert!(!meta.contains_key("x-container-read"), "{meta:?}");
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 401);
+
+    let err = swift.container_metadata("cloud-test-no-such-container").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    swift.delete_prefix(&container, "").await.unwrap();
+    swift.delete_bucket(&container).await.unwrap();
+}
+
+/// How many objects the segments container holds (it is not a valid bucket name, on purpose).
+async fn segment_count(swift: &cloud_infomaniak_openstack::SwiftClient, segments: &str) -> u64 {
+    let containers: Vec<_> = swift.list_containers().try_collect().await.unwrap();
+    containers.iter().find(|c| c.name == segments).map_or(0, |c| c.count)
+}
+
+#[tokio::test]
+async fn large_objects_become_slos_and_leave_no_segments() {
+    let swift = common::session().await.swift().with_large_object_threshold(1 << 20).with_segment_size(1 << 20);
+    let container = fresh_container(&swift).await;
+    let segments = format!("{container}_segments");
+    let data: Bytes = (0..(3 << 20) + 12_345).map(|i: u32| (i % 251) as u8).collect::<Vec<u8>>().into();
+    // Unknown length: the client must notice the stream outgrows the threshold.
+    let chunks: Vec<cloud_core::Result<Bytes>> = data.chunks(100_000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let payload = PutPayload::from_stream(Box::pin(futures::stream::iter(chunks)), None);
+    let put = swift
+        .put_object(&container, "big.bin", payload, PutOptions::default().with_content_type("application/x-big"))
+        .await
+        .unwrap();
+    assert_eq!(put.size, Some(data.len() as u64));
+    let head = swift.head_object(&container, "big.bin").await.unwrap();
+    assert_eq!(head.size, data.len() as u64);
+    assert_eq!(head.content_type.as_deref(), Some("application/x-big"));
+    assert_eq!(swift.get_bytes(&container, "big.bin").await.unwrap(), data);
+    assert_eq!(segment_count(&swift, &segments).await, 4, "four 1 MiB segments");
+    // The segments container is not a bucket of the listing.
+    let buckets: Vec<_> = swift.list_buckets().try_collect().await.unwrap();
+    assert!(buckets.iter().all(|b| b.name != segments));
+
+    // Replacing the object removes the old segments; deleting it removes the new ones.
+    swift.put_bytes(&container, "big.bin", &b"small now"[..]).await.unwrap();
+    assert_eq!(segment_count(&swift, &segments).await, 0);
+    swift.put_bytes(&container, "big.bin", data.clone()).await.unwrap();
+    swift.delete_object(&container, "big.bin").await.unwrap();
+    assert_eq!(segment_count(&swift, &segments).await, 0);
+    swift.delete_bucket(&container).await.unwrap();
+    let containers: Vec<_> = swift.list_containers().try_collect().await.unwrap();
+    assert!(containers.iter().all(|c| c.name != segments && c.name != container), "{containers:?}");
+}
+
+#[tokio::test]
+async fn seed_swift_calls_work() {
+    // The seed's list_containers / create_container / upload_object / download_object /
+    // get_object_metadata / delete_object / delete_container, on our client.
+    let swift = common::session().await.swift();
+    let container = fresh_container(&swift).await;
+    let containers: Vec<_> = swift.list_containers().try_collect().await.unwrap();
+    assert!(containers.iter().any(|c| c.name == container));
+    swift.upload_object(&container, "a/b.txt", &b"abc"[..], Some("text/plain")).await.unwrap();
+    assert_eq!(swift.download_object(&container, "a/b.txt").await.unwrap(), &b"abc"[..]);
+    let meta = swift.head_object(&container, "a/b.txt").await.unwrap();
+    assert_eq!((meta.size, meta.content_type.as_deref()), (3, Some("text/plain")));
+    swift
+        .set_object_metadata(&container, "a/b.txt", &BTreeMap::from([("k".to_owned(), "v".to_owned())]))
+        .await
+        .unwrap();
+    let meta = swift.head_object(&container, "a/b.txt").await.unwrap();
+    assert_eq!(meta.metadata.get("k").map(String::as_str), Some("v"));
+    // An empty object downloads as empty (the seed's download_file called that a failure).
+    swift.upload_object(&container, "empty", Bytes::new(), None).await.unwrap();
+    assert!(swift.download_object(&container, "empty").await.unwrap().is_empty());
+    swift.delete_object(&container, "a/b.txt").await.unwrap();
+    swift.delete_object(&container, "empty").await.unwrap();
+    assert_eq!(swift.delete_object(&container, "a/b.txt").await.unwrap_err().kind(), ErrorKind::NotFound);
+    swift.delete_bucket(&container).await.unwrap();
+    assert!(!swift.bucket_exists(&container).await.unwrap());
+}
