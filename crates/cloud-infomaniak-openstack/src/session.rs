@@ -143,15 +143,7 @@ impl InfomaniakCloud {
             info.token.project.as_ref().and_then(|p| p.id.clone()).or_else(|| config.project_id().map(str::to_owned));
         let roles = info.token.roles.iter().flatten().map(|r| (r.id.clone(), r.name.clone())).collect();
         Ok(Self {
-            inner: Arc::new(Inner {
-                os,
-                http,
-                config,
-                user_id: info.token.user.id.clone(),
-                project_id,
-                roles,
-                regions,
-            }),
+            inner: Arc::new(Inner { os, http, config, user_id: info.token.user.id, project_id, roles, regions }),
         })
     }
 

@@ -81,7 +81,7 @@ async fn attach_and_detach_a_volume() {
         cinder.wait_for_volume(&volume.id, &["available"], WAIT).await?;
         cinder.attach_volume(&volume.id, &server.id, None).await?;
         let attached = cinder.wait_for_volume(&volume.id, &["in-use"], WAIT).await?.expect("the volume");
-        assert_eq!(attached.attached_to, [server.id.clone()]);
+        assert_eq!(attached.attached_to, std::slice::from_ref(&server.id));
         cinder.detach_volume(&volume.id, &server.id).await?;
         cinder.wait_for_volume(&volume.id, &["available"], WAIT).await?;
         let again = cinder.detach_volume(&volume.id, &server.id).await.unwrap_err();

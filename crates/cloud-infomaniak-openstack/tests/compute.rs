@@ -3,10 +3,11 @@
 
 mod common;
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use cloud_core::{ComputeClient as _, ComputeClientExt, CreateInstanceRequest, ErrorKind, InstanceStatus, RebootKind};
-use futures::TryStreamExt;
+use futures::{FutureExt, TryStreamExt};
 
 const FLAVOR: &str = "m1.tiny";
 const IMAGE: &str = "cloud-test-raw";
@@ -24,7 +25,8 @@ async fn server_lifecycle_create_stop_start_reboot_delete() {
     // The seed's create_instance: resolve by name, create, wait for ACTIVE.
     let server = compute.create_server(&request, Some(WAIT)).await.unwrap();
     let id = server.id.clone();
-    let outcome = async {
+    // Whatever fails below, the server is deleted before the test ends.
+    let outcome = AssertUnwindSafe(async {
         assert_eq!(server.status, "ACTIVE");
         assert_eq!(server.name, name);
         assert_eq!(server.security_groups, ["default"], "security groups sent as [{{name}}] (seed defect A12)");
@@ -43,12 +45,15 @@ async fn server_lifecycle_create_stop_start_reboot_delete() {
             compute.reboot_instance(&id, kind).await.unwrap();
             compute.wait_for_server(&id, "ACTIVE", WAIT).await.unwrap();
         }
-    }
+    })
+    .catch_unwind()
     .await;
     compute.terminate_server(&id).await.unwrap();
     compute.wait_for_server_deleted(&id, WAIT).await.unwrap();
     assert_eq!(compute.get_instance(&id).await.unwrap_err().kind(), ErrorKind::NotFound);
-    outcome
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 #[tokio::test]
