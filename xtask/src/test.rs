@@ -12,37 +12,54 @@ const DEFAULT_EMULATORS: &[&str] = &["s3", "azure", "gcs", "openstack"];
 
 pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
     let started = Instant::now();
-    if !flags.quick {
-        step("rustfmt", || cmd!(sh, "cargo fmt --all -- --check").run().context("run `cargo fmt --all`"))?;
-        step("clippy", || {
-            cmd!(sh, "cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings")
-                .run()
-                .context("clippy found problems")
-        })?;
-        step("tidy", || crate::tidy::run(&crate::project_root()))?;
-        step("dependency rules", || crate::deps::run(sh))?;
-        step("codegen freshness", || crate::codegen::check_all_if_spec_present(sh))?;
-    }
-
-    // Build the tests before starting servers, so a compile error does not cost a server start.
-    step("build tests", || cmd!(sh, "cargo nextest run --workspace --all-features --no-run --cargo-quiet").run().map_err(Into::into))?;
-
-    let guard = if flags.no_emulators {
-        None
+    let names: Vec<String> = if flags.no_emulators {
+        Vec::new()
     } else {
-        let names: Vec<String> = match &flags.emulators {
+        match &flags.emulators {
             Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
             None => DEFAULT_EMULATORS.iter().map(|s| (*s).to_owned()).collect(),
-        };
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        Some(step("start local servers", || crate::emulators::start_for_tests(sh, &names))?)
+        }
     };
 
+    // Installing the servers is mostly downloads: do it while the workspace compiles.
+    let install = {
+        let names = names.clone();
+        std::thread::spawn(move || -> Result<()> {
+            let sh = Shell::new()?;
+            sh.change_dir(crate::project_root());
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            crate::emulators::install_for_tests(&sh, &names)
+        })
+    };
+
+    let checks = (|| -> Result<()> {
+        if !flags.quick {
+            step("rustfmt", || cmd!(sh, "cargo fmt --all -- --check").run().context("run `cargo fmt --all`"))?;
+            step("tidy", || crate::tidy::run(&crate::project_root()))?;
+            step("codegen freshness", || crate::codegen::check_all_if_spec_present(sh))?;
+            step("clippy", || {
+                cmd!(sh, "cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings")
+                    .run()
+                    .context("clippy found problems")
+            })?;
+            step("dependency rules", || crate::deps::run(sh))?;
+        }
+        // Build the tests before starting servers, so a compile error does not cost a server start.
+        step("build tests", || {
+            cmd!(sh, "cargo nextest run --workspace --all-features --no-run --cargo-quiet").run().map_err(Into::into)
+        })
+    })();
+    let installed = step("install local servers", || {
+        install.join().map_err(|_| anyhow::anyhow!("the install thread panicked"))?
+    });
+    checks?;
+    installed?;
+
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let guard = step("start local servers", || crate::emulators::start_for_tests(sh, &names))?;
+
     let result = (|| -> Result<()> {
-        let _env: Vec<xshell::PushEnv<'_>> = guard
-            .as_ref()
-            .map(|g| g.env().into_iter().map(|(k, v)| sh.push_env(k, v)).collect())
-            .unwrap_or_default();
+        let _env: Vec<xshell::PushEnv<'_>> = guard.env().into_iter().map(|(k, v)| sh.push_env(k, v)).collect();
         let filters = &flags.filters;
         step("nextest", || {
             cmd!(sh, "cargo nextest run --workspace --all-features --no-fail-fast --cargo-quiet {filters...}")

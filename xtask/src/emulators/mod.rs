@@ -158,6 +158,20 @@ pub(crate) fn start_for_tests(sh: &Shell, names: &[&str]) -> Result<EmulatorGuar
     Ok(EmulatorGuard { layout: ctx.layout, owned, children: outcome.children, env })
 }
 
+/// Installs (without starting) what the named servers need, so `cargo xtask test` can overlap
+/// the downloads and the s3s-fs build with compiling the workspace.
+pub(crate) fn install_for_tests(sh: &Shell, names: &[&str]) -> Result<()> {
+    let ctx = Ctx::new(sh)?;
+    if names.is_empty() {
+        return Ok(());
+    }
+    let servers = resolve(names, true)?;
+    let _lock = ctx.layout.lock()?;
+    let apt: BTreeSet<&'static str> = servers.iter().flat_map(|s| s.apt_packages().iter().copied()).collect();
+    let tools: BTreeSet<Tool> = servers.iter().flat_map(|s| s.tools()).collect();
+    install::ensure(&ctx.layout, &apt, &tools)
+}
+
 /// Servers started by [`start_for_tests`]; dropping it stops them.
 #[derive(Debug)]
 pub(crate) struct EmulatorGuard {
