@@ -67,7 +67,7 @@ impl StorageClient for S3Client {
                     .send()
                     .await
                     .map_err(|e| from_sdk(e, client.provider(), "list_buckets"))?;
-                let items = out
+                let mut items: Vec<BucketInfo> = out
                     .buckets()
                     .iter()
                     .filter_map(|b| {
@@ -81,6 +81,8 @@ impl StorageClient for S3Client {
                         Some(info)
                     })
                     .collect();
+                // S3 answers in name order; some compatible servers (s3s-fs) in directory order.
+                items.sort_by(|a, b| a.name.cmp(&b.name));
                 Ok(Page::new(items, out.continuation_token().map(str::to_owned)))
             }
         })

@@ -292,6 +292,60 @@ impl SwiftClient {
         self.get_object(container, name, GetOptions::default()).await?.bytes().await
     }
 
+    /// The SLO segments stored for `bucket`'s large objects (in `<bucket>_segments`), e.g. to
+    /// find what an interrupted upload left behind.
+    pub fn list_segments(&self, bucket: &str) -> BoxStream<'static, Result<ObjectMeta>> {
+        if let Err(e) = validate_bucket_name(bucket) {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        self.list_in(&format!("{bucket}{SEGMENTS_SUFFIX}"), ListOptions::default())
+    }
+
+    fn list_in(&self, container: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+        let this = self.clone();
+        let bucket = container.to_owned();
+        let limit = options.page_size.unwrap_or(LIST_PAGE).clamp(1, 10_000);
+        let prefix = options.prefix;
+        paginate(move |marker: Option<String>| {
+            let this = this.clone();
+            let bucket = bucket.clone();
+            let prefix = prefix.clone();
+            async move {
+                let answer = this
+                    .call(Method::GET, encode_segment(&bucket))
+                    .op("list_objects")
+                    .query("format", "json")
+                    .query("limit", limit.to_string())
+                    .query_opt("prefix", prefix)
+                    .query_opt("marker", marker)
+                    .send()
+                    .await?;
+                let entries: Vec<ObjectEntry> = if answer.status == 204 { Vec::new() } else { answer.json()? };
+                let full = entries.len() >= limit as usize;
+                let mut last = None;
+                let items: Vec<ObjectMeta> = entries
+                    .into_iter()
+                    .filter_map(|e| {
+                        let name = e.name.or(e.subdir)?;
+                        last = Some(name.clone());
+                        let mut meta = ObjectMeta::new(name, e.bytes);
+                        if let Some(h) = e.hash {
+                            meta = meta.with_etag(h);
+                        }
+                        if let Some(t) = e.last_modified.as_deref().and_then(parse_swift_time) {
+                            meta = meta.with_last_modified(t);
+                        }
+                        if let Some(ct) = e.content_type {
+                            meta = meta.with_content_type(ct);
+                        }
+                        Some(meta)
+                    })
+                    .collect();
+                Ok(Page::new(items, if full { last } else { None }))
+            }
+        })
+    }
+
     async fn account_url(&self) -> Result<Url> {
         self.session.endpoint("object-store").await
     }
@@ -806,48 +860,7 @@ impl StorageClient for SwiftClient {
         if let Err(e) = validate_bucket_name(bucket) {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
-        let this = self.clone();
-        let bucket = bucket.to_owned();
-        let limit = options.page_size.unwrap_or(LIST_PAGE).clamp(1, 10_000);
-        let prefix = options.prefix;
-        paginate(move |marker: Option<String>| {
-            let this = this.clone();
-            let bucket = bucket.clone();
-            let prefix = prefix.clone();
-            async move {
-                let answer = this
-                    .call(Method::GET, encode_segment(&bucket))
-                    .op("list_objects")
-                    .query("format", "json")
-                    .query("limit", limit.to_string())
-                    .query_opt("prefix", prefix)
-                    .query_opt("marker", marker)
-                    .send()
-                    .await?;
-                let entries: Vec<ObjectEntry> = if answer.status == 204 { Vec::new() } else { answer.json()? };
-                let full = entries.len() >= limit as usize;
-                let mut last = None;
-                let items: Vec<ObjectMeta> = entries
-                    .into_iter()
-                    .filter_map(|e| {
-                        let name = e.name.or(e.subdir)?;
-                        last = Some(name.clone());
-                        let mut meta = ObjectMeta::new(name, e.bytes);
-                        if let Some(h) = e.hash {
-                            meta = meta.with_etag(h);
-                        }
-                        if let Some(t) = e.last_modified.as_deref().and_then(parse_swift_time) {
-                            meta = meta.with_last_modified(t);
-                        }
-                        if let Some(ct) = e.content_type {
-                            meta = meta.with_content_type(ct);
-                        }
-                        Some(meta)
-                    })
-                    .collect();
-                Ok(Page::new(items, if full { last } else { None }))
-            }
-        })
+        self.list_in(bucket, options)
     }
 
     async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {

@@ -1,10 +1,11 @@
-//! Cinder on the local OpenStack (fake driver): volumes, snapshots, extend, attach and detach.
+//! Cinder on the local OpenStack (fake driver): volumes, snapshots, extend. Attach and detach
+//! run in the server lifecycle test (`compute.rs`), which owns the one test server.
 
 mod common;
 
 use std::time::Duration;
 
-use cloud_core::{CreateInstanceRequest, ErrorKind};
+use cloud_core::ErrorKind;
 use cloud_infomaniak_openstack::CreateVolumeRequest;
 use futures::TryStreamExt;
 
@@ -59,39 +60,4 @@ async fn extend_reaches_the_driver() {
         Ok(_) => assert_eq!(size_now, 2),
         Err(e) => assert_eq!(e.kind(), ErrorKind::Service, "{e}"),
     }
-}
-
-#[tokio::test]
-async fn attach_and_detach_a_volume() {
-    // Seed defect A7: detach by server and volume through Nova's os-volume_attachments.
-    common::require_service("compute");
-    common::require_service("volumev3");
-    let session = common::session().await;
-    let (compute, cinder) = (session.compute(), session.block_storage());
-    let server = compute
-        .create_server(
-            &CreateInstanceRequest::new(common::name("cloud-test-attach"), "m1.tiny", "cloud-test-raw")
-                .with_network("none"),
-            Some(WAIT),
-        )
-        .await
-        .unwrap();
-    let volume = cinder.create_volume(&CreateVolumeRequest::new(common::name("cloud-test-attached"), 1)).await.unwrap();
-    let outcome = async {
-        cinder.wait_for_volume(&volume.id, &["available"], WAIT).await?;
-        cinder.attach_volume(&volume.id, &server.id, None).await?;
-        let attached = cinder.wait_for_volume(&volume.id, &["in-use"], WAIT).await?.expect("the volume");
-        assert_eq!(attached.attached_to, std::slice::from_ref(&server.id));
-        cinder.detach_volume(&volume.id, &server.id).await?;
-        cinder.wait_for_volume(&volume.id, &["available"], WAIT).await?;
-        let again = cinder.detach_volume(&volume.id, &server.id).await.unwrap_err();
-        assert_eq!(again.kind(), ErrorKind::NotFound);
-        Ok::<_, cloud_core::Error>(())
-    }
-    .await;
-    compute.delete_server(&server.id, false).await.unwrap();
-    compute.wait_for_server_deleted(&server.id, WAIT).await.unwrap();
-    cinder.wait_for_volume(&volume.id, &["available", "error"], WAIT).await.ok();
-    cinder.delete_volume(&volume.id, false).await.unwrap();
-    outcome.unwrap();
 }

@@ -14,7 +14,7 @@ fn main() {
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a Tokio runtime");
     let trials = match runtime.block_on(connect()) {
         Ok(swift) => Suite::new("swift", Arc::new(swift), "cloud-test-conformance").trials(runtime.handle()),
-        Err(message) => vec![Trial::test("swift_conformance_setup", move || Err(Failed::from(message.clone())))],
+        Err(message) => vec![Trial::test("swift_conformance_setup", move || Err(Failed::from(message)))],
     };
     libtest_mimic::run(&args, trials).exit();
 }
