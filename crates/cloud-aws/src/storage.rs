@@ -140,7 +140,7 @@ impl StorageClient for S3Client {
                 }
                 let probe = self.sdk_client().list_objects_v2().bucket(bucket).max_keys(1).send();
                 let probe = async { probe.await.map(drop).map_err(|e| from_sdk(e, self.provider(), "bucket_exists")) };
-                Err(explain_head_failure(err, probe).await)
+                Err(Box::pin(explain_head_failure(err, probe)).await)
             }
         }
     }
@@ -220,7 +220,7 @@ impl StorageClient for S3Client {
                 let err = from_sdk(e, self.provider(), "head_object");
                 let probe = self.sdk_client().get_object().bucket(bucket).key(key).range("bytes=0-0").send();
                 let probe = async { probe.await.map(drop).map_err(|e| from_sdk(e, self.provider(), "head_object")) };
-                return Err(explain_head_failure(err, probe).await);
+                return Err(Box::pin(explain_head_failure(err, probe)).await);
             }
         };
         let size = out.content_length().and_then(|l| u64::try_from(l).ok()).unwrap_or(0);

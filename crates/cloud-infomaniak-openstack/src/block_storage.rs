@@ -331,6 +331,20 @@ impl BlockStorageClient {
             .map(drop)
     }
 
+    /// Sets a volume's status (and, with `detached`, clears its attachments) without touching
+    /// the backend (`os-reset_status`; admin-only by default): for volumes stuck in a transient
+    /// state.
+    ///
+    /// # Errors
+    /// `NotFound`; `PermissionDenied` without the admin role.
+    pub async fn reset_volume_status(&self, id: &str, status: &str, detached: bool) -> Result<()> {
+        let mut reset = json!({"status": status});
+        if detached {
+            reset["attach_status"] = json!("detached");
+        }
+        self.volume_action(id, json!({"os-reset_status": reset}), "reset_volume_status").await
+    }
+
     /// Grows a volume to `new_size` GiB (`os-extend`).
     ///
     /// # Errors

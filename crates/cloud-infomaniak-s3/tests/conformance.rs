@@ -13,7 +13,7 @@ fn main() {
     let args = Arguments::from_args();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let trials = match support::Swift::load() {
-        Ok(swift) => Suite::new("swift-s3api", Arc::new(swift.client()), swift.bucket.clone()).trials(runtime.handle()),
+        Ok(swift) => Suite::new("swift-s3api", Arc::new(swift.client()), swift.bucket).trials(runtime.handle()),
         Err(message) => vec![Trial::test("swift-s3api::server_is_running", move || Err(message.into()))],
     };
     libtest_mimic::run(&args, trials).exit();

@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | `file` | [`LocalStorage`](crate::LocalStorage) rooted at the path; buckets are sub-directories | `file:///srv/data` | always |
 //! | `memory` | [`MemoryStorage`](crate::MemoryStorage) (a new, empty store each time) | `memory://bucket/prefix/` | always |
+//! | `s3` | `cloud_aws::S3Client` from the `AWS_*` environment; the query may set non-secret `cloud_aws::S3ConfigKey`s (`?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1`) | `s3://bucket/prefix/` | `aws` |
 //!
 //! For `file` URLs the path is the root directory, so the URL names no bucket; for the other
 //! schemes the first component after `//` is the bucket and the rest a key prefix.
@@ -58,6 +59,11 @@ pub fn open(url: &str) -> Result<StorageLocation> {
             let (bucket, prefix) = bucket_and_prefix(&parsed)?;
             Ok(StorageLocation { client: Arc::new(MemoryStorage::new()), bucket, prefix })
         }
+        #[cfg(feature = "aws")]
+        "s3" => {
+            let (bucket, prefix) = bucket_and_prefix(&parsed)?;
+            Ok(StorageLocation { client: Arc::new(s3_client(&parsed)?), bucket, prefix })
+        }
         other => Err(Error::invalid_input(format!(
             "no storage backend for scheme {other:?} in {url:?}; known schemes: {}",
             known_schemes().join(", ")
@@ -75,7 +81,30 @@ pub fn from_url(url: &str) -> Result<Arc<dyn StorageClient>> {
 
 /// The schemes this build understands.
 pub fn known_schemes() -> Vec<&'static str> {
-    vec!["file", "memory"]
+    #[allow(unused_mut, reason = "pushed to by provider features")]
+    let mut schemes = vec!["file", "memory"];
+    #[cfg(feature = "aws")]
+    schemes.push("s3");
+    schemes
+}
+
+/// The S3 client an `s3://` URL asks for: the `AWS_*` environment, overridden by the URL's
+/// query; secrets are not accepted in URLs.
+#[cfg(feature = "aws")]
+fn s3_client(url: &Url) -> Result<cloud_aws::S3Client> {
+    use cloud_aws::S3ConfigKey;
+    let mut builder = cloud_aws::S3ClientBuilder::from_env();
+    for (name, value) in url.query_pairs() {
+        let key: S3ConfigKey =
+            name.parse().map_err(|_| Error::invalid_input(format!("unknown S3 setting {name:?} in an s3:// URL")))?;
+        if matches!(key, S3ConfigKey::SecretAccessKey | S3ConfigKey::SessionToken) {
+            return Err(Error::invalid_input(format!(
+                "{name} does not belong in a URL; set AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN"
+            )));
+        }
+        builder = builder.with_config(key, value.into_owned());
+    }
+    builder.build()
 }
 
 /// The bucket (host) and key prefix (path without its leading `/`) of a URL.
@@ -115,6 +144,20 @@ mod tests {
         let loc = open(url.as_str()).unwrap();
         assert_eq!(loc.bucket, None);
         assert_eq!(loc.client.provider(), cloud_core::CloudProvider::Local);
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn s3_urls_name_bucket_prefix_and_settings() {
+        let loc =
+            open("s3://my-bucket/photos/2026/?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1").unwrap();
+        assert_eq!(loc.bucket.as_deref(), Some("my-bucket"));
+        assert_eq!(loc.prefix, "photos/2026/");
+        assert_eq!(loc.client.provider(), cloud_core::CloudProvider::Aws);
+        assert_eq!(loc.client.to_string(), "S3Client(http://127.0.0.1:8014, eu-west-1)");
+        assert_eq!(open("s3://my-bucket/?secret_access_key=x").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(open("s3://my-bucket/?teleport=yes").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(open("s3://my-bucket/?endpoint=http://127.0.0.1:1").unwrap_err().kind(), ErrorKind::InvalidConfig);
     }
 
     #[test]

@@ -9,33 +9,33 @@ use std::time::Duration;
 use cloud_aws::{S3Client, S3ClientBuilder};
 
 /// The command that starts the servers, named in every failure.
-pub const START: &str = "cargo xtask emulators up s3";
+pub(crate) const START: &str = "cargo xtask emulators up s3";
 
 /// One S3 server's connection settings.
 #[derive(Debug, Clone)]
-pub struct Server {
+pub(crate) struct Server {
     /// A short name for trial and failure messages.
-    pub label: &'static str,
+    pub(crate) label: &'static str,
     /// `http://127.0.0.1:<port>`.
-    pub endpoint: String,
+    pub(crate) endpoint: String,
     /// The signing region.
-    pub region: String,
+    pub(crate) region: String,
     /// The access key id.
-    pub access_key_id: String,
+    pub(crate) access_key_id: String,
     /// The secret access key.
-    pub secret_access_key: String,
+    pub(crate) secret_access_key: String,
     /// A bucket that exists on the server.
-    pub bucket: String,
+    pub(crate) bucket: String,
 }
 
 /// s3s-fs (`CLOUD_TEST_S3S_*`).
-pub const S3S: (&str, &str) = ("s3s-fs", "CLOUD_TEST_S3S");
+pub(crate) const S3S: (&str, &str) = ("s3s-fs", "CLOUD_TEST_S3S");
 /// moto with SigV4 checking (`CLOUD_TEST_MOTO_*`).
-pub const MOTO: (&str, &str) = ("moto", "CLOUD_TEST_MOTO");
+pub(crate) const MOTO: (&str, &str) = ("moto", "CLOUD_TEST_MOTO");
 
 impl Server {
     /// The settings of the server whose variables start with `prefix`, checked to answer.
-    pub fn load((label, prefix): (&'static str, &str)) -> Result<Self, String> {
+    pub(crate) fn load((label, prefix): (&'static str, &str)) -> Result<Self, String> {
         let get = |name: &str| {
             let var = format!("{prefix}_{name}");
             std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {
@@ -55,7 +55,7 @@ impl Server {
     }
 
     /// The server, or a panic saying how to start it.
-    pub fn get(which: (&'static str, &str)) -> Self {
+    pub(crate) fn get(which: (&'static str, &str)) -> Self {
         Self::load(which).unwrap_or_else(|message| panic!("{message}"))
     }
 
@@ -75,7 +75,7 @@ impl Server {
     }
 
     /// A builder for this server, with its endpoint, region and keys.
-    pub fn builder(&self) -> S3ClientBuilder {
+    pub(crate) fn builder(&self) -> S3ClientBuilder {
         S3Client::builder()
             .with_endpoint(&self.endpoint)
             .with_allow_http(true)
@@ -84,12 +84,12 @@ impl Server {
     }
 
     /// A client with the default settings.
-    pub fn client(&self) -> S3Client {
+    pub(crate) fn client(&self) -> S3Client {
         self.builder().build().expect("client")
     }
 
     /// A key nobody else uses.
-    pub fn unique_key(&self, name: &str) -> String {
+    pub(crate) fn unique_key(&self, name: &str) -> String {
         format!("it-{}/{name}", uuid::Uuid::new_v4().simple())
     }
 }

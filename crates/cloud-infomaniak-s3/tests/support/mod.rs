@@ -10,26 +10,26 @@ use std::time::Duration;
 use cloud_infomaniak_s3::{InfomaniakS3Builder, InfomaniakS3Client};
 
 /// The command that starts Swift, named in every failure.
-pub const START: &str = "cargo xtask emulators up openstack-core";
+pub(crate) const START: &str = "cargo xtask emulators up openstack-core";
 
 /// Swift's s3api connection settings (`CLOUD_TEST_SWIFT_S3_*`).
 #[derive(Debug, Clone)]
-pub struct Swift {
+pub(crate) struct Swift {
     /// `http://127.0.0.1:8080`.
-    pub endpoint: String,
+    pub(crate) endpoint: String,
     /// The signing region s3api expects.
-    pub region: String,
+    pub(crate) region: String,
     /// The tempauth user, as S3 access key (`test:tester`).
-    pub access_key_id: String,
+    pub(crate) access_key_id: String,
     /// Its key, as S3 secret.
-    pub secret_access_key: String,
+    pub(crate) secret_access_key: String,
     /// A container that exists.
-    pub bucket: String,
+    pub(crate) bucket: String,
 }
 
 impl Swift {
     /// The settings, checked to answer.
-    pub fn load() -> Result<Self, String> {
+    pub(crate) fn load() -> Result<Self, String> {
         let get = |name: &str| {
             let var = format!("CLOUD_TEST_SWIFT_S3_{name}");
             std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {
@@ -55,12 +55,12 @@ impl Swift {
     }
 
     /// The settings, or a panic saying how to start Swift.
-    pub fn get() -> Self {
+    pub(crate) fn get() -> Self {
         Self::load().unwrap_or_else(|message| panic!("{message}"))
     }
 
     /// The Infomaniak preset pointed at this server.
-    pub fn builder(&self) -> InfomaniakS3Builder {
+    pub(crate) fn builder(&self) -> InfomaniakS3Builder {
         InfomaniakS3Builder::new()
             .with_endpoint(&self.endpoint)
             .with_allow_http(true)
@@ -69,12 +69,12 @@ impl Swift {
     }
 
     /// A client with the preset's settings.
-    pub fn client(&self) -> InfomaniakS3Client {
+    pub(crate) fn client(&self) -> InfomaniakS3Client {
         self.builder().build().expect("client")
     }
 
     /// A key nobody else uses.
-    pub fn unique_key(&self, name: &str) -> String {
+    pub(crate) fn unique_key(&self, name: &str) -> String {
         format!("it-{}/{name}", uuid::Uuid::new_v4().simple())
     }
 }
