@@ -37,11 +37,7 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
         }
     }
 
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        bail!("dependency rules broken:\n  {}", problems.join("\n  "))
-    }
+    if problems.is_empty() { Ok(()) } else { bail!("dependency rules broken:\n  {}", problems.join("\n  ")) }
 }
 
 /// Package names in `cargo tree --prefix none` output (`name v1.2.3 (...)`).

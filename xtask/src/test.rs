@@ -49,9 +49,8 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
             cmd!(sh, "cargo nextest run --workspace --all-features --no-run --cargo-quiet").run().map_err(Into::into)
         })
     })();
-    let installed = step("install local servers", || {
-        install.join().map_err(|_| anyhow::anyhow!("the install thread panicked"))?
-    });
+    let installed =
+        step("install local servers", || install.join().map_err(|_| anyhow::anyhow!("the install thread panicked"))?);
     checks?;
     installed?;
 
@@ -109,7 +108,8 @@ fn deny(sh: &Shell) -> Result<()> {
     match cmd!(sh, "cargo deny --log-level error check advisories").ignore_stderr().run() {
         Ok(()) => eprintln!("    advisories: ok"),
         Err(_) => {
-            let offline = cmd!(sh, "cargo deny --log-level error check --disable-fetch advisories").ignore_stderr().run();
+            let offline =
+                cmd!(sh, "cargo deny --log-level error check --disable-fetch advisories").ignore_stderr().run();
             match offline {
                 Ok(()) => eprintln!("    advisories: ok (cached database; the fetch failed)"),
                 Err(_) => eprintln!(

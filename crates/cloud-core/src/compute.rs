@@ -85,7 +85,12 @@ pub struct Instance {
 
 impl Instance {
     /// An instance with only id, name and status known.
-    pub fn new(id: impl Into<String>, name: impl Into<String>, status: InstanceStatus, raw_status: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        status: InstanceStatus,
+        raw_status: impl Into<String>,
+    ) -> Self {
         Self {
             id: id.into(),
             name: name.into(),

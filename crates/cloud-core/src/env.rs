@@ -48,11 +48,9 @@ impl Env {
     /// Every variable whose name starts with `prefix`, sorted by name.
     pub fn with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
         let mut vars: Vec<(String, String)> = match &self.fake {
-            Some(map) => map
-                .iter()
-                .filter(|(k, _)| k.starts_with(prefix))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            Some(map) => {
+                map.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
+            }
             None => std::env::vars().filter(|(k, _)| k.starts_with(prefix)).collect(),
         };
         vars.sort();

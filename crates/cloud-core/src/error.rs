@@ -428,9 +428,7 @@ impl From<std::io::Error> for Error {
             Io::TimedOut => ErrorKind::Timeout,
             Io::Unsupported => ErrorKind::Unsupported,
             Io::InvalidData | Io::UnexpectedEof => ErrorKind::ResponseInvalid,
-            Io::ConnectionRefused | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe => {
-                ErrorKind::Dispatch
-            }
+            Io::ConnectionRefused | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe => ErrorKind::Dispatch,
             Io::QuotaExceeded | Io::StorageFull => ErrorKind::QuotaExceeded,
             _ => ErrorKind::Unexpected,
         };
@@ -450,10 +448,7 @@ mod tests {
             .with_operation("get_object")
             .with_request_id("REQ1");
         let text = err.to_string();
-        assert_eq!(
-            text,
-            "aws get_object: not_found: no such key   details here (status 404, request id REQ1)"
-        );
+        assert_eq!(text, "aws get_object: not_found: no such key   details here (status 404, request id REQ1)");
         assert!(!text.contains('\n'));
         assert!(!text.ends_with('.'));
     }

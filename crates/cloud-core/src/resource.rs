@@ -33,7 +33,12 @@ pub trait CloudClient: Debug + Display + Send + Sync + 'static {
     ///
     /// # Errors
     /// `Unsupported` for a type the provider cannot create; `InvalidInput` for a bad `config`.
-    async fn create_resource(&self, name: &str, resource_type: ResourceType, config: serde_json::Value) -> Result<CloudResource>;
+    async fn create_resource(
+        &self,
+        name: &str,
+        resource_type: ResourceType,
+        config: serde_json::Value,
+    ) -> Result<CloudResource>;
 
     /// Deletes a resource by id.
     ///

@@ -44,7 +44,12 @@ pub struct CreateFunctionRequest {
 
 impl CreateFunctionRequest {
     /// A request from the seed's four arguments.
-    pub fn new(name: impl Into<String>, runtime: impl Into<String>, handler: impl Into<String>, code_path: impl Into<PathBuf>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        runtime: impl Into<String>,
+        handler: impl Into<String>,
+        code_path: impl Into<PathBuf>,
+    ) -> Self {
         Self { name: name.into(), runtime: runtime.into(), handler: handler.into(), code_path: code_path.into() }
     }
 }

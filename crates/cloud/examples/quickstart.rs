@@ -68,10 +68,16 @@ async fn run(location: &StorageLocation, scratch: &Path) -> Result<(), Box<dyn s
         )
         .await?;
     eprintln!();
-    println!("uploaded: {key} ({FILE_SIZE} bytes in {:.0?}, etag {})", started.elapsed(), put.etag.as_deref().unwrap_or("-"));
+    println!(
+        "uploaded: {key} ({FILE_SIZE} bytes in {:.0?}, etag {})",
+        started.elapsed(),
+        put.etag.as_deref().unwrap_or("-")
+    );
 
-    let listing: Vec<_> =
-        store.list_objects(bucket, ListOptions::default().with_prefix(location.key("quickstart/"))).try_collect().await?;
+    let listing: Vec<_> = store
+        .list_objects(bucket, ListOptions::default().with_prefix(location.key("quickstart/")))
+        .try_collect()
+        .await?;
     println!("listed: {} object(s) under {}quickstart/", listing.len(), location.prefix);
     for meta in &listing {
         println!("  {} {} bytes", meta.key, meta.size);

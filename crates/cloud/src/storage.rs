@@ -50,9 +50,8 @@ pub fn open(url: &str) -> Result<StorageLocation> {
     let parsed = Url::parse(url).map_err(|e| Error::invalid_input(format!("invalid storage URL {url:?}: {e}")))?;
     match parsed.scheme() {
         "file" => {
-            let root = parsed
-                .to_file_path()
-                .map_err(|()| Error::invalid_input(format!("{url:?} is not a local file URL")))?;
+            let root =
+                parsed.to_file_path().map_err(|()| Error::invalid_input(format!("{url:?} is not a local file URL")))?;
             Ok(StorageLocation { client: Arc::new(LocalStorage::new(root)?), bucket: None, prefix: String::new() })
         }
         "memory" => {
@@ -149,8 +148,8 @@ mod tests {
     #[cfg(feature = "aws")]
     #[test]
     fn s3_urls_name_bucket_prefix_and_settings() {
-        let loc =
-            open("s3://my-bucket/photos/2026/?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1").unwrap();
+        let loc = open("s3://my-bucket/photos/2026/?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1")
+            .unwrap();
         assert_eq!(loc.bucket.as_deref(), Some("my-bucket"));
         assert_eq!(loc.prefix, "photos/2026/");
         assert_eq!(loc.client.provider(), cloud_core::CloudProvider::Aws);

@@ -113,9 +113,8 @@ pub trait StorageClientExt: StorageClient {
     async fn download_file(&self, bucket: &str, key: &str, path: &Path) -> Result<ObjectMeta> {
         let result = self.get_object(bucket, key, GetOptions::default()).await?;
         let meta = result.meta.clone();
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| Error::invalid_input(format!("{} is not a file path", path.display())))?;
+        let file_name =
+            path.file_name().ok_or_else(|| Error::invalid_input(format!("{} is not a file path", path.display())))?;
         let tmp = path.with_file_name(format!(".{}.part-{}", file_name.to_string_lossy(), std::process::id()));
         let write = async {
             let mut file = tokio::fs::File::create(&tmp).await?;
@@ -160,10 +159,7 @@ pub trait StorageClientExt: StorageClient {
     /// # Errors
     /// As [`StorageClient::list_objects`].
     async fn list_keys(&self, bucket: &str, prefix: &str) -> Result<Vec<String>> {
-        self.list_objects(bucket, ListOptions::default().with_prefix(prefix))
-            .map_ok(|m| m.key)
-            .try_collect()
-            .await
+        self.list_objects(bucket, ListOptions::default().with_prefix(prefix)).map_ok(|m| m.key).try_collect().await
     }
 }
 

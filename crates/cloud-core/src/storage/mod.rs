@@ -83,8 +83,7 @@ pub trait StorageClient: Debug + Display + Send + Sync + 'static {
     /// # Errors
     /// `InvalidInput` for a bad bucket name, key or metadata; `NotFound` if the bucket does not
     /// exist; any error of the payload stream, returned as is after the upload was abandoned.
-    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions)
-    -> Result<PutResult>;
+    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult>;
 
     /// Reads an object (or a range of it) as a stream.
     ///
@@ -125,8 +124,13 @@ pub trait StorageClient: Debug + Display + Send + Sync + 'static {
     /// # Errors
     /// `Unsupported` if the backend cannot presign (see `capabilities().presign_get/put`);
     /// `InvalidInput` if `expires_in` is zero or longer than `capabilities().presign_max_expiry`.
-    async fn presign(&self, method: PresignMethod, bucket: &str, key: &str, expires_in: Duration)
-    -> Result<PresignedUrl>;
+    async fn presign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<PresignedUrl>;
 }
 
 #[cfg(test)]

@@ -69,14 +69,7 @@ pub struct ObjectMeta {
 impl ObjectMeta {
     /// Metadata with only the key and size known.
     pub fn new(key: impl Into<String>, size: u64) -> Self {
-        Self {
-            key: key.into(),
-            size,
-            last_modified: None,
-            etag: None,
-            content_type: None,
-            metadata: BTreeMap::new(),
-        }
+        Self { key: key.into(), size, last_modified: None, etag: None, content_type: None, metadata: BTreeMap::new() }
     }
 
     /// Sets the modification time.
@@ -301,10 +294,7 @@ impl GetRange {
         let range = match self {
             Self::Bounded(r) => {
                 if r.start >= r.end {
-                    return Err(Error::invalid_input(format!(
-                        "range {}..{} is empty or inverted",
-                        r.start, r.end
-                    )));
+                    return Err(Error::invalid_input(format!("range {}..{} is empty or inverted", r.start, r.end)));
                 }
                 r.start..r.end.min(size)
             }

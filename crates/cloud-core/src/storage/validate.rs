@@ -94,14 +94,10 @@ pub fn validate_metadata(metadata: &BTreeMap<String, String>) -> Result<()> {
             || k.len() > 128
             || !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            return Err(Error::invalid_input(format!(
-                "invalid metadata key {k:?}: use 1 to 128 of a-z, 0-9 and '-'"
-            )));
+            return Err(Error::invalid_input(format!("invalid metadata key {k:?}: use 1 to 128 of a-z, 0-9 and '-'")));
         }
         if !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return Err(Error::invalid_input(format!(
-                "invalid metadata value for {k:?}: use printable ASCII only"
-            )));
+            return Err(Error::invalid_input(format!("invalid metadata value for {k:?}: use printable ASCII only")));
         }
         total += k.len() + v.len();
     }
