@@ -21,6 +21,7 @@
 //! |---|---|---|
 //! | `aws` | Amazon S3 and S3-compatible storage: [`aws`] (`cloud-aws`), `s3://` URLs | no |
 //! | `coda` | Coda.io REST API v1: [`coda`] (`cloud-coda`) | no |
+//! | `infomaniak-openstack` | Infomaniak Public Cloud (OpenStack): [`infomaniak_openstack`] (`cloud-infomaniak-openstack`) | no |
 //! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`) | no |
 //! | `infomaniak` | every Infomaniak service above | no |
 //! | `full` | every provider | no |
@@ -36,5 +37,7 @@ pub mod storage;
 pub use cloud_aws as aws;
 #[cfg(feature = "coda")]
 pub use cloud_coda as coda;
+#[cfg(feature = "infomaniak-openstack")]
+pub use cloud_infomaniak_openstack as infomaniak_openstack;
 #[cfg(feature = "infomaniak-s3")]
 pub use cloud_infomaniak_s3 as infomaniak_s3;
