@@ -43,6 +43,7 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
                     .context("clippy found problems")
             })?;
             step("dependency rules", || crate::deps::run(sh))?;
+            step("cargo deny", || deny(sh))?;
         }
         // Build the tests before starting servers, so a compile error does not cost a server start.
         step("build tests", || {
@@ -76,9 +77,6 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
     drop(guard);
     result?;
 
-    if !flags.quick {
-        step("cargo deny", || deny(sh))?;
-    }
     eprintln!("xtask test: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }

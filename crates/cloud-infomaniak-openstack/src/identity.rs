@@ -1,5 +1,5 @@
 //! Keystone: [`IdentityClient`] — the current user and project, projects, application
-//! credentials, EC2 credentials (`OS-EC2`) and role assignments.
+//! credentials, EC2 credentials (`OS-EC2`), roles and role assignments.
 
 use std::fmt;
 
@@ -173,6 +173,31 @@ impl Ec2Credential {
             secret: SecretString::new(str_field(v, "secret").unwrap_or_default()),
             project_id: str_field(v, "tenant_id").or_else(|| str_field(v, "project_id")),
             user_id: str_field(v, "user_id"),
+        })
+    }
+}
+
+/// A Keystone role (`GET /v3/roles`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Role {
+    /// Its id.
+    pub id: String,
+    /// Its name (`admin`, `member`, `reader` …).
+    pub name: String,
+    /// Its description, if any.
+    pub description: Option<String>,
+    /// The domain of a domain-specific role; `None` for global roles.
+    pub domain_id: Option<String>,
+}
+
+impl Role {
+    fn from_json(v: &Value) -> Result<Self> {
+        Ok(Self {
+            id: str_field(v, "id").ok_or_else(|| invalid("a role without id"))?,
+            name: str_field(v, "name").unwrap_or_default(),
+            description: str_field(v, "description").filter(|d| !d.is_empty()),
+            domain_id: str_field(v, "domain_id"),
         })
     }
 }
@@ -441,6 +466,32 @@ impl IdentityClient {
             .map(drop)
     }
 
+    /// The roles Keystone defines (`GET /v3/roles`; the seed's FR-5 `list_roles`), optionally
+    /// only the one named `name`. When policy reserves the call to readers of the system
+    /// (Keystone answers `403`), the roles of the session's own token are returned instead, so a
+    /// project-scoped credential still sees the roles it holds.
+    ///
+    /// # Errors
+    /// Transport and auth kinds.
+    pub async fn list_roles(&self, name: Option<&str>) -> Result<Vec<Role>> {
+        let answer =
+            self.keystone(Method::GET, "roles").op("list_roles").query_opt("name", name).send_unchecked().await?;
+        match answer.status {
+            200..=299 => {
+                let body: Value = answer.json()?;
+                body["roles"].as_array().into_iter().flatten().map(Role::from_json).collect()
+            }
+            403 => Ok(self
+                .session
+                .roles()
+                .iter()
+                .filter(|(_, n)| name.is_none_or(|wanted| wanted == n))
+                .map(|(id, n)| Role { id: id.clone(), name: n.clone(), description: None, domain_id: None })
+                .collect()),
+            status => Err(crate::error::from_response(status, &answer.headers, &answer.body, "list_roles")),
+        }
+    }
+
     /// The user's role assignments, on one project or all, with role names
     /// (`GET /v3/role_assignments?user.id=…&scope.project.id=…&include_names`; seed defect A9).
     /// Keystone's default policy reserves that call to admins; on `403` the roles of the
@@ -521,5 +572,16 @@ mod tests {
         let ec2 = Ec2Credential::from_json(&json!({"access": "AK", "secret": "SK", "tenant_id": "p"})).unwrap();
         assert!(!format!("{ec2:?}").contains("\"SK\""));
         assert_eq!(ec2.project_id.as_deref(), Some("p"));
+    }
+
+    #[test]
+    fn roles_parse() {
+        let role =
+            Role::from_json(&json!({"id": "r1", "name": "reader", "description": "", "domain_id": null})).unwrap();
+        assert_eq!(
+            (role.id.as_str(), role.name.as_str(), role.description, role.domain_id),
+            ("r1", "reader", None, None)
+        );
+        assert_eq!(Role::from_json(&json!({"name": "x"})).unwrap_err().kind(), ErrorKind::ResponseInvalid);
     }
 }

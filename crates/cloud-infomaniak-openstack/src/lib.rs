@@ -2,7 +2,8 @@
 //! ([`InfomaniakCloud`]) shared by the identity ([`IdentityClient`], Keystone), compute
 //! ([`ComputeClient`], Nova + Glance, a [`cloud_core::ComputeClient`]), block storage
 //! ([`BlockStorageClient`], Cinder) and object storage ([`SwiftClient`], Swift, a
-//! [`cloud_core::StorageClient`]) clients.
+//! [`cloud_core::StorageClient`]) clients, and [`InfomaniakResources`], a [`cloud_core::CloudClient`]
+//! over servers, volumes and containers.
 //!
 //! ```no_run
 //! # async fn run() -> cloud_core::Result<()> {
@@ -30,6 +31,7 @@ mod compute;
 mod config;
 mod error;
 mod identity;
+mod resources;
 mod session;
 mod swift;
 mod util;
@@ -38,8 +40,10 @@ pub use block_storage::{BlockStorageClient, CreateVolumeRequest, Volume, VolumeC
 pub use compute::{AvailabilityZone, ComputeClient, DEFAULT_CREATE_TIMEOUT, Flavor, Image, KeyPair, Server};
 pub use config::{AuthMethod, DEFAULT_AUTH_URL, DEFAULT_REGION, InfomaniakConfig, REGIONS};
 pub use identity::{
-    ApplicationCredential, ApplicationCredentialRequest, Ec2Credential, IdentityClient, Project, RoleAssignment, User,
+    ApplicationCredential, ApplicationCredentialRequest, Ec2Credential, IdentityClient, Project, Role, RoleAssignment,
+    User,
 };
+pub use resources::InfomaniakResources;
 pub use session::InfomaniakCloud;
 pub use swift::{
     ContainerInfo, DEFAULT_LARGE_OBJECT_THRESHOLD, DEFAULT_SEGMENT_SIZE, MAX_PRESIGN_EXPIRY, MAX_SINGLE_OBJECT,

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::config::InfomaniakConfig;
 use crate::error::{self, PROVIDER};
-use crate::{BlockStorageClient, ComputeClient, IdentityClient, SwiftClient};
+use crate::{BlockStorageClient, ComputeClient, IdentityClient, InfomaniakResources, SwiftClient};
 
 /// An authenticated session with an OpenStack cloud (Infomaniak's by default).
 ///
@@ -23,7 +23,8 @@ use crate::{BlockStorageClient, ComputeClient, IdentityClient, SwiftClient};
 /// from the token's service catalog, filtered by region and interface; a request answered with
 /// `401` re-authenticates and is sent again. Cloning is cheap and every clone, and every service
 /// client made from it ([`compute`](Self::compute), [`identity`](Self::identity),
-/// [`block_storage`](Self::block_storage), [`swift`](Self::swift)), shares the one token.
+/// [`block_storage`](Self::block_storage), [`swift`](Self::swift), [`resources`](Self::resources)),
+/// shares the one token.
 /// `openstack_sdk`'s on-disk token cache is off.
 #[derive(Clone)]
 pub struct InfomaniakCloud {
@@ -165,6 +166,12 @@ impl InfomaniakCloud {
     /// The object storage (Swift) client of this session.
     pub fn swift(&self) -> SwiftClient {
         SwiftClient::new(self.clone())
+    }
+
+    /// The resource view of this session: servers, volumes and containers as a
+    /// [`cloud_core::CloudClient`].
+    pub fn resources(&self) -> InfomaniakResources {
+        InfomaniakResources::new(self)
     }
 
     /// The authenticated user's id.

@@ -604,7 +604,7 @@ fn join_object_url(account: &Url, container: &str, key: &str) -> Result<Url> {
         .map_err(|e| Error::new(ErrorKind::Construction, format!("bad object URL: {e}")).with_provider(PROVIDER))
 }
 
-fn parse_swift_time(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_swift_time(text: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc())
 }
 

@@ -1,5 +1,5 @@
 //! Keystone on the local OpenStack: the current user and project, projects, role assignments,
-//! application credentials (and authenticating with a new one), EC2 credentials (`OS-EC2`).
+//! application credentials (and authenticating with a new one), EC2 credentials (`OS-EC2`), roles.
 
 mod common;
 
@@ -104,4 +104,38 @@ async fn ec2_credentials_round_trip() {
     let listed = identity.list_ec2_credentials().await.unwrap();
     assert!(listed.iter().all(|c| c.access != created.access));
     assert_eq!(identity.delete_ec2_credentials(&created.access).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// The cloud's admin, with its password, scoped to the `admin` project (the `cloud-test-admin`
+/// entry of the emulators' `clouds.yaml`).
+async fn admin_session() -> InfomaniakCloud {
+    let file = common::var("OS_CLIENT_CONFIG_FILE");
+    let config = InfomaniakConfig::from_clouds_yaml("cloud-test-admin", Some(file.into()))
+        .unwrap_or_else(|e| panic!("{e}: {}", common::HOW));
+    InfomaniakCloud::connect(config).await.unwrap_or_else(|e| panic!("{e}: {}", common::HOW))
+}
+
+#[tokio::test]
+async fn list_roles_for_admins_and_members() {
+    // The admin sees every role Keystone defines (`GET /v3/roles`).
+    let admin = admin_session().await.identity();
+    let roles = admin.list_roles(None).await.unwrap();
+    let names: Vec<_> = roles.iter().map(|r| r.name.as_str()).collect();
+    for wanted in ["admin", "member", "reader"] {
+        assert!(names.contains(&wanted), "{wanted} missing from {roles:?}");
+    }
+    assert!(roles.iter().all(|r| !r.id.is_empty()));
+    let only = admin.list_roles(Some("reader")).await.unwrap();
+    assert_eq!(only.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["reader"]);
+    let reader_id = &only[0].id;
+
+    // A member's application credential sees at least the roles it holds (the token's roles
+    // when policy answers 403), with the same ids.
+    let member = common::session().await.identity();
+    let roles = member.list_roles(None).await.unwrap();
+    let names: Vec<_> = roles.iter().map(|r| r.name.as_str()).collect();
+    assert!(names.contains(&"member") && names.contains(&"reader"), "{roles:?}");
+    let reader = member.list_roles(Some("reader")).await.unwrap();
+    assert_eq!(reader.iter().map(|r| &r.id).collect::<Vec<_>>(), [reader_id]);
+    assert!(member.list_roles(Some("no-such-role")).await.unwrap().is_empty());
 }

@@ -4,6 +4,8 @@
 //! cargo run --example quickstart                      # a new temporary directory (file://)
 //! cargo run --example quickstart -- file:///srv/data  # a directory of yours
 //! cargo run --example quickstart -- memory://demo/    # in memory
+//! cargo run --features aws --example quickstart -- 's3://bucket/?endpoint=http://127.0.0.1:8014&allow_http=true'
+//! cargo run --features infomaniak-openstack --example quickstart -- swift://container/
 //! ```
 //!
 //! The same code runs on every backend `cloud::storage::open` understands: only the URL changes.
@@ -32,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     println!("storage: {url}");
-    let location = cloud::storage::open(&url)?;
+    let location = cloud::storage::open_async(&url).await?;
     run(&location, scratch.path()).await?;
     println!("done: everything checked out");
     Ok(())

@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | `file` | [`LocalStorage`](crate::LocalStorage) rooted at the path; buckets are sub-directories | `file:///srv/data` | always |
 //! | `memory` | [`MemoryStorage`](crate::MemoryStorage) (a new, empty store each time) | `memory://bucket/prefix/` | always |
+//! | `swift` | Swift of Infomaniak's OpenStack, credentials from `OS_CLOUD`/`OS_*` or `INFOMANIAK_*` (through [`open_async`] only: it authenticates first) | `swift://container/prefix/` | `infomaniak-openstack` |
 //! | `s3` | `cloud_aws::S3Client` from the `AWS_*` environment; the query may set non-secret `cloud_aws::S3ConfigKey`s (`?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1`) | `s3://bucket/prefix/` | `aws` |
 //!
 //! For `file` URLs the path is the root directory, so the URL names no bucket; for the other
@@ -58,6 +59,10 @@ pub fn open(url: &str) -> Result<StorageLocation> {
             let (bucket, prefix) = bucket_and_prefix(&parsed)?;
             Ok(StorageLocation { client: Arc::new(MemoryStorage::new()), bucket, prefix })
         }
+        #[cfg(feature = "infomaniak-openstack")]
+        "swift" => Err(Error::invalid_input(format!(
+            "{url:?}: swift:// authenticates with Keystone first; use cloud::storage::open_async"
+        ))),
         #[cfg(feature = "aws")]
         "s3" => {
             let (bucket, prefix) = bucket_and_prefix(&parsed)?;
@@ -67,6 +72,24 @@ pub fn open(url: &str) -> Result<StorageLocation> {
             "no storage backend for scheme {other:?} in {url:?}; known schemes: {}",
             known_schemes().join(", ")
         ))),
+    }
+}
+
+/// Opens every URL [`open`] does, plus those whose backend must authenticate before it is usable:
+/// `swift://container/prefix` (feature `infomaniak-openstack`).
+///
+/// # Errors
+/// As [`open`]; for `swift://` also `InvalidConfig`, `Unauthenticated` and transport kinds.
+pub async fn open_async(url: &str) -> Result<StorageLocation> {
+    let parsed = Url::parse(url).map_err(|e| Error::invalid_input(format!("invalid storage URL {url:?}: {e}")))?;
+    match parsed.scheme() {
+        #[cfg(feature = "infomaniak-openstack")]
+        "swift" => {
+            let (bucket, prefix) = bucket_and_prefix(&parsed)?;
+            let swift = cloud_infomaniak_openstack::SwiftClient::from_env().await?;
+            Ok(StorageLocation { client: Arc::new(swift), bucket, prefix })
+        }
+        _ => open(url),
     }
 }
 
@@ -84,6 +107,8 @@ pub fn known_schemes() -> Vec<&'static str> {
     let mut schemes = vec!["file", "memory"];
     #[cfg(feature = "aws")]
     schemes.push("s3");
+    #[cfg(feature = "infomaniak-openstack")]
+    schemes.push("swift");
     schemes
 }
 
