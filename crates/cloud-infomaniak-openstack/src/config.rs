@@ -190,7 +190,7 @@ impl InfomaniakConfig {
         self.project_id.as_deref()
     }
 
-    /// The configuration of the process environment; see the [module documentation](self).
+    /// The configuration of the process environment; see [`from_env_with`](Self::from_env_with).
     ///
     /// # Errors
     /// `InvalidConfig` when no source is configured or one is incomplete.
@@ -198,7 +198,9 @@ impl InfomaniakConfig {
         Self::from_env_with(&Env::real())
     }
 
-    /// The configuration of `env`; see the [module documentation](self).
+    /// The configuration of `env`, from the first of: the seed's `INFOMANIAK_APP_CREDENTIAL_ID` and
+    /// `INFOMANIAK_APP_CREDENTIAL_SECRET` (with `INFOMANIAK_AUTH_URL`, `INFOMANIAK_PROJECT_ID`,
+    /// `INFOMANIAK_REGION`); `OS_CLOUD` and its `clouds.yaml`; the `OS_*` variables of an `openrc`.
     ///
     /// # Errors
     /// `InvalidConfig` when no source is configured or one is incomplete.

@@ -35,7 +35,8 @@ use crate::{BlockStorageClient, ComputeClient, ContainerInfo, CreateVolumeReques
 /// [`get_resource`](CloudClient::get_resource) and [`delete_resource`](CloudClient::delete_resource)
 /// look an id up in this order: a server with that id, then a volume with that id, then a
 /// container with that name; the first match wins, and `NotFound` means none of the three has it.
-/// Services missing from the session's catalog are skipped.
+/// Services missing from the session's catalog are skipped. A server Nova still shows as
+/// `DELETED` (briefly, after its deletion) is neither listed nor found.
 ///
 /// [`create_resource`](CloudClient::create_resource) takes a JSON object:
 ///
@@ -54,6 +55,21 @@ use crate::{BlockStorageClient, ComputeClient, ContainerInfo, CreateVolumeReques
 ///   `name`: `{"kind": "container"}`.
 ///
 /// Unknown fields and wrong types are `InvalidInput`; other resource types are `Unsupported`.
+///
+/// ```no_run
+/// # async fn run() -> cloud_core::Result<()> {
+/// use cloud_core::{CloudClient, ResourceType};
+/// use futures::TryStreamExt;
+///
+/// let resources = cloud_infomaniak_openstack::InfomaniakCloud::from_env().await?.resources();
+/// let volume = resources
+///     .create_resource("data", ResourceType::Storage, serde_json::json!({"size_gb": 10, "wait_secs": 60}))
+///     .await?;
+/// let storage: Vec<_> = resources.list_resources(Some(ResourceType::Storage)).try_collect().await?;
+/// assert!(storage.iter().any(|r| r.id == volume.id));
+/// resources.delete_resource(&volume.id).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct InfomaniakResources {
     compute: ComputeClient,
@@ -163,7 +179,7 @@ impl InfomaniakResources {
         r
     }
 
-    fn volume_resource(&self, v: Volume) -> CloudResource {
+    fn volume_resource(&self, v: &Volume) -> CloudResource {
         let mut r = CloudResource::new(&v.id, &v.name, ResourceType::Storage, CloudProvider::Infomaniak, self.region())
             .with_status(&v.status)
             .with_metadata("kind", json!("volume"))
@@ -177,7 +193,7 @@ impl InfomaniakResources {
         r
     }
 
-    fn listed_container_resource(&self, c: ContainerInfo) -> CloudResource {
+    fn listed_container_resource(&self, c: &ContainerInfo) -> CloudResource {
         let mut r =
             CloudResource::new(&c.name, &c.name, ResourceType::Storage, CloudProvider::Infomaniak, self.region())
                 .with_metadata("kind", json!("container"))
@@ -224,19 +240,25 @@ impl InfomaniakResources {
 
     fn servers(&self) -> BoxStream<'static, Result<CloudResource>> {
         let this = self.clone();
-        self.gated("compute", self.compute.list_servers().map_ok(move |s| this.server_resource(s)).boxed())
+        let servers = self
+            .compute
+            .list_servers()
+            .try_filter(|s| futures::future::ready(!is_deleted(s)))
+            .map_ok(move |s| this.server_resource(s))
+            .boxed();
+        self.gated("compute", servers)
     }
 
     fn volumes(&self) -> BoxStream<'static, Result<CloudResource>> {
         let this = self.clone();
-        self.gated("block-storage", self.volumes.list_volumes().map_ok(move |v| this.volume_resource(v)).boxed())
+        self.gated("block-storage", self.volumes.list_volumes().map_ok(move |v| this.volume_resource(&v)).boxed())
     }
 
     fn containers(&self) -> BoxStream<'static, Result<CloudResource>> {
         let this = self.clone();
         self.gated(
             "object-store",
-            self.swift.list_containers().map_ok(move |c| this.listed_container_resource(c)).boxed(),
+            self.swift.list_containers().map_ok(move |c| this.listed_container_resource(&c)).boxed(),
         )
     }
 
@@ -254,7 +276,8 @@ impl InfomaniakResources {
         if !id.is_empty() {
             if self.has("compute").await? {
                 match self.compute.get_server(id).await {
-                    Ok(s) => return Ok(Found::Server(s)),
+                    Ok(s) if !is_deleted(&s) => return Ok(Found::Server(s)),
+                    Ok(_) => {}
                     Err(e) if not_this(&e) => {}
                     Err(e) => return Err(e),
                 }
@@ -320,7 +343,7 @@ impl InfomaniakResources {
                         })?,
                     None => volume,
                 };
-                Ok(self.volume_resource(volume))
+                Ok(self.volume_resource(&volume))
             }
             "container" => {
                 let extra = [
@@ -342,6 +365,12 @@ impl InfomaniakResources {
             ))),
         }
     }
+}
+
+/// A server Nova reports as `DELETED` (for the moment between its deletion and its removal from
+/// the listings) is gone for the resource view.
+fn is_deleted(server: &Server) -> bool {
+    server.status.eq_ignore_ascii_case("DELETED")
 }
 
 /// A lookup miss: the id is not of this kind (`NotFound`, or a `400` for an id this service
@@ -384,7 +413,7 @@ impl CloudClient for InfomaniakResources {
     async fn get_resource(&self, id: &str) -> Result<CloudResource> {
         Ok(match self.find(id).await? {
             Found::Server(s) => self.server_resource(s),
-            Found::Volume(v) => self.volume_resource(v),
+            Found::Volume(v) => self.volume_resource(&v),
             Found::Container(name, headers) => self.headed_container_resource(&name, &headers),
         })
     }

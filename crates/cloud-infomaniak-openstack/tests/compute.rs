@@ -72,7 +72,11 @@ async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
     .await;
     compute.terminate_server(&id).await.unwrap();
     compute.wait_for_server_deleted(&id, WAIT).await.unwrap();
-    assert_eq!(compute.get_instance(&id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    // Nova may still show the server as `DELETED` for a moment before it forgets it.
+    match compute.get_instance(&id).await {
+        Ok(gone) => assert_eq!(gone.status, InstanceStatus::Deleted),
+        Err(e) => assert_eq!(e.kind(), ErrorKind::NotFound),
+    }
     if cinder.delete_volume(&volume.id, false).await.is_err() {
         // Stuck in `detaching` (see above): only an admin can reset it.
         let admin =
