@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cloud_core::stream::{Page, paginate};
-use cloud_core::{Error, ErrorKind, Result, SecretString};
+use cloud_core::{Error, ErrorKind, Result};
 use futures::stream::BoxStream;
 use http::Method;
 use openstack_sdk::types::ServiceType;
@@ -161,42 +161,11 @@ fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Cinder returned {what}")).with_provider(PROVIDER)
 }
 
+session_constructors!(BlockStorageClient, block_storage);
+
 impl BlockStorageClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self { session }
-    }
-
-    /// Connects with the process environment (see [`InfomaniakCloud::from_env`]).
-    ///
-    /// # Errors
-    /// As [`InfomaniakCloud::from_env`].
-    pub async fn from_env() -> Result<Self> {
-        Ok(InfomaniakCloud::from_env().await?.block_storage())
-    }
-
-    /// Connects with an application credential (see [`InfomaniakCloud::from_credentials`]).
-    ///
-    /// # Errors
-    /// As [`InfomaniakCloud::from_credentials`].
-    pub async fn from_credentials(
-        application_credential_id: &str,
-        application_credential_secret: impl Into<SecretString>,
-        auth_url: Option<&str>,
-        region: Option<&str>,
-    ) -> Result<Self> {
-        Ok(InfomaniakCloud::from_credentials(
-            application_credential_id,
-            application_credential_secret,
-            auth_url,
-            region,
-        )
-        .await?
-        .block_storage())
-    }
-
-    /// The session this client uses.
-    pub fn session(&self) -> &InfomaniakCloud {
-        &self.session
     }
 
     fn cinder(&self, method: Method, path: impl Into<String>) -> crate::session::Call<'_> {

@@ -260,42 +260,11 @@ fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Nova returned {what}")).with_provider(PROVIDER)
 }
 
+session_constructors!(ComputeClient, compute);
+
 impl ComputeClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self { session }
-    }
-
-    /// Connects with the process environment (see [`InfomaniakCloud::from_env`]).
-    ///
-    /// # Errors
-    /// As [`InfomaniakCloud::from_env`].
-    pub async fn from_env() -> Result<Self> {
-        Ok(InfomaniakCloud::from_env().await?.compute())
-    }
-
-    /// Connects with an application credential (see [`InfomaniakCloud::from_credentials`]).
-    ///
-    /// # Errors
-    /// As [`InfomaniakCloud::from_credentials`].
-    pub async fn from_credentials(
-        application_credential_id: &str,
-        application_credential_secret: impl Into<SecretString>,
-        auth_url: Option<&str>,
-        region: Option<&str>,
-    ) -> Result<Self> {
-        Ok(InfomaniakCloud::from_credentials(
-            application_credential_id,
-            application_credential_secret,
-            auth_url,
-            region,
-        )
-        .await?
-        .compute())
-    }
-
-    /// The session this client uses.
-    pub fn session(&self) -> &InfomaniakCloud {
-        &self.session
     }
 
     fn nova(&self, method: Method, path: impl Into<String>) -> crate::session::Call<'_> {

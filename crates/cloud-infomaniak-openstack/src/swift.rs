@@ -106,6 +106,8 @@ struct ObjectEntry {
     content_type: Option<String>,
 }
 
+session_constructors!(SwiftClient, swift);
+
 impl SwiftClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self {
@@ -114,34 +116,6 @@ impl SwiftClient {
             segment_size: DEFAULT_SEGMENT_SIZE,
             temp_url_key: Arc::new(tokio::sync::Mutex::new(None)),
         }
-    }
-
-    /// Connects with the process environment (see [`InfomaniakCloud::from_env`]).
-    ///
-    /// # Errors
-    /// As [`InfomaniakCloud::from_env`].
-    pub async fn from_env() -> Result<Self> {
-        Ok(InfomaniakCloud::from_env().await?.swift())
-    }
-
-    /// Connects with an application credential (see [`InfomaniakCloud::from_credentials`]).
-    ///
-    /// # Errors
-    /// As [`InfomaniakCloud::from_credentials`].
-    pub async fn from_credentials(
-        application_credential_id: &str,
-        application_credential_secret: impl Into<SecretString>,
-        auth_url: Option<&str>,
-        region: Option<&str>,
-    ) -> Result<Self> {
-        Ok(InfomaniakCloud::from_credentials(
-            application_credential_id,
-            application_credential_secret,
-            auth_url,
-            region,
-        )
-        .await?
-        .swift())
     }
 
     /// Objects larger than this (bytes) are uploaded as SLO segments (clamped to 1 MiB ..= 5 GiB).
@@ -156,11 +130,6 @@ impl SwiftClient {
     pub fn with_segment_size(mut self, bytes: u64) -> Self {
         self.segment_size = bytes.clamp(MIN_SEGMENT_SIZE, MAX_SINGLE_OBJECT);
         self
-    }
-
-    /// The session this client uses.
-    pub fn session(&self) -> &InfomaniakCloud {
-        &self.session
     }
 
     fn call(&self, method: Method, path: impl Into<String>) -> crate::session::Call<'_> {
