@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 
+use crate::poll::{PollState, poll_until};
 use crate::{CloudProvider, Error, ErrorKind, Result};
 
 /// The life-cycle state of an instance, normalised across providers.
@@ -249,31 +250,21 @@ pub trait ComputeClientExt: ComputeClient {
     /// `Timeout` after `timeout`; `Service` if the instance enters `Error` while waiting for
     /// another status; errors of [`ComputeClient::get_instance`].
     async fn wait_for_status(&self, id: &str, status: InstanceStatus, timeout: Duration) -> Result<Option<Instance>> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut delay = Duration::from_secs(1);
-        loop {
+        poll_until(format!("instance {id} (waiting for {status})"), timeout, || async move {
             match self.get_instance(id).await {
-                Ok(instance) if instance.status == status => return Ok(Some(instance)),
-                Ok(instance) if instance.status == InstanceStatus::Error => {
-                    return Err(Error::new(
-                        ErrorKind::Service,
-                        format!("instance {id} entered {} while waiting for {status}", instance.raw_status),
-                    ));
+                Ok(instance) if instance.status == status => Ok(PollState::Ready(Some(instance))),
+                Ok(instance) if instance.status == InstanceStatus::Error => Err(Error::new(
+                    ErrorKind::Service,
+                    format!("instance {id} entered {} while waiting for {status}", instance.raw_status),
+                )),
+                Ok(instance) => Ok(PollState::Pending(instance.raw_status)),
+                Err(e) if e.kind() == ErrorKind::NotFound && status == InstanceStatus::Deleted => {
+                    Ok(PollState::Ready(None))
                 }
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::NotFound && status == InstanceStatus::Deleted => return Ok(None),
-                Err(e) => return Err(e),
+                Err(e) => Err(e),
             }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!("instance {id} did not reach {status} within {timeout:?}"),
-                ));
-            }
-            tokio::time::sleep(delay.min(deadline - now)).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
+        })
+        .await
     }
 }
 

@@ -4,7 +4,7 @@
 //! - Errors: one opaque [`Error`] with an [`ErrorKind`]; see [`kind_for_status`].
 //! - Traits: [`StorageClient`] (+ [`StorageClientExt`]), [`ComputeClient`] (+ [`ComputeClientExt`]),
 //!   [`ServerlessClient`], [`CloudClient`].
-//! - Machinery: [`retry`] (backoff policy), [`rate_limit`] (sliding-window budgets), [`stream::paginate`],
+//! - Machinery: [`retry`] (backoff policy), [`rate_limit`] (sliding-window budgets), [`stream::paginate`], [`poll::poll_until`],
 //!   [`Env`] (testable `from_env`), [`SecretString`].
 //! - Local backends: [`LocalStorage`] (a directory) and [`MemoryStorage`].
 //!
@@ -35,6 +35,7 @@ mod resource;
 mod secret;
 mod serverless;
 
+pub mod poll;
 pub mod rate_limit;
 pub mod retry;
 pub mod storage;

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use cloud_core::poll::{PollState, poll_until};
 use cloud_core::{Error, ErrorKind, Result};
 
 use crate::error::PROVIDER;
@@ -46,10 +47,11 @@ pub(crate) fn looks_like_id(text: &str) -> bool {
     hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Polls `fetch` (1 s, growing to 5 s between polls) until `done` says the status is reached.
+/// Polls `fetch` (with [`poll_until`]'s delays) until its status is one of `wanted`.
 ///
-/// `fetch` returns the resource's status, or `None` when it is gone. `done(status)` ends the
-/// wait; a status in `failed` ends it with `Service`; `Timeout` after `timeout`.
+/// `fetch` returns the resource's status, or `None` when it is gone (which ends the wait when
+/// `wanted` holds `"deleted"`, and is `NotFound` otherwise); a status in `failed` ends it with
+/// `Service`; `Timeout` after `timeout`.
 pub(crate) async fn wait_for<F, Fut>(
     what: &str,
     timeout: Duration,
@@ -61,34 +63,22 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<String>>>,
 {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut delay = Duration::from_secs(1);
-    loop {
-        let status = fetch().await?;
-        match status.as_deref() {
-            None if wanted.contains(&"deleted") => return Ok(None),
-            None => {
-                return Err(Error::not_found(format!("{what} disappeared while waiting for {wanted:?}"))
-                    .with_provider(PROVIDER));
+    poll_until(format!("{what} (waiting for {wanted:?})"), timeout, || {
+        let status = fetch();
+        async move {
+            match status.await? {
+                None if wanted.contains(&"deleted") => Ok(PollState::Ready(None)),
+                None => Err(Error::not_found(format!("{what} disappeared while waiting for {wanted:?}"))),
+                Some(s) if wanted.iter().any(|w| w.eq_ignore_ascii_case(&s)) => Ok(PollState::Ready(Some(s))),
+                Some(s) if failed.iter().any(|f| f.eq_ignore_ascii_case(&s)) => {
+                    Err(Error::new(ErrorKind::Service, format!("{what} entered {s} while waiting for {wanted:?}")))
+                }
+                Some(s) => Ok(PollState::Pending(s)),
             }
-            Some(s) if wanted.iter().any(|w| w.eq_ignore_ascii_case(s)) => return Ok(status),
-            Some(s) if failed.iter().any(|f| f.eq_ignore_ascii_case(s)) => {
-                return Err(Error::new(ErrorKind::Service, format!("{what} entered {s} while waiting for {wanted:?}"))
-                    .with_provider(PROVIDER));
-            }
-            Some(_) => {}
         }
-        let now = tokio::time::Instant::now();
-        if now >= deadline {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                format!("{what} did not reach {wanted:?} within {timeout:?} (last status {status:?})"),
-            )
-            .with_provider(PROVIDER));
-        }
-        tokio::time::sleep(delay.min(deadline - now)).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
+    })
+    .await
+    .map_err(|e| if e.provider().is_none() { e.with_provider(PROVIDER) } else { e })
 }
 
 #[cfg(test)]
