@@ -1,0 +1,152 @@
+//! `cloud-azure` against Azurite: authorization, the compatibility names, staged uploads,
+//! failure handling and SAS URLs. The shared conformance suite runs in `conformance.rs`.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use cloud_core::ErrorKind;
+use futures::TryStreamExt;
+
+#[allow(dead_code)]
+mod support;
+
+use support::{Azurite, unique};
+
+#[tokio::test]
+async fn shared_key_signs_container_requests() {
+    let server = Azurite::get();
+    let client = server.client();
+    let container = unique("sk");
+    assert!(client.ensure_container(&container).await.unwrap());
+    assert!(!client.ensure_container(&container).await.unwrap());
+    client.upload_blob(&container, "a b/ü.txt", "hello", Some("text/plain")).await.unwrap();
+    let names: Vec<String> = client.list_blobs(&container, None).map_ok(|m| m.key).try_collect().await.unwrap();
+    assert_eq!(names, ["a b/ü.txt"]);
+    assert_eq!(client.download_blob(&container, "a b/ü.txt").await.unwrap(), Bytes::from_static(b"hello"));
+    assert_eq!(client.get_metadata(&container, "a b/ü.txt").await.unwrap(), BTreeMap::new());
+}
+
+#[tokio::test]
+async fn connection_string_reaches_azurite() {
+    let server = Azurite::get();
+    let client = cloud_azure::AzureBlobClientBuilder::new()
+        .with_connection_string(server.connection_string.as_str())
+        .build()
+        .unwrap();
+    assert_eq!(client.account(), server.account);
+    let container = unique("cs");
+    assert!(client.ensure_container(&container).await.unwrap());
+}
+
+#[tokio::test]
+async fn wrong_key_is_unauthenticated() {
+    let server = Azurite::get();
+    let wrong = cloud_azure::AzureBlobClientBuilder::new()
+        .with_endpoint(&server.endpoint)
+        .with_allow_http(true)
+        .with_account_key(&server.account, "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=")
+        .with_max_retries(0)
+        .build()
+        .unwrap();
+    let err = wrong.ensure_container(&server.container).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err:?}");
+    let err = wrong.download_blob(&server.container, "anything").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err:?}");
+    assert!(!format!("{err:?} {err}").contains("d3Jvbmc"), "{err:?}");
+}
+
+#[tokio::test]
+async fn missing_blob_is_not_found() {
+    let server = Azurite::get();
+    let client = server.client();
+    let err = client.download_blob(&server.container, &unique("missing")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
+    let err = client.get_metadata(&server.container, &unique("missing")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
+    let err = client.download_blob(&unique("nocontainer"), "x").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
+}
+
+const MIB: u64 = 1024 * 1024;
+
+#[tokio::test]
+async fn hundred_mib_of_unknown_length_goes_up_in_blocks() {
+    let server = Azurite::get();
+    let client = server.client();
+    let key = unique("big/unknown");
+    let (payload, tally) = cloud_core::conformance::pattern_stream(7, 100 * MIB, 1024 * 1024 + 17, false);
+    let put = client.upload_blob(&server.container, &key, payload, Some("application/octet-stream")).await.unwrap();
+    assert_eq!(put.size, Some(100 * MIB));
+    let block_list = client
+        .sdk_client()
+        .blob_client(&server.container, &key)
+        .block_blob_client()
+        .get_block_list(azure_storage_blob::models::BlockListType::Committed, None)
+        .await
+        .unwrap()
+        .into_model()
+        .unwrap();
+    let blocks = block_list.committed_blocks.unwrap_or_default();
+    assert_eq!(blocks.len() as u64, (100 * MIB).div_ceil(cloud_azure::DEFAULT_BLOCK_SIZE), "staged, not one Put Blob");
+    let bytes = client.download_blob(&server.container, &key).await.unwrap();
+    assert_eq!(cloud_core::conformance::Fingerprint::of(&bytes), tally.fingerprint());
+}
+
+/// A payload of `good` pattern bytes (in 64 KiB chunks) followed by an error.
+fn failing_payload(good: u64) -> cloud_core::storage::PutPayload {
+    use futures::StreamExt;
+    let (payload, _) = cloud_core::conformance::pattern_stream(3, good, 64 * 1024, false);
+    let failure = futures::stream::once(async {
+        Err(cloud_core::Error::new(ErrorKind::Dispatch, "injected: the source connection dropped"))
+    });
+    cloud_core::storage::PutPayload::from_stream(payload.into_stream().chain(failure).boxed(), None)
+}
+
+#[tokio::test]
+async fn failure_mid_upload_commits_nothing() {
+    let server = Azurite::get();
+    let client = server.builder().with_block_size(MIB).with_single_put_threshold(MIB).build().unwrap();
+    let key = unique("fail/new");
+    // Several blocks are staged before the stream fails.
+    let err = client.upload_blob(&server.container, &key, failing_payload(5 * MIB + 3), None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Dispatch, "the payload's own error comes back: {err:?}");
+    assert_eq!(client.get_metadata(&server.container, &key).await.unwrap_err().kind(), ErrorKind::NotFound);
+    let listed: Vec<String> =
+        client.list_blobs(&server.container, Some(&key)).map_ok(|m| m.key).try_collect().await.unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
+
+    // Over an existing blob, the old content stays.
+    let key = unique("fail/existing");
+    client.upload_blob(&server.container, &key, "old content", None).await.unwrap();
+    let err = client.upload_blob(&server.container, &key, failing_payload(3 * MIB), None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Dispatch);
+    assert_eq!(client.download_blob(&server.container, &key).await.unwrap(), Bytes::from_static(b"old content"));
+
+    // A body shorter than it claimed is rejected before the commit.
+    let key = unique("fail/short");
+    let (payload, _) = cloud_core::conformance::pattern_stream(5, 2 * MIB, 4096, false);
+    let lying = cloud_core::storage::PutPayload::from_stream(payload.into_stream(), Some(3 * MIB));
+    let err = client.upload_blob(&server.container, &key, lying, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err:?}");
+    assert_eq!(client.get_metadata(&server.container, &key).await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn small_blocks_and_single_puts_round_trip() {
+    let server = Azurite::get();
+    let client = server
+        .builder()
+        .with_block_size(1000)
+        .with_single_put_threshold(4096)
+        .with_upload_concurrency(3)
+        .build()
+        .unwrap();
+    for (len, declared) in [(0u64, false), (4096, false), (4097, false), (4097, true), (10_001, true)] {
+        let key = unique(&format!("sizes/{len}-{declared}"));
+        let (payload, tally) = cloud_core::conformance::pattern_stream(len, len, 777, declared);
+        let put = client.upload_blob(&server.container, &key, payload, None).await.unwrap();
+        assert_eq!(put.size, Some(len));
+        let bytes = client.download_blob(&server.container, &key).await.unwrap();
+        assert_eq!(cloud_core::conformance::Fingerprint::of(&bytes), tally.fingerprint(), "{len}");
+    }
+}
