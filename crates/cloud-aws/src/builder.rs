@@ -14,7 +14,7 @@ use aws_sdk_s3::config::{
 };
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
-use cloud_core::{CloudProvider, Env, Error, Result, SecretString};
+use cloud_core::{CloudProvider, Env, Error, Result, SecretString, parse_bool};
 use url::Url;
 
 use crate::client::{Inner, S3Client};
@@ -552,15 +552,6 @@ fn plain_http_client() -> Result<aws_sdk_s3::config::SharedHttpClient> {
         .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
         .tls_context(context)
         .build_https())
-}
-
-/// `Some(true)`/`Some(false)` for the usual spellings, `None` for anything else.
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
 }
 
 /// A key of one profile of an AWS shared config file (`[default]` or `[profile name]`).

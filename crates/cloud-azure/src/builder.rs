@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use azure_core::credentials::TokenCredential;
-use cloud_core::{Env, Error, Result, SecretString};
+use cloud_core::{Env, Error, Result, SecretString, parse_bool};
 use url::Url;
 
 use crate::client::{AzureBlobClient, Transfer};
@@ -668,15 +668,6 @@ fn account_from_endpoint(url: &Url) -> Option<String> {
     }
 }
 
-/// `Some(true)`/`Some(false)` for the usual spellings, `None` for anything else.
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use cloud_core::ErrorKind;
@@ -840,7 +831,6 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{chain:?}");
         }
         let bad_tenant = b
-            .clone()
             .with_client_secret("not a tenant!", "app", "s3cr3t")
             .with_entra_chain([EntraSource::ClientSecret])
             .build()

@@ -229,10 +229,7 @@ impl AzureBlobClient {
         transfer: Transfer,
         max_retries: u32,
     ) -> Result<Self> {
-        let transport = Transport::new(new_http_client(Some(HttpClientOptions {
-            automatic_decompression: false,
-            ..Default::default()
-        })));
+        let transport = Transport::new(new_http_client(Some(HttpClientOptions { automatic_decompression: false })));
         let mut client_options = ClientOptions {
             transport: Some(transport),
             retry: RetryOptions::exponential(ExponentialRetryOptions { max_retries, ..Default::default() }),
@@ -646,7 +643,7 @@ impl AzureBlobClient {
             signed_start: iso(key.signed_start)?,
             signed_expiry: iso(key.signed_expiry)?,
             signed_service: key.signed_service.clone().ok_or_else(missing)?,
-            signed_version: key.signed_version.clone().ok_or_else(missing)?,
+            signed_version: key.signed_version.ok_or_else(missing)?,
             value: AccountKey::new(
                 self.inner.account.clone(),
                 &cloud_core::SecretString::new(azure_core::base64::encode(value)),

@@ -1,35 +1,25 @@
-//! Azure Blob Storage as a [`cloud_core::StorageClient`], on Microsoft's official
-//! `azure_storage_blob` and `azure_identity` crates.
+//! `cloud-azure`: Azure Blob Storage on the official `azure_storage_blob` and `azure_identity`.
 //!
-//! - [`AzureBlobClient`]: containers as buckets, block blobs written as streams (one Put Blob
-//!   for small bodies, staged blocks with bounded concurrency otherwise, nothing committed on
-//!   failure), ETag-pinned parallel ranged reads, listings as streams with prefix and delimiter,
-//!   server-side copy, conditional requests, content headers, and SAS URLs.
-//! - Authorization: SharedKey (account and key, or a connection string, including
-//!   `UseDevelopmentStorage=true` for the Azurite emulator), a SAS token, or Entra ID through
-//!   `azure_identity` (client secret, workload identity, managed identity, Azure CLI, in that
-//!   order). See [`AzureBlobClientBuilder`] for every setting and its environment variable.
-//! - Presigned URLs are SAS URLs: a service SAS signed with the account key, or a user
-//!   delegation SAS under Entra ID.
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![allow(
+    dead_code,
+    reason = "the container, read, copy and SAS operations serve the StorageClient implementation, which follows the storage v2 contract"
+)]
 //!
-//! The official crate authenticates with Entra ID only; this crate adds SharedKey signing as an
-//! `azure_core` pipeline policy, so the same pipeline serves account keys and the emulator. Which
-//! operation uses the official client and which the Blob REST API directly is listed in the
-//! `client` module's source documentation; in short, only listings (the official crate cannot
-//! list with a delimiter) and SAS signing are done here.
+//! # Modules
 //!
-//! ```no_run
-//! use cloud_azure::AzureBlobClientBuilder;
-//! use cloud_core::StorageClientExt;
-//!
-//! # async fn demo() -> cloud_core::Result<()> {
-//! let azure = AzureBlobClientBuilder::from_env().build()?;
-//! azure.ensure_container("photos").await?;
-//! azure.upload_blob("photos", "cat.jpg", bytes::Bytes::from_static(b"..."), Some("image/jpeg")).await?;
-//! let bytes = azure.download_blob("photos", "cat.jpg").await?;
-//! # let _ = bytes;
-//! # Ok(()) }
-//! ```
+//! - `builder`: [`AzureBlobClientBuilder`], [`AzureConfigKey`] and the limits they check.
+//! - `client`: [`AzureBlobClient`] and the table of which operation uses the official client and
+//!   which the REST API.
+//! - `compat`: the compatibility names.
+//! - `connection_string`: [`ConnectionString`].
+//! - `credential`: [`AzureAuth`], [`EntraSource`] and the Entra ID chain.
+//! - `shared_key`: the SharedKey signing policy.
+//! - `sas`: service and user delegation SAS.
+//! - `upload`: single Put Blob or staged blocks.
+//! - `list`: the List Blobs answer.
+//! - `error`: the one mapping from Azure errors to [`cloud_core::ErrorKind`].
 
 mod builder;
 mod client;

@@ -28,7 +28,7 @@ struct BlobsXml {
 
 #[derive(Debug, Deserialize)]
 enum ItemXml {
-    Blob(BlobXml),
+    Blob(Box<BlobXml>),
     BlobPrefix(PrefixXml),
     #[serde(other)]
     Other,
@@ -124,16 +124,16 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 /// Parses one List Blobs answer.
 pub(crate) fn parse_page(body: &[u8]) -> azure_core::Result<Page> {
-    let results: EnumerationResults = azure_core::xml::from_xml(body.to_vec())?;
+    let results: EnumerationResults = azure_core::xml::from_xml(body)?;
     let entries = results
         .blobs
         .items
         .into_iter()
         .filter_map(|item| match item {
             ItemXml::Blob(blob) => {
-                let p = blob.properties;
+                let BlobXml { name, properties: p, metadata } = *blob;
                 Some(Listed::Blob(ListedBlob {
-                    name: blob.name.decode(),
+                    name: name.decode(),
                     size: p.content_length.unwrap_or(0),
                     last_modified: p
                         .last_modified
@@ -146,7 +146,7 @@ pub(crate) fn parse_page(body: &[u8]) -> azure_core::Result<Page> {
                     content_language: non_empty(p.content_language),
                     content_disposition: non_empty(p.content_disposition),
                     cache_control: non_empty(p.cache_control),
-                    metadata: blob.metadata.unwrap_or_default(),
+                    metadata: metadata.unwrap_or_default(),
                 }))
             }
             ItemXml::BlobPrefix(prefix) => Some(Listed::Prefix(prefix.name.decode())),

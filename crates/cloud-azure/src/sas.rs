@@ -62,6 +62,10 @@ fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// The fields both kinds of SAS end with: no IP range, any protocol, this version, a blob
+/// (`b`), no snapshot, no encryption scope, and no response header overrides.
+const COMMON_TAIL: [&str; 11] = ["", "", SAS_VERSION, "b", "", "", "", "", "", "", ""];
+
 /// The string-to-sign of a service SAS for one blob (version 2020-12-06 and later).
 pub(crate) fn service_string_to_sign(
     permission: SasPermission,
@@ -76,18 +80,10 @@ pub(crate) fn service_string_to_sign(
         &iso(expiry),
         &canonical_resource(account, container, blob),
         "", // signedIdentifier
-        "", // signedIP
-        "", // signedProtocol
-        SAS_VERSION,
-        "b",
-        "", // signedSnapshotTime
-        "", // signedEncryptionScope
-        "", // rscc
-        "", // rscd
-        "", // rsce
-        "", // rscl
-        "", // rsct
     ]
+    .into_iter()
+    .chain(COMMON_TAIL)
+    .collect::<Vec<_>>()
     .join("\n")
 }
 
@@ -114,18 +110,10 @@ pub(crate) fn user_delegation_string_to_sign(
         "", // signedAuthorizedUserObjectId
         "", // signedUnauthorizedUserObjectId
         "", // signedCorrelationId
-        "", // signedIP
-        "", // signedProtocol
-        SAS_VERSION,
-        "b",
-        "", // signedSnapshotTime
-        "", // signedEncryptionScope
-        "", // rscc
-        "", // rscd
-        "", // rsce
-        "", // rscl
-        "", // rsct
     ]
+    .into_iter()
+    .chain(COMMON_TAIL)
+    .collect::<Vec<_>>()
     .join("\n")
 }
 

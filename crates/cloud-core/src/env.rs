@@ -58,6 +58,22 @@ impl Env {
     }
 }
 
+/// A boolean setting as people write them: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, in
+/// any case and with surrounding spaces; `None` for anything else.
+///
+/// ```
+/// assert_eq!(cloud_core::parse_bool(" TRUE "), Some(true));
+/// assert_eq!(cloud_core::parse_bool("off"), Some(false));
+/// assert_eq!(cloud_core::parse_bool("maybe"), None);
+/// ```
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,7 +48,7 @@ pub mod http;
 pub mod conformance;
 
 pub use compute::{ComputeClient, ComputeClientExt, CreateInstanceRequest, Instance, InstanceStatus, RebootKind};
-pub use env::Env;
+pub use env::{Env, parse_bool};
 pub use error::{BoxError, Error, ErrorKind, Result, kind_for_status};
 pub use local::{LocalStorage, MemoryStorage};
 pub use model::{CloudCredentials, CloudProvider, CloudResource, ResourceType};

@@ -20,6 +20,7 @@
 //! | Name | Description | Default |
 //! |---|---|---|
 //! | `aws` | Amazon S3 and S3-compatible storage: [`aws`] (`cloud-aws`), `s3://` URLs | no |
+//! | `azure` | Azure Blob Storage: [`azure`] (`cloud-azure`) | no |
 //! | `coda` | Coda.io REST API v1: [`coda`] (`cloud-coda`) | no |
 //! | `infomaniak-openstack` | Infomaniak Public Cloud (OpenStack): [`infomaniak_openstack`] (`cloud-infomaniak-openstack`) | no |
 //! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`) | no |
@@ -35,6 +36,8 @@ pub mod storage;
 
 #[cfg(feature = "aws")]
 pub use cloud_aws as aws;
+#[cfg(feature = "azure")]
+pub use cloud_azure as azure;
 #[cfg(feature = "coda")]
 pub use cloud_coda as coda;
 #[cfg(feature = "infomaniak-openstack")]
