@@ -201,10 +201,11 @@ impl<'a> Builder<'a> {
             }
             Some("number") => Ty::Num,
             Some("boolean") => Ty::Bool,
-            Some("array") => {
-                let items = schema.get("items").context("array without items")?;
-                Ty::Vec(Box::new(self.ty(items, &format!("{hint}Item"))?))
-            }
+            Some("array") => match schema.get("items") {
+                Some(items) => Ty::Vec(Box::new(self.ty(items, &format!("{hint}Item"))?)),
+                // An array whose items the document does not describe.
+                None => Ty::Vec(Box::new(Ty::Json)),
+            },
             Some("object") | None => {
                 let props = schema.get("properties").and_then(Value::as_object);
                 let additional = schema.get("additionalProperties");

@@ -15,7 +15,9 @@
 //! that is filled from the vendor's published URL when nothing else is available.
 
 mod coda;
+mod emit;
 mod ir;
+mod ops;
 mod rust;
 
 use std::fs;
