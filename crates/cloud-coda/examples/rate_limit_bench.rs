@@ -10,10 +10,6 @@
 //! cargo run --release -p cloud-coda --example rate_limit_bench -- 13      # a 13 s run
 //! ```
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../tests/support/server.rs"]
-mod server;
-
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +17,7 @@ use std::time::Duration;
 
 use cloud_coda::CodaClient;
 use serde_json::json;
-use server::{Reply, Server};
+use cloud_contract_testing::server::{Reply, Server};
 use tokio::time::Instant;
 
 /// Coda's documented read limit.

@@ -70,6 +70,7 @@ const STYLE: Style = Style {
     target: TARGET,
     api: "the Coda API v1",
     client: "CodaClient",
+    catch_all: "Unknown",
     enums: EnumStyle::Macro,
     query: QueryStyle::Single,
     operations_imports: "use futures::stream::BoxStream;\n\nuse crate::client::{CodaClient, json_body};\n\

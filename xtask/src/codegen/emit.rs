@@ -21,6 +21,8 @@ pub(crate) struct Style {
     pub(crate) client: &'static str,
     /// How string enums are written.
     pub(crate) enums: EnumStyle,
+    /// The variant string enums keep unknown values in (see [`Builder::with_catch_all`]).
+    pub(crate) catch_all: &'static str,
     /// How query parameters are written.
     pub(crate) query: QueryStyle,
     /// The `use` lines of the operations file.
@@ -82,7 +84,7 @@ pub(crate) fn models(style: &Style, builder: &Builder<'_>, request: &BTreeSet<St
             }
             Shape::Enum(values) => {
                 let values: Vec<(&str, &str)> = values.iter().map(|v| (v.variant.as_str(), v.json.as_str())).collect();
-                emit_expanded_enum(&mut out, &def.name, &docs, &values);
+                emit_expanded_enum(&mut out, &def.name, &docs, &values, style.catch_all);
             }
             Shape::Union { tag, variants } => {
                 if style.enums != EnumStyle::Macro {
@@ -118,15 +120,18 @@ pub(crate) fn models(style: &Style, builder: &Builder<'_>, request: &BTreeSet<St
 }
 
 /// A string enum written out: unknown values are kept as `Unknown(String)`.
-fn emit_expanded_enum(out: &mut String, name: &str, docs: &str, values: &[(&str, &str)]) {
+fn emit_expanded_enum(out: &mut String, name: &str, docs: &str, values: &[(&str, &str)], catch_all: &str) {
     doc(out, "", docs);
-    out.push_str("///\n/// A value this version does not know is kept as `Unknown`, so a new value never breaks a whole answer.\n");
+    let _ = writeln!(
+        out,
+        "///\n/// A value this version does not know is kept as `{catch_all}`, so a new value never breaks a whole answer."
+    );
     out.push_str("#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\n");
     let _ = writeln!(out, "pub enum {name} {{");
     for (variant, json) in values {
         let _ = writeln!(out, "/// `{json}`\n{variant},");
     }
-    out.push_str("/// A value this version of the crate does not know, kept as received.\nUnknown(String),\n}\n\n");
+    let _ = writeln!(out, "/// A value this version of the crate does not know, kept as received.\n{catch_all}(String),\n}}\n");
     let known: Vec<String> = values.iter().map(|(v, _)| format!("Self::{v}")).collect();
     let _ = writeln!(out, "impl {name} {{");
     let _ = writeln!(
@@ -138,16 +143,16 @@ fn emit_expanded_enum(out: &mut String, name: &str, docs: &str, values: &[(&str,
     for (variant, json) in values {
         let _ = writeln!(out, "Self::{variant} => {},", lit(json));
     }
-    out.push_str("Self::Unknown(other) => other,\n}\n}\n}\n\n");
+    let _ = writeln!(out, "Self::{catch_all}(other) => other,\n}}\n}}\n}}\n");
     let _ = writeln!(out, "impl From<&str> for {name} {{\nfn from(value: &str) -> Self {{\nmatch value {{");
     for (variant, json) in values {
         let _ = writeln!(out, "{} => Self::{variant},", lit(json));
     }
-    out.push_str("other => Self::Unknown(other.to_owned()),\n}\n}\n}\n\n");
+    let _ = writeln!(out, "other => Self::{catch_all}(other.to_owned()),\n}}\n}}\n}}\n");
     let _ = writeln!(
         out,
         "impl std::str::FromStr for {name} {{\ntype Err = std::convert::Infallible;\n\n\
-         /// Parses a wire value; unknown values become `Unknown`.\n\
+         /// Parses a wire value; unknown values become `{catch_all}`.\n\
          fn from_str(value: &str) -> Result<Self, Self::Err> {{\nOk(Self::from(value))\n}}\n}}\n"
     );
     let _ = writeln!(
@@ -445,6 +450,9 @@ fn emit_method(style: &Style, out: &mut String, op: &Op) {
     }
     let body = match &op.body {
         Some((_, true)) => "Some(json_body(body)?)",
+        Some((_, false)) if op.empty_body_when_unset => {
+            "Some(body.map(json_body).transpose()?.unwrap_or_else(|| bytes::Bytes::from_static(b\"{}\")))"
+        }
         Some((_, false)) => "body.map(json_body).transpose()?",
         None if op.empty_body => "Some(bytes::Bytes::from_static(b\"{}\"))",
         None => "None",
@@ -471,10 +479,15 @@ fn emit_method(style: &Style, out: &mut String, op: &Op) {
         op.method, op.path, op.id
     );
     doc(out, "    ", &text);
+    let owned_body = op.body.as_ref().map(|(ty, required)| {
+        let ty = ty.rust();
+        if *required { format!("body: {ty}") } else { format!("body: Option<{ty}>") }
+    });
     let owned_params: Vec<String> = op
         .path_params
         .iter()
         .map(|p| format!("{}: {}", p.rust, path_arg(&p.ty)))
+        .chain(owned_body)
         .chain(std::iter::once(format!("options: {options}")))
         .collect();
     let item_ty = item.rust();
@@ -490,6 +503,9 @@ fn emit_method(style: &Style, out: &mut String, op: &Op) {
         }
     }
     out.push_str("cloud_core::stream::paginate(move |token: Option<String>| {\nlet client = client.clone();\n");
+    if op.body.is_some() {
+        out.push_str("let body = body.clone();\n");
+    }
     for p in &op.path_params {
         if p.ty == Ty::Str {
             let _ = writeln!(out, "let {0} = {0}.clone();", p.rust);
@@ -508,6 +524,7 @@ fn emit_method(style: &Style, out: &mut String, op: &Op) {
         .path_params
         .iter()
         .map(|p| if p.ty == Ty::Str { format!("&{}", p.rust) } else { p.rust.clone() })
+        .chain(op.body.as_ref().map(|(_, required)| if *required { "&body" } else { "body.as_ref()" }.to_owned()))
         .chain(std::iter::once("&options".to_owned()))
         .collect();
     let _ = writeln!(out, "let page = client.{page_name}({}).await?;", call_args.join(", "));

@@ -131,11 +131,27 @@ pub(crate) struct Builder<'a> {
     in_progress: BTreeSet<String>,
     /// Inline types: their name and the component or path they were found at, to catch clashes.
     origins: BTreeMap<String, String>,
+    /// The variant string enums keep unknown values in (no value of the document may take it).
+    catch_all: &'static str,
 }
 
 impl<'a> Builder<'a> {
     pub(crate) fn new(doc: &'a Value, overrides: BTreeMap<String, String>) -> Self {
-        Self { doc, overrides, defs: BTreeMap::new(), in_progress: BTreeSet::new(), origins: BTreeMap::new() }
+        Self {
+            doc,
+            overrides,
+            defs: BTreeMap::new(),
+            in_progress: BTreeSet::new(),
+            origins: BTreeMap::new(),
+            catch_all: "Unknown",
+        }
+    }
+
+    /// Names the variant that keeps unknown enum values (`Unknown` by default), for an API whose
+    /// enums list a value `unknown` of their own.
+    pub(crate) fn with_catch_all(mut self, variant: &'static str) -> Self {
+        self.catch_all = variant;
+        self
     }
 
     /// The component schema named `name`.
@@ -293,7 +309,7 @@ impl<'a> Builder<'a> {
         self.in_progress.insert(name.to_owned());
         self.origins.insert(name.to_owned(), serde_json::to_string(schema)?);
         let shape = match kind {
-            Kind::Enum => Self::string_enum(schema),
+            Kind::Enum => Self::string_enum(schema, self.catch_all),
             Kind::Object => self.object(name, schema),
             Kind::Union => self.union(name, schema),
         }
@@ -303,7 +319,7 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn string_enum(schema: &Value) -> Result<Shape> {
+    fn string_enum(schema: &Value, catch_all: &str) -> Result<Shape> {
         let values = schema.get("enum").and_then(Value::as_array).context("enum without values")?;
         let names = schema.get("x-tsEnumNames").and_then(Value::as_array);
         let mut out = Vec::new();
@@ -314,8 +330,8 @@ impl<'a> Builder<'a> {
                 .and_then(|n| n.get(i))
                 .and_then(Value::as_str)
                 .filter(|n| !n.is_empty())
-                .map_or_else(|| pascal(&json), pascal);
-            if variant == "Unknown" || !seen.insert(variant.clone()) {
+                .map_or_else(|| symbol_name(&json).map_or_else(|| pascal(&json), str::to_owned), pascal);
+            if variant == catch_all || !seen.insert(variant.clone()) {
                 bail!("enum variant {variant} (for {json:?}) clashes");
             }
             out.push(EnumValue { json, variant });
@@ -392,6 +408,15 @@ impl<'a> Builder<'a> {
 
     fn one_of(&mut self, schema: &Value, hint: &str) -> Result<Ty> {
         let members = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array).context("oneOf")?;
+        if let [one, many] = members.as_slice()
+            && self.resolve(one)?.get("type").and_then(Value::as_str) == Some("string")
+            && self.resolve(one)?.get("enum").is_none()
+            && self.resolve(many)?.get("type").and_then(Value::as_str) == Some("array")
+            && self.resolve(many)?.pointer("/items/type").and_then(Value::as_str) == Some("string")
+        {
+            // "A string or a list of strings": a list (one string is a list of one).
+            return Ok(Ty::Vec(Box::new(Ty::Str)));
+        }
         let mut scalars = Vec::new();
         for m in members {
             let r = self.resolve(m)?.clone();
@@ -626,6 +651,19 @@ pub(crate) fn required_names(schema: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// The variant name of a comparison operator used as an enum value (`<>` → `NotEqual`).
+fn symbol_name(value: &str) -> Option<&'static str> {
+    Some(match value {
+        "=" => "Equal",
+        "<>" | "!=" => "NotEqual",
+        "<" => "Less",
+        "<=" => "LessOrEqual",
+        ">" => "Greater",
+        ">=" => "GreaterOrEqual",
+        _ => return None,
+    })
 }
 
 fn description(schema: &Value) -> Option<String> {

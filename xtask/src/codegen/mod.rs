@@ -2,7 +2,13 @@
 //!
 //! Targets:
 //! - `coda`: the models and operations of `cloud-coda` from Coda's OpenAPI document (every operation
-//!   outside the Packs group), see [`coda`].
+//!   outside the Packs group), see [`coda`];
+//! - `newsletter`: the models and operations of `cloud-infomaniak-newsletter` from Infomaniak's
+//!   export of the Newsletter API (every operation), see [`newsletter`].
+//!
+//! Both run on one generator: [`ir`] turns schemas into Rust types, [`ops`] reads operations (with
+//! each API's conventions: envelope, pagination, implicit path parameters), [`emit`] writes the
+//! files (in each crate's style).
 //!
 //! Generated files are committed, formatted with `rustfmt` (the workspace's `rustfmt.toml`) and
 //! headed by an `@generated` line. `--check` regenerates in memory and fails when a committed file
@@ -10,13 +16,14 @@
 //! sorted, and the output depends on nothing but the API document.
 //!
 //! The API documents themselves stay out of the repository. They are found, in order, through the
-//! `--spec` flag, an environment variable (`CODA_OPENAPI_SPEC`), the shared specification folder next
+//! `--spec` flag, an environment variable (`CODA_OPENAPI_SPEC`, `INFOMANIAK_NEWSLETTER_OPENAPI_SPEC`), the shared specification folder next
 //! to the repository (`../shared/spec/apis/`), and a download cache under `$HOME/.cache/cloud-codegen/`
 //! that is filled from the vendor's published URL when nothing else is available.
 
 mod coda;
 mod emit;
 mod ir;
+mod newsletter;
 mod ops;
 mod rust;
 
@@ -33,7 +40,11 @@ pub(crate) fn run(sh: &Shell, target: &str, check: bool, spec: Option<PathBuf>) 
             let spec = SpecSource::CODA.locate(sh, spec, true)?;
             coda::generate(sh, &spec, mode(check))
         }
-        other => bail!("unknown codegen target {other:?}; known targets: coda"),
+        "newsletter" => {
+            let spec = SpecSource::NEWSLETTER.locate(sh, spec, true)?;
+            newsletter::generate(sh, &spec, mode(check))
+        }
+        other => bail!("unknown codegen target {other:?}; known targets: coda, newsletter"),
     }
 }
 
@@ -42,12 +53,25 @@ pub(crate) fn run(sh: &Shell, target: &str, check: bool, spec: Option<PathBuf>) 
 /// `cargo xtask test` calls this: a target whose document is missing is reported and left out.
 pub(crate) fn check_all_if_spec_present(sh: &Shell) -> Result<()> {
     match SpecSource::CODA.locate(sh, None, false) {
-        Ok(spec) => coda::generate(sh, &spec, Mode::Check),
-        Err(err) => {
-            eprintln!("codegen coda: not checked, {err:#}");
-            Ok(())
-        }
+        Ok(spec) => coda::generate(sh, &spec, Mode::Check)?,
+        Err(err) => eprintln!("codegen coda: not checked, {err:#}"),
     }
+    match SpecSource::NEWSLETTER.locate(sh, None, false) {
+        Ok(spec) => newsletter::generate(sh, &spec, Mode::Check)?,
+        Err(err) => eprintln!("codegen newsletter: not checked, {err:#}"),
+    }
+    Ok(())
+}
+
+/// The repaired Newsletter document (see [`newsletter::repair`]), for a mock server to serve.
+pub(crate) fn newsletter_document(sh: &Shell) -> Result<serde_json::Value> {
+    let spec = SpecSource::NEWSLETTER.locate(sh, None, false)?;
+    newsletter::repaired_document(&spec)
+}
+
+/// The path of Coda's document (not downloaded), for a mock server to serve.
+pub(crate) fn coda_document_path(sh: &Shell) -> Result<PathBuf> {
+    SpecSource::CODA.locate(sh, None, false)
 }
 
 fn mode(check: bool) -> Mode {
@@ -81,6 +105,13 @@ impl SpecSource {
         env: "CODA_OPENAPI_SPEC",
         file: "coda-openapi.json",
         url: "https://coda.io/apis/v1/openapi.json",
+    };
+
+    const NEWSLETTER: Self = Self {
+        target: "newsletter",
+        env: "INFOMANIAK_NEWSLETTER_OPENAPI_SPEC",
+        file: "infomaniak-newsletter-openapi.json",
+        url: "https://raw.githubusercontent.com/sitrifix/n8n-nodes-infomaniak-api/main/api/infomaniak_api_Newsletter.json",
     };
 
     /// The document: the flag, the variable, the shared folder, the cache, then (if `download`) the URL.
@@ -209,6 +240,24 @@ mod tests {
         }
         let err = SpecSource::CODA.locate_in(&shell(), Some(nowhere.clone()), None, &nowhere, None, false).unwrap_err();
         assert!(err.to_string().contains("--spec names"), "{err}");
+    }
+
+    /// The committed Newsletter files match the document (and rendering twice gives the same bytes).
+    #[test]
+    fn newsletter_output_is_fresh_and_deterministic() {
+        let sh = shell();
+        let spec = SpecSource::NEWSLETTER.locate(&sh, None, false).unwrap_or_else(|e| panic!("{e:#}"));
+        let first = newsletter::render(&sh, &spec).unwrap();
+        let second = newsletter::render(&sh, &spec).unwrap();
+        assert_eq!(first.files, second.files, "generation is not deterministic");
+        assert_eq!(first.operations, 71);
+        for (path, contents) in &first.files {
+            let committed = fs::read_to_string(crate::project_root().join(path)).unwrap_or_default();
+            assert!(committed == *contents, "{path} is stale: run `cargo xtask codegen newsletter` and commit");
+            let mut lines = contents.lines();
+            assert!(lines.next().is_some_and(|l| l.starts_with("//! ")), "{path} starts with a doc line");
+            assert!(lines.next().is_some_and(|l| l.contains("@generated by `cargo xtask codegen newsletter`")), "{path}");
+        }
     }
 
     /// The committed Coda files match the document (and rendering twice gives the same bytes).

@@ -88,6 +88,8 @@ pub(crate) struct Op {
     pub(crate) body: Option<(Ty, bool)>,
     /// Sends `{}` as the body (no body type, see [`Conventions::empty_body_unless_get`]).
     pub(crate) empty_body: bool,
+    /// Sends `{}` when an optional body is not given.
+    pub(crate) empty_body_when_unset: bool,
     /// The answer type (the envelope's `data` for enveloped APIs).
     pub(crate) response: Ty,
     pub(crate) paging: Paging,
@@ -219,7 +221,11 @@ fn operation(
                 None
             } else {
                 let ty = builder.ty(schema, &format!("{op_pascal}Request"))?;
-                Some((ty, rb.get("required").and_then(Value::as_bool).unwrap_or(false)))
+                let declared = rb.get("required").and_then(Value::as_bool).unwrap_or(false);
+                // A body with required fields is required, whatever `requestBody.required` says.
+                let has_required = conventions.empty_body_unless_get
+                    && builder.resolve(schema)?.get("required").and_then(Value::as_array).is_some_and(|r| !r.is_empty());
+                Some((ty, declared || has_required))
             }
         }
         None => None,
@@ -255,7 +261,8 @@ fn operation(
             let takes_page = query.iter().any(|q| q.json == "page");
             let paging = match &data {
                 Ty::Vec(item) if paginated && takes_page => Paging::Pages((**item).clone()),
-                _ if paginated && takes_page => Paging::Pages(Ty::Json),
+                // A listing whose items the document does not describe.
+                Ty::Json if paginated && takes_page => Paging::Pages(Ty::Json),
                 _ => Paging::None,
             };
             (data, paging)
@@ -276,6 +283,7 @@ fn operation(
         query,
         body,
         empty_body,
+        empty_body_when_unset: conventions.empty_body_unless_get,
         response,
         paging,
         errors,

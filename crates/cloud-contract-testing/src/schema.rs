@@ -1,4 +1,4 @@
-//! A validator for the part of OpenAPI 3.0 schemas that Coda's document uses.
+//! A validator for the part of OpenAPI 3.0/3.1 schemas that Coda's and Infomaniak's documents use.
 //!
 //! It checks `type`, `enum`, `format` (`date-time`, `date`, `url`, `email`), `properties`,
 //! `required`, `additionalProperties` (`false` or a schema), `items`, `nullable`, `minimum`,
@@ -31,6 +31,7 @@ struct ObjectView<'a> {
 }
 
 impl<'a> Validator<'a> {
+    /// A validator of the schemas of `doc` (an OpenAPI document).
     pub fn new(doc: &'a Value) -> Self {
         Self { doc }
     }

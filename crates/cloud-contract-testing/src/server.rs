@@ -14,6 +14,7 @@ pub const BASE_PATH: &str = "/apis/v1";
 /// A request as the server received it.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    /// The HTTP method.
     pub method: String,
     /// The path as sent (still percent-encoded), without the query.
     pub path: String,
@@ -21,6 +22,7 @@ pub struct Recorded {
     pub query: Vec<(String, String)>,
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body, as sent.
     pub body: Vec<u8>,
     /// When the request arrived (on the runtime's clock, paused or not).
     pub at: Instant,
@@ -52,8 +54,11 @@ impl Recorded {
 /// An answer.
 #[derive(Debug, Clone)]
 pub struct Reply {
+    /// The status code.
     pub status: u16,
+    /// Headers beyond `content-length`.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Vec<u8>,
 }
 
@@ -77,6 +82,7 @@ impl Reply {
 type Handler = dyn Fn(&Recorded) -> Reply + Send + Sync;
 
 /// The server; it stops when dropped.
+#[derive(Debug)]
 pub struct Server {
     port: u16,
     requests: Arc<Mutex<Vec<Recorded>>>,
@@ -107,10 +113,7 @@ impl Server {
         let queue = Mutex::new(std::collections::VecDeque::from(replies));
         Self::start(move |_| {
             queue.lock().unwrap().pop_front().unwrap_or_else(|| {
-                Reply::json(
-                    500,
-                    &serde_json::json!({"statusCode": 500, "statusMessage": "x", "message": "no reply left"}),
-                )
+                Reply::json(500, &serde_json::json!({"message": "no reply left"}))
             })
         })
         .await
