@@ -94,6 +94,17 @@ impl Api {
         ops
     }
 
+    /// The contract of the operation at `METHOD path` (for an operation the document leaves
+    /// without an `operationId`, which `id` then names); panics if there is none.
+    pub fn contract_at(&self, id: &str, method: &str, path: &str) -> Contract {
+        let op = self.spec["paths"]
+            .as_object()
+            .and_then(|paths| paths.iter().find(|(p, _)| (self.path_template)(p) == path))
+            .and_then(|(_, item)| item.get(method.to_ascii_lowercase()))
+            .unwrap_or_else(|| panic!("the OpenAPI document has no {method} {path}"));
+        Contract { api: *self, id: id.to_owned(), method: method.to_uppercase(), path: path.to_owned(), op }
+    }
+
     /// The contract of operation `id`; panics if the document has no such operation.
     pub fn contract(&self, id: &str) -> Contract {
         for (path, item) in self.spec["paths"].as_object().expect("paths") {

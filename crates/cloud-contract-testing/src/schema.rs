@@ -111,9 +111,11 @@ impl<'a> Validator<'a> {
             }
             Some("array") => match instance.as_array() {
                 Some(items) => {
-                    let item_schema = schema.get("items").expect("array schema without items");
-                    for (i, item) in items.iter().enumerate() {
-                        self.check(item_schema, item, &format!("{path}[{i}]"), problems);
+                    // An array without `items` accepts any items.
+                    if let Some(item_schema) = schema.get("items") {
+                        for (i, item) in items.iter().enumerate() {
+                            self.check(item_schema, item, &format!("{path}[{i}]"), problems);
+                        }
                     }
                 }
                 None => problems.push(format!("{path}: expected an array, got {instance}")),
