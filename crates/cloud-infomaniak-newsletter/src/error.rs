@@ -9,7 +9,7 @@
 //! | 400, 422 (or code `validation_failed`, `bad_request`, `invalid_*`) | `InvalidInput` |
 //! | 401 | `Unauthenticated` |
 //! | 403 (or code `access_denied`, `forbidden`) | `PermissionDenied` |
-//! | 404 (or code `not_found`, `*NotFound*`) | `NotFound` |
+//! | 404 (or code `not_found`, `object_not_found`, `*NotFound*`) | `NotFound` |
 //! | 429 (or code `too_many_requests`) | `RateLimited` (after the client's retries) |
 //! | an `error` envelope with a 2xx status, another code | `Service` |
 //! | other 4xx/5xx | by status (`Service` for 5xx) |
@@ -65,7 +65,7 @@ pub(crate) fn kind_for_code(code: &str) -> Option<ErrorKind> {
         "too_many_requests" | "rate_limit_exceeded" => ErrorKind::RateLimited,
         "validation_failed" | "bad_request" => ErrorKind::InvalidInput,
         _ if lower.starts_with("invalid_") => ErrorKind::InvalidInput,
-        _ if lower.contains("notfound") => ErrorKind::NotFound,
+        _ if lower.ends_with("_not_found") || lower.contains("notfound") => ErrorKind::NotFound,
         _ => return None,
     })
 }
