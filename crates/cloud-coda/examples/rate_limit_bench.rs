@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cloud_coda::CodaClient;
-use serde_json::json;
 use cloud_contract_testing::server::{Reply, Server};
+use serde_json::json;
 use tokio::time::Instant;
 
 /// Coda's documented read limit.

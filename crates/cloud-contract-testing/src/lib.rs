@@ -349,10 +349,8 @@ impl Contract {
             let keys: Vec<&str> =
                 name[base.len()..].split('[').filter(|k| !k.is_empty()).map(|k| k.trim_end_matches(']')).collect();
             let (key, rest) = keys.split_first().unwrap_or_else(|| panic!("{}: bad name {name}", self.id));
-            let member = schema
-                .pointer(&format!("/properties/{key}"))
-                .map(|s| validator.resolve(s))
-                .unwrap_or(&Value::Null);
+            let member =
+                schema.pointer(&format!("/properties/{key}")).map(|s| validator.resolve(s)).unwrap_or(&Value::Null);
             match rest {
                 [""] | [] if member.get("type").and_then(Value::as_str) == Some("array") || rest == [""] => {
                     let items = member.get("items").map_or(&Value::Null, |i| validator.resolve(i));

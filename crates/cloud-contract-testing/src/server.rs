@@ -112,9 +112,11 @@ impl Server {
     pub async fn replies(replies: Vec<Reply>) -> Self {
         let queue = Mutex::new(std::collections::VecDeque::from(replies));
         Self::start(move |_| {
-            queue.lock().unwrap().pop_front().unwrap_or_else(|| {
-                Reply::json(500, &serde_json::json!({"message": "no reply left"}))
-            })
+            queue
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| Reply::json(500, &serde_json::json!({"message": "no reply left"})))
         })
         .await
     }

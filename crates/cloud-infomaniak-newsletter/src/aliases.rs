@@ -47,9 +47,8 @@ use futures::stream::BoxStream;
 use crate::client::NewsletterClient;
 use crate::models::{
     AssignSubscribersRequest, Campaign, CampaignStatistics, CreateGroupRequest, Credit, EditCampaignRequest, Group,
-    ImportSubscribersRequest, ScheduleCampaignRequest, SendTestCampaignRequest, Subscriber,
-    UnassignSubscribersRequest, UnsubscribeSubscribersRequest, UnsubscribeSubscribersRequestSelect,
-    UpdateGroupRequest, UpdateSubscriberRequest,
+    ImportSubscribersRequest, ScheduleCampaignRequest, SendTestCampaignRequest, Subscriber, UnassignSubscribersRequest,
+    UnsubscribeSubscribersRequest, UnsubscribeSubscribersRequestSelect, UpdateGroupRequest, UpdateSubscriberRequest,
 };
 use crate::operations::{
     AccountCreditsOptions, GetGroupSubscribersOptions, ListCreditsOptions, ListGroupsOptions, ShowCampaignOptions,

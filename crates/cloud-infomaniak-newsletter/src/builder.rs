@@ -247,7 +247,9 @@ impl NewsletterBuilder {
     pub fn build(self) -> Result<NewsletterClient> {
         let config = |message: String| Error::invalid_config(message).with_provider(CloudProvider::Infomaniak);
         let token = self.token.filter(|t| !t.is_empty()).ok_or_else(|| {
-            config("no Newsletter API token: set INFOMANIAK_NEWSLETTER_TOKEN or call NewsletterBuilder::with_token".into())
+            config(
+                "no Newsletter API token: set INFOMANIAK_NEWSLETTER_TOKEN or call NewsletterBuilder::with_token".into(),
+            )
         })?;
         let domain = match (self.domain_id, self.domain_setting) {
             (Some(id), _) => id,

@@ -168,8 +168,7 @@ impl NewsletterClient {
             "DELETE" => Method::DELETE,
             other => return Err(Error::new(ErrorKind::Unexpected, format!("unsupported method {other}"))),
         };
-        let mut request =
-            self.http.request_segments(method, segments).operation(operation).budget(RATE_LIMIT_BUDGET);
+        let mut request = self.http.request_segments(method, segments).operation(operation).budget(RATE_LIMIT_BUDGET);
         if !query.is_empty() {
             request = request.query(&query);
         }
@@ -180,10 +179,13 @@ impl NewsletterClient {
         let status = response.status().as_u16();
         let bytes = response.bytes().await?;
         let envelope: Envelope = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(ErrorKind::ResponseInvalid, format!("{operation}: the answer is not an Infomaniak envelope: {e}"))
-                .with_provider(cloud_core::CloudProvider::Infomaniak)
-                .with_operation(operation)
-                .with_http_status(status)
+            Error::new(
+                ErrorKind::ResponseInvalid,
+                format!("{operation}: the answer is not an Infomaniak envelope: {e}"),
+            )
+            .with_provider(cloud_core::CloudProvider::Infomaniak)
+            .with_operation(operation)
+            .with_http_status(status)
         })?;
         match (envelope.result, &envelope.error) {
             (Some(Outcome::Success | Outcome::Asynchronous), _) => Ok(envelope),

@@ -24,7 +24,13 @@ pub struct Listing<T> {
 
 impl<T> Listing<T> {
     /// A page from its items and pagination fields.
-    pub fn new(items: Vec<T>, total: Option<u64>, page: Option<u64>, pages: Option<u64>, per_page: Option<u64>) -> Self {
+    pub fn new(
+        items: Vec<T>,
+        total: Option<u64>,
+        page: Option<u64>,
+        pages: Option<u64>,
+        per_page: Option<u64>,
+    ) -> Self {
         Self { items, total, page, pages, items_per_page: per_page }
     }
 

@@ -54,7 +54,8 @@ async fn validate_connection() {
 async fn list_campaigns() {
     let c = contract("NewsletterListCampaigns");
     let server = Server::replies(vec![c.ok(&page_of(vec![fixtures::campaign(1)], 1, 1, 15))]).await;
-    let campaigns: Vec<_> = client(&server).list_campaigns(ListCampaignsOptions::default()).try_collect().await.unwrap();
+    let campaigns: Vec<_> =
+        client(&server).list_campaigns(ListCampaignsOptions::default()).try_collect().await.unwrap();
     assert_eq!(campaigns[0].id, 1);
     c.assert_request(&server.only_request(), &Expected { path: &at("campaigns"), query: &[("page", "1")], body: None });
 }
@@ -99,7 +100,10 @@ async fn delete_campaign() {
     let c = contract("NewsletterDeleteCampaign");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).delete_campaign("5").await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("campaigns/5"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("campaigns/5"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -109,7 +113,11 @@ async fn send_test() {
     assert!(client(&server).send_test(5, "test@example.com").await.unwrap());
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("campaigns/5/test"), body: Some(json!({"email": "test@example.com"})), ..Expected::default() },
+        &Expected {
+            path: &at("campaigns/5/test"),
+            body: Some(json!({"email": "test@example.com"})),
+            ..Expected::default()
+        },
     );
     // An address without `@` is refused before anything is sent.
     let err = client(&server).send_test(5, "nobody").await.unwrap_err();
@@ -125,7 +133,11 @@ async fn schedule_campaign() {
     assert!(client(&server).schedule_campaign(5, Some(&at_time)).await.unwrap());
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("campaigns/5/schedule"), body: Some(json!({"started_at": 1_900_000_000})), ..Expected::default() },
+        &Expected {
+            path: &at("campaigns/5/schedule"),
+            body: Some(json!({"started_at": 1_900_000_000})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -134,7 +146,10 @@ async fn unschedule_campaign() {
     let c = contract("NewsletterCancelCampaign");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).unschedule_campaign(5).await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("campaigns/5/cancel"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("campaigns/5/cancel"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -149,7 +164,11 @@ async fn send_campaign() {
     assert!((before..=after).contains(&started_at), "{started_at} not in {before}..={after}");
     c.assert_request(
         &request,
-        &Expected { path: &at("campaigns/5/schedule"), body: Some(json!({"started_at": started_at})), ..Expected::default() },
+        &Expected {
+            path: &at("campaigns/5/schedule"),
+            body: Some(json!({"started_at": started_at})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -193,7 +212,10 @@ async fn create_mailing_list() {
     let c = contract("NewsletterCreateGroup");
     let server = Server::replies(vec![c.ok(&success(fixtures::group(7, "Customers")))]).await;
     assert_eq!(client(&server).create_mailing_list("Customers").await.unwrap().id, 7);
-    c.assert_request(&server.only_request(), &Expected { path: &at("groups"), body: Some(json!({"name": "Customers"})), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("groups"), body: Some(json!({"name": "Customers"})), ..Expected::default() },
+    );
     assert_eq!(client(&server).create_mailing_list("  ").await.unwrap_err().kind(), ErrorKind::InvalidInput);
     assert_eq!(server.requests().len(), 1);
 }
@@ -203,7 +225,10 @@ async fn update_mailing_list() {
     let c = contract("NewsletterUpdateGroup");
     let server = Server::replies(vec![c.ok(&success(fixtures::group(7, "Clients")))]).await;
     assert_eq!(client(&server).update_mailing_list(7, "Clients").await.unwrap().name, "Clients");
-    c.assert_request(&server.only_request(), &Expected { path: &at("groups/7"), body: Some(json!({"name": "Clients"})), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("groups/7"), body: Some(json!({"name": "Clients"})), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -221,7 +246,10 @@ async fn get_list_contacts() {
     let contacts: Vec<_> =
         client(&server).get_list_contacts(7, GetGroupSubscribersOptions::default()).try_collect().await.unwrap();
     assert_eq!(contacts[0].email, "a@example.com");
-    c.assert_request(&server.only_request(), &Expected { path: &at("groups/7/subscribers"), query: &[("page", "1")], body: None });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("groups/7/subscribers"), query: &[("page", "1")], body: None },
+    );
 }
 
 #[tokio::test]
@@ -256,11 +284,29 @@ async fn manage_contact() {
     c.manage_contact(7, 8, "remove".parse().unwrap()).await.unwrap();
     c.manage_contact(7, 8, ContactAction::Unsubscribe).await.unwrap();
     let requests = server.requests();
-    assign.assert_request(&requests[0], &Expected { path: &at("groups/7/subscribers/assign"), body: Some(json!({"subscriber_ids": [8]})), ..Expected::default() });
-    unassign.assert_request(&requests[1], &Expected { path: &at("groups/7/subscribers/unassign"), body: Some(json!({"subscriber_ids": [8]})), ..Expected::default() });
+    assign.assert_request(
+        &requests[0],
+        &Expected {
+            path: &at("groups/7/subscribers/assign"),
+            body: Some(json!({"subscriber_ids": [8]})),
+            ..Expected::default()
+        },
+    );
+    unassign.assert_request(
+        &requests[1],
+        &Expected {
+            path: &at("groups/7/subscribers/unassign"),
+            body: Some(json!({"subscriber_ids": [8]})),
+            ..Expected::default()
+        },
+    );
     unsubscribe.assert_request(
         &requests[2],
-        &Expected { path: &at("subscribers/unsubscribe"), body: Some(json!({"select": {"all": false, "include": [8]}})), ..Expected::default() },
+        &Expected {
+            path: &at("subscribers/unsubscribe"),
+            body: Some(json!({"select": {"all": false, "include": [8]}})),
+            ..Expected::default()
+        },
     );
     // The Python client's ValueError for an unknown action.
     assert_eq!("delete".parse::<ContactAction>().unwrap_err().kind(), ErrorKind::InvalidInput);
@@ -280,7 +326,10 @@ async fn update_contact() {
     let server = Server::replies(vec![c.ok(&success(fixtures::subscriber(8, "ann@example.com")))]).await;
     let changes = UpdateSubscriberRequest::default().with_status(UpdateSubscriberRequestStatus::Active);
     client(&server).update_contact(8, &changes).await.unwrap();
-    c.assert_request(&server.only_request(), &Expected { path: &at("subscribers/8"), body: Some(json!({"status": "active"})), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("subscribers/8"), body: Some(json!({"status": "active"})), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -288,16 +337,23 @@ async fn delete_contact() {
     let c = contract("NewsletterDeleteSubscriber");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).delete_contact(8).await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("subscribers/8"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("subscribers/8"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
 async fn get_task_status() {
-    let server = Server::replies(vec![support::server::Reply::json(200, &fixtures::task(fixtures::TASK, "running"))]).await;
+    let server =
+        Server::replies(vec![support::server::Reply::json(200, &fixtures::task(fixtures::TASK, "running"))]).await;
     let task = client(&server).get_task_status(fixtures::TASK).await.unwrap();
     assert_eq!(task.status, cloud_infomaniak_newsletter::AsyncTaskStatus::Running);
     let request = server.only_request();
-    assert_eq!((request.method.as_str(), request.api_path()), ("GET", format!("/1/async/tasks/{}", fixtures::TASK).as_str()));
+    assert_eq!(
+        (request.method.as_str(), request.api_path()),
+        ("GET", format!("/1/async/tasks/{}", fixtures::TASK).as_str())
+    );
     assert_eq!(request.header("authorization"), Some(format!("Bearer {}", support::TOKEN).as_str()));
     // An empty id is refused before anything is sent.
     assert_eq!(client(&server).get_task_status("").await.unwrap_err().kind(), ErrorKind::InvalidInput);
@@ -316,11 +372,33 @@ async fn get_credits() {
 #[test]
 fn every_compatibility_name_has_a_test() {
     const NAMES: [&str; 27] = [
-        "new", "from_env", "from_credentials", "validate_connection", "list_campaigns", "get_campaign",
-        "create_campaign", "update_campaign", "delete_campaign", "send_test", "schedule_campaign",
-        "unschedule_campaign", "send_campaign", "get_campaign_statistics", "list_mailing_lists", "get_mailing_list",
-        "create_mailing_list", "update_mailing_list", "delete_mailing_list", "get_list_contacts", "import_contacts",
-        "manage_contact", "get_contact", "update_contact", "delete_contact", "get_task_status", "get_credits",
+        "new",
+        "from_env",
+        "from_credentials",
+        "validate_connection",
+        "list_campaigns",
+        "get_campaign",
+        "create_campaign",
+        "update_campaign",
+        "delete_campaign",
+        "send_test",
+        "schedule_campaign",
+        "unschedule_campaign",
+        "send_campaign",
+        "get_campaign_statistics",
+        "list_mailing_lists",
+        "get_mailing_list",
+        "create_mailing_list",
+        "update_mailing_list",
+        "delete_mailing_list",
+        "get_list_contacts",
+        "import_contacts",
+        "manage_contact",
+        "get_contact",
+        "update_contact",
+        "delete_contact",
+        "get_task_status",
+        "get_credits",
     ];
     let source = include_str!("aliases.rs");
     for name in NAMES.iter().skip(3) {

@@ -90,8 +90,7 @@ async fn listings_stream_every_page_and_stop_after_the_last() {
     assert_eq!(pages, ["1", "2", "3"]);
     // A listing can start at a later page, and one page comes with its counts.
     let server = Server::replies(vec![c.ok(&page_of(vec![fixtures::subscriber(1, "a@example.com")], 3, 3, 2))]).await;
-    let listing =
-        client(&server).list_subscribers_page(&ListSubscribersOptions::default().with_page(3)).await.unwrap();
+    let listing = client(&server).list_subscribers_page(&ListSubscribersOptions::default().with_page(3)).await.unwrap();
     assert_eq!((listing.total, listing.page, listing.pages, listing.next_page()), (Some(5), Some(3), Some(3), None));
 }
 

@@ -24,6 +24,7 @@
 //! | `coda` | Coda.io REST API v1: [`coda`] (`cloud-coda`) | no |
 //! | `infomaniak-openstack` | Infomaniak Public Cloud (OpenStack): [`infomaniak_openstack`] (`cloud-infomaniak-openstack`) | no |
 //! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`) | no |
+//! | `infomaniak-newsletter` | Infomaniak Newsletter API: [`infomaniak_newsletter`] (`cloud-infomaniak-newsletter`) | no |
 //! | `infomaniak` | every Infomaniak service above | no |
 //! | `full` | every provider | no |
 //!
@@ -40,6 +41,8 @@ pub use cloud_aws as aws;
 pub use cloud_azure as azure;
 #[cfg(feature = "coda")]
 pub use cloud_coda as coda;
+#[cfg(feature = "infomaniak-newsletter")]
+pub use cloud_infomaniak_newsletter as infomaniak_newsletter;
 #[cfg(feature = "infomaniak-openstack")]
 pub use cloud_infomaniak_openstack as infomaniak_openstack;
 #[cfg(feature = "infomaniak-s3")]

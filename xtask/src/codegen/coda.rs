@@ -29,7 +29,7 @@ use super::emit::{self, EnumStyle, QueryStyle, Style};
 use super::ir::Builder;
 use super::ops::{self, Conventions};
 use super::rust::pascal;
-use super::{Mode, ensure_file, reformat};
+use super::{Mode, Rendered, reformat};
 
 const TARGET: &str = "coda";
 const MODELS: &str = "crates/cloud-coda/src/models.rs";
@@ -117,31 +117,7 @@ fn errors_doc(statuses: &[u16]) -> String {
 
 /// Generates (or checks) both files from the document at `spec`.
 pub(crate) fn generate(sh: &Shell, spec: &Path, mode: Mode) -> Result<()> {
-    let rendered = render(sh, spec)?;
-    let mut changed = false;
-    for file in &rendered.files {
-        changed |= ensure_file(TARGET, Path::new(file.0), &file.1, mode)?;
-    }
-    let verb = match (mode, changed) {
-        (Mode::Check, _) => "up to date",
-        (Mode::Write, true) => "written",
-        (Mode::Write, false) => "unchanged",
-    };
-    eprintln!(
-        "codegen coda: {} operations, {} types from API {}: {verb}",
-        rendered.operations, rendered.types, rendered.version
-    );
-    Ok(())
-}
-
-/// The generated files, in memory.
-#[derive(Debug)]
-pub(crate) struct Rendered {
-    /// `(path relative to the workspace root, contents)`.
-    pub(crate) files: Vec<(&'static str, String)>,
-    pub(crate) operations: usize,
-    pub(crate) types: usize,
-    pub(crate) version: String,
+    render(sh, spec)?.apply(TARGET, mode)
 }
 
 /// Reads the document at `spec` and renders both files, formatted.

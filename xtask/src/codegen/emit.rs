@@ -64,7 +64,12 @@ impl Style {
 }
 
 /// The models file: every type the builder defined.
-pub(crate) fn models(style: &Style, builder: &Builder<'_>, request: &BTreeSet<String>, version: &str) -> Result<String> {
+pub(crate) fn models(
+    style: &Style,
+    builder: &Builder<'_>,
+    request: &BTreeSet<String>,
+    version: &str,
+) -> Result<String> {
     let mut out = String::new();
     style.preamble(&mut out, "The models", version);
     out.push_str("use serde::{Deserialize, Serialize};\n\n");
@@ -131,7 +136,10 @@ fn emit_expanded_enum(out: &mut String, name: &str, docs: &str, values: &[(&str,
     for (variant, json) in values {
         let _ = writeln!(out, "/// `{json}`\n{variant},");
     }
-    let _ = writeln!(out, "/// A value this version of the crate does not know, kept as received.\n{catch_all}(String),\n}}\n");
+    let _ = writeln!(
+        out,
+        "/// A value this version of the crate does not know, kept as received.\n{catch_all}(String),\n}}\n"
+    );
     let known: Vec<String> = values.iter().map(|(v, _)| format!("Self::{v}")).collect();
     let _ = writeln!(out, "impl {name} {{");
     let _ = writeln!(
@@ -390,8 +398,7 @@ fn emit_method(style: &Style, out: &mut String, op: &Op) {
     }
     if style.budgets_in_table {
         let budgets: Vec<String> = op.budgets.iter().map(|b| format!("`{b}`")).collect();
-        let _ =
-            write!(text, "\n\n`{} {}` (`{}`); rate budget {}.", op.method, op.path, op.id, budgets.join(" and "));
+        let _ = write!(text, "\n\n`{} {}` (`{}`); rate budget {}.", op.method, op.path, op.id, budgets.join(" and "));
     } else {
         let _ = write!(text, "\n\n`{} {}` (`{}`).", op.method, op.path, op.id);
     }
@@ -444,7 +451,8 @@ fn emit_method(style: &Style, out: &mut String, op: &Op) {
     } else {
         let _ = writeln!(out, "let mut query = {base};");
         for q in required_query {
-            let name = if style.query == QueryStyle::Single { lit(&q.json) } else { format!("{}.to_owned()", lit(&q.json)) };
+            let name =
+                if style.query == QueryStyle::Single { lit(&q.json) } else { format!("{}.to_owned()", lit(&q.json)) };
             let _ = writeln!(out, "query.insert(0, ({name}, {}.{to_text}()));", q.rust);
         }
     }

@@ -31,7 +31,7 @@ use xshell::Shell;
 use super::emit::{self, EnumStyle, QueryStyle, Style};
 use super::ir::Builder;
 use super::ops::{self, Conventions, Envelope};
-use super::{Mode, ensure_file, reformat};
+use super::{Mode, Rendered, reformat};
 
 const TARGET: &str = "newsletter";
 const MODELS: &str = "crates/cloud-infomaniak-newsletter/src/models.rs";
@@ -69,31 +69,7 @@ const STYLE: Style = Style {
 
 /// Generates (or checks) both files from the document at `spec`.
 pub(crate) fn generate(sh: &Shell, spec: &Path, mode: Mode) -> Result<()> {
-    let rendered = render(sh, spec)?;
-    let mut changed = false;
-    for (path, contents) in &rendered.files {
-        changed |= ensure_file(TARGET, Path::new(path), contents, mode)?;
-    }
-    let verb = match (mode, changed) {
-        (Mode::Check, _) => "up to date",
-        (Mode::Write, true) => "written",
-        (Mode::Write, false) => "unchanged",
-    };
-    eprintln!(
-        "codegen newsletter: {} operations, {} types from API {}: {verb}",
-        rendered.operations, rendered.types, rendered.version
-    );
-    Ok(())
-}
-
-/// The generated files, in memory.
-#[derive(Debug)]
-pub(crate) struct Rendered {
-    /// `(path relative to the workspace root, contents)`.
-    pub(crate) files: Vec<(&'static str, String)>,
-    pub(crate) operations: usize,
-    pub(crate) types: usize,
-    pub(crate) version: String,
+    render(sh, spec)?.apply(TARGET, mode)
 }
 
 /// Reads the document at `spec` and renders both files, formatted.
@@ -160,10 +136,9 @@ fn dedupe_parameters(doc: &mut Value) {
             let mut seen = BTreeSet::new();
             params.retain(|p| {
                 let resolved = match p.get("$ref").and_then(Value::as_str) {
-                    Some(r) => r
-                        .strip_prefix("#/components/parameters/")
-                        .and_then(|name| components.get(name))
-                        .unwrap_or(p),
+                    Some(r) => {
+                        r.strip_prefix("#/components/parameters/").and_then(|name| components.get(name)).unwrap_or(p)
+                    }
                     None => p,
                 };
                 let key = (
@@ -351,7 +326,10 @@ mod tests {
         assert!(dangling_refs(&doc).is_empty(), "{:?}", dangling_refs(&doc));
         let names: Vec<&String> = doc["components"]["schemas"].as_object().unwrap().keys().collect();
         assert_eq!(names, ["Campaign", "Group"]);
-        assert_eq!(doc["components"]["schemas"]["Campaign"]["properties"]["group"]["$ref"], "#/components/schemas/Group");
+        assert_eq!(
+            doc["components"]["schemas"]["Campaign"]["properties"]["group"]["$ref"],
+            "#/components/schemas/Group"
+        );
         let op = &doc["paths"]["/1/newsletters/{domain}/campaigns/{campaign}/test"]["post"];
         assert_eq!(op["operationId"], "NewsletterSendTestCampaign");
         // Twice is the same as once.

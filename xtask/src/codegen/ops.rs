@@ -224,7 +224,11 @@ fn operation(
                 let declared = rb.get("required").and_then(Value::as_bool).unwrap_or(false);
                 // A body with required fields is required, whatever `requestBody.required` says.
                 let has_required = conventions.empty_body_unless_get
-                    && builder.resolve(schema)?.get("required").and_then(Value::as_array).is_some_and(|r| !r.is_empty());
+                    && builder
+                        .resolve(schema)?
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .is_some_and(|r| !r.is_empty());
                 Some((ty, declared || has_required))
             }
         }

@@ -15,8 +15,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use cloud_coda::CodaClient;
-pub use cloud_contract_testing::{ClockDriver, Contract, Expected};
 use cloud_contract_testing::{Api, Document, Validator};
+pub use cloud_contract_testing::{ClockDriver, Contract, Expected};
 use cloud_core::retry::RetryConfig;
 use serde_json::Value;
 
@@ -58,7 +58,12 @@ pub fn validator() -> Validator<'static> {
 
 /// The operations outside Packs, as `(operationId, method, path template)`, `${x}` read as `{x}`.
 pub fn spec_operations() -> Vec<(String, String, String)> {
-    api().operations().into_iter().filter(|op| op.3 != "Packs").map(|(id, method, path, _)| (id, method, path)).collect()
+    api()
+        .operations()
+        .into_iter()
+        .filter(|op| op.3 != "Packs")
+        .map(|(id, method, path, _)| (id, method, path))
+        .collect()
 }
 
 /// A client of `server` with fast retries.

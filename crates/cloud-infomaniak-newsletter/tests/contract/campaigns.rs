@@ -37,7 +37,8 @@ async fn destroy_domain() {
 #[tokio::test]
 async fn list_campaigns() {
     let c = contract("NewsletterListCampaigns");
-    let server = Server::replies(vec![c.ok(&page_of(vec![fixtures::campaign(1), fixtures::campaign(2)], 1, 1, 20))]).await;
+    let server =
+        Server::replies(vec![c.ok(&page_of(vec![fixtures::campaign(1), fixtures::campaign(2)], 1, 1, 20))]).await;
     let filter = ListCampaignsFilter::default()
         .with_search("spring")
         .with_status([ListCampaignsFilterStatusItem::Draft, ListCampaignsFilterStatusItem::Scheduled]);
@@ -91,7 +92,8 @@ async fn create_campaign() {
 async fn delete_campaigns() {
     let c = contract("NewsletterDeleteCampaigns");
     let server = Server::replies(vec![c.ok(&success(json!(crate::support::fixtures::TASK)))]).await;
-    let body = DeleteCampaignsRequest::default().with_select(DeleteCampaignsRequestSelect::new(false).with_include([3, 4]));
+    let body =
+        DeleteCampaignsRequest::default().with_select(DeleteCampaignsRequestSelect::new(false).with_include([3, 4]));
     let options = DeleteCampaignsOptions::default()
         .with_filter(DeleteCampaignsFilter::default().with_status([DeleteCampaignsFilterStatusItem::Draft]));
     let task = client(&server).delete_campaigns(Some(&body), &options).await.unwrap();
@@ -136,7 +138,10 @@ async fn delete_campaign() {
     let c = contract("NewsletterDeleteCampaign");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).delete_campaign("5").await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("campaigns/5"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("campaigns/5"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -145,7 +150,8 @@ async fn get_tracking() {
     let first = page_of(vec![json!({"email": "a@example.com", "action": "open"})], 1, 2, 1);
     let second = page_of(vec![json!({"email": "b@example.com", "action": "click"})], 2, 2, 1);
     let server = Server::replies(vec![c.ok(&first), c.ok(&second)]).await;
-    let options = GetTrackingOptions::default().with_per_page(1).with_filter(GetTrackingFilter::default().with_search("example"));
+    let options =
+        GetTrackingOptions::default().with_per_page(1).with_filter(GetTrackingFilter::default().with_search("example"));
     let events: Vec<_> = client(&server).get_tracking(5, options).try_collect().await.unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(events[1]["action"], "click");
@@ -168,14 +174,18 @@ async fn links_activity() {
     let server = Server::replies(vec![c.ok(&success(json!([{"url": "https://example.com", "clicks": 4}])))]).await;
     let links = client(&server).links_activity(5).await.unwrap();
     assert_eq!(links[0]["clicks"], 4);
-    c.assert_request(&server.only_request(), &Expected { path: &at("campaigns/5/report/links"), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("campaigns/5/report/links"), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
 async fn subscribers_activity() {
     let c = contract("NewsletterSubscribersActivity");
     let server = Server::replies(vec![c.ok(&page_of(vec![json!({"email": "a@example.com"})], 1, 1, 15))]).await;
-    let rows: Vec<_> = client(&server).subscribers_activity(5, SubscribersActivityOptions::default()).try_collect().await.unwrap();
+    let rows: Vec<_> =
+        client(&server).subscribers_activity(5, SubscribersActivityOptions::default()).try_collect().await.unwrap();
     assert_eq!(rows.len(), 1);
     c.assert_request(
         &server.only_request(),
@@ -204,7 +214,10 @@ async fn duplicate_campaign() {
     let c = contract("NewsletterDuplicateCampaign");
     let server = Server::replies(vec![c.ok(&success(fixtures::campaign(6)))]).await;
     assert_eq!(client(&server).duplicate_campaign(5).await.unwrap().id, 6);
-    c.assert_request(&server.only_request(), &Expected { path: &at("campaigns/5/duplicate"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("campaigns/5/duplicate"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -214,7 +227,11 @@ async fn send_test_campaign() {
     assert!(client(&server).send_test_campaign(5, &SendTestCampaignRequest::new("ann@example.com")).await.unwrap());
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("campaigns/5/test"), body: Some(json!({"email": "ann@example.com"})), ..Expected::default() },
+        &Expected {
+            path: &at("campaigns/5/test"),
+            body: Some(json!({"email": "ann@example.com"})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -223,7 +240,10 @@ async fn cancel_campaign() {
     let c = contract("NewsletterCancelCampaign");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).cancel_campaign(5).await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("campaigns/5/cancel"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("campaigns/5/cancel"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -234,7 +254,11 @@ async fn schedule_campaign() {
     assert!(client(&server).schedule_campaign(5, Some(&when)).await.unwrap());
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("campaigns/5/schedule"), body: Some(json!({"started_at": 1_706_531_189})), ..Expected::default() },
+        &Expected {
+            path: &at("campaigns/5/schedule"),
+            body: Some(json!({"started_at": 1_706_531_189})),
+            ..Expected::default()
+        },
     );
 }
 

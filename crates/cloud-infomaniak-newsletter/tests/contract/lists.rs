@@ -50,7 +50,11 @@ async fn delete_groups() {
     assert_eq!(client(&server).delete_groups(&request).await.unwrap(), TASK);
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("groups"), body: Some(json!({"select": {"all": false, "include": [7]}})), ..Expected::default() },
+        &Expected {
+            path: &at("groups"),
+            body: Some(json!({"select": {"all": false, "include": [7]}})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -88,7 +92,10 @@ async fn get_group_subscribers() {
     let members: Vec<_> =
         client(&server).get_group_subscribers(7, GetGroupSubscribersOptions::default()).try_collect().await.unwrap();
     assert_eq!(members[0].id, 1);
-    c.assert_request(&server.only_request(), &Expected { path: &at("groups/7/subscribers"), query: &[("page", "1")], body: None });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("groups/7/subscribers"), query: &[("page", "1")], body: None },
+    );
 }
 
 #[tokio::test]
@@ -99,7 +106,11 @@ async fn assign_subscribers() {
     assert_eq!(assigned[0].id, 8);
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("groups/7/subscribers/assign"), body: Some(json!({"subscriber_ids": [8]})), ..Expected::default() },
+        &Expected {
+            path: &at("groups/7/subscribers/assign"),
+            body: Some(json!({"subscriber_ids": [8]})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -162,7 +173,11 @@ async fn delete_segments() {
     assert!(client(&server).delete_segments(&request, &DeleteSegmentsOptions::default()).await.unwrap());
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("segments"), body: Some(json!({"select": {"all": false, "include": [3]}})), ..Expected::default() },
+        &Expected {
+            path: &at("segments"),
+            body: Some(json!({"select": {"all": false, "include": [3]}})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -190,7 +205,10 @@ async fn delete_segment() {
     let c = contract("NewsletterDeleteSegment");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).delete_segment(3).await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("segments/3"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("segments/3"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]

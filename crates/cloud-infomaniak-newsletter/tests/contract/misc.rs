@@ -1,8 +1,8 @@
 //! Credits, fields, templates, the API key, webforms and operations.
 
 use cloud_infomaniak_newsletter::models::{
-    CreateFieldRequest, CreateFieldRequestType, CreateWebformRequest, DeleteFieldsRequest, DeleteFieldsRequestSelect,
-    BulkDeleteWebformRequest, BulkDeleteWebformRequestSelect, UpdateFieldRequest, UpdateWebformRequest,
+    BulkDeleteWebformRequest, BulkDeleteWebformRequestSelect, CreateFieldRequest, CreateFieldRequestType,
+    CreateWebformRequest, DeleteFieldsRequest, DeleteFieldsRequestSelect, UpdateFieldRequest, UpdateWebformRequest,
 };
 use cloud_infomaniak_newsletter::{
     AccountCreditsOptions, ListAllTemplatesOptions, ListCreditsOptions, ListFieldsOptions, ListWebformsOptions,
@@ -90,7 +90,11 @@ async fn delete_fields() {
     assert!(client(&server).delete_fields(&request).await.unwrap());
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("fields"), body: Some(json!({"select": {"all": false, "include": [1]}})), ..Expected::default() },
+        &Expected {
+            path: &at("fields"),
+            body: Some(json!({"select": {"all": false, "include": [1]}})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -167,7 +171,11 @@ async fn create_webform() {
     assert_eq!(client(&server).create_webform(Some(&request)).await.unwrap().id, 2);
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("webforms"), body: Some(json!({"name": "Sign up", "title": "Join"})), ..Expected::default() },
+        &Expected {
+            path: &at("webforms"),
+            body: Some(json!({"name": "Sign up", "title": "Join"})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -216,7 +224,10 @@ async fn delete_webform() {
     let c = contract("NewsletterDeleteWebform");
     let server = Server::replies(vec![c.ok(&success(fixtures::webform(2)))]).await;
     assert_eq!(client(&server).delete_webform(2).await.unwrap().id, 2);
-    c.assert_request(&server.only_request(), &Expected { path: &at("webforms/2"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("webforms/2"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -232,5 +243,8 @@ async fn cancel_operation() {
     let c = contract("NewsletterCancelOperation");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).cancel_operation("op-1a2b").await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("operations/op-1a2b"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("operations/op-1a2b"), body: empty(), ..Expected::default() },
+    );
 }

@@ -21,7 +21,8 @@ use crate::support::{Expected, at, client, contract, empty, page_of, success};
 #[tokio::test]
 async fn list_subscribers() {
     let c = contract("NewsletterListSubscribers");
-    let first = page_of(vec![fixtures::subscriber(1, "a@example.com"), fixtures::subscriber(2, "b@example.com")], 1, 2, 2);
+    let first =
+        page_of(vec![fixtures::subscriber(1, "a@example.com"), fixtures::subscriber(2, "b@example.com")], 1, 2, 2);
     let second = page_of(vec![fixtures::subscriber(3, "c@example.com")], 2, 2, 2);
     let server = Server::replies(vec![c.ok(&first), c.ok(&second)]).await;
     let options = ListSubscribersOptions::default()
@@ -29,7 +30,10 @@ async fn list_subscribers() {
         .with_with("groups")
         .with_filter(ListSubscribersFilter::default().with_status(ListSubscribersFilterStatus::Active));
     let all: Vec<_> = client(&server).list_subscribers(options).try_collect().await.unwrap();
-    assert_eq!(all.iter().map(|s| s.email.as_str()).collect::<Vec<_>>(), ["a@example.com", "b@example.com", "c@example.com"]);
+    assert_eq!(
+        all.iter().map(|s| s.email.as_str()).collect::<Vec<_>>(),
+        ["a@example.com", "b@example.com", "c@example.com"]
+    );
     assert_eq!(all[0].groups.as_ref().map(|g| g[0].name.as_str()), Some("Customers"));
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
@@ -70,7 +74,11 @@ async fn delete_subscribers() {
     assert_eq!(client(&server).delete_subscribers(&request).await.unwrap(), TASK);
     c.assert_request(
         &server.only_request(),
-        &Expected { path: &at("subscribers"), body: Some(json!({"select": {"all": true, "exclude": [4]}})), ..Expected::default() },
+        &Expected {
+            path: &at("subscribers"),
+            body: Some(json!({"select": {"all": true, "exclude": [4]}})),
+            ..Expected::default()
+        },
     );
 }
 
@@ -79,7 +87,10 @@ async fn count_subscribers_status() {
     let c = contract("NewsletterCountSubscribersStatus");
     let server = Server::replies(vec![c.ok(&success(json!(["active: 10", "unsubscribed: 2"])))]).await;
     assert_eq!(client(&server).count_subscribers_status().await.unwrap().len(), 2);
-    c.assert_request(&server.only_request(), &Expected { path: &at("subscribers/count_status"), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("subscribers/count_status"), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
@@ -88,7 +99,10 @@ async fn show_subscriber() {
     let server = Server::replies(vec![c.ok(&success(fixtures::subscriber(8, "ann@example.com")))]).await;
     let options = ShowSubscriberOptions::default().with_with("fields");
     assert_eq!(client(&server).show_subscriber(8, &options).await.unwrap().email, "ann@example.com");
-    c.assert_request(&server.only_request(), &Expected { path: &at("subscribers/8"), query: &[("with", "fields")], body: None });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("subscribers/8"), query: &[("with", "fields")], body: None },
+    );
 }
 
 #[tokio::test]
@@ -108,14 +122,18 @@ async fn delete_subscriber() {
     let c = contract("NewsletterDeleteSubscriber");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).delete_subscriber(8).await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("subscribers/8"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("subscribers/8"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]
 async fn filter_providers() {
     let c = contract("NewsletterFilterProviders");
     let server = Server::replies(vec![c.ok(&page_of(vec![fixtures::subscriber(1, "a@example.com")], 1, 1, 15))]).await;
-    let body = FilterProvidersRequest::default().with_filter(FilterProvidersRequestFilter::default().with_search("example"));
+    let body =
+        FilterProvidersRequest::default().with_filter(FilterProvidersRequestFilter::default().with_search("example"));
     let found: Vec<_> =
         client(&server).filter_providers(Some(body), FilterProvidersOptions::default()).try_collect().await.unwrap();
     assert_eq!(found.len(), 1);
@@ -184,7 +202,10 @@ async fn forget_subscriber() {
     let c = contract("NewsletterForgetSubscriber");
     let server = Server::replies(vec![c.ok(&success(json!(true)))]).await;
     assert!(client(&server).forget_subscriber(8).await.unwrap());
-    c.assert_request(&server.only_request(), &Expected { path: &at("subscribers/8/forget"), body: empty(), ..Expected::default() });
+    c.assert_request(
+        &server.only_request(),
+        &Expected { path: &at("subscribers/8/forget"), body: empty(), ..Expected::default() },
+    );
 }
 
 #[tokio::test]

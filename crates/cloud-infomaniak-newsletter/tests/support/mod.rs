@@ -97,7 +97,9 @@ pub fn at(rest: &str) -> String {
 
 /// A success envelope around `data`.
 pub fn success(data: Value) -> Value {
-    json!({"result": "success", "data": data})
+    let mut envelope = json!({"result": "success"});
+    envelope["data"] = data;
+    envelope
 }
 
 /// A success envelope without data.
@@ -108,7 +110,10 @@ pub fn success_without_data() -> Value {
 /// One page of a listing: `items` on page `page` of `pages`, `per_page` items a page.
 pub fn page_of(items: Vec<Value>, page: u64, pages: u64, per_page: u64) -> Value {
     let total = (pages - 1) * per_page + items.len() as u64;
-    json!({"result": "success", "data": items, "total": total, "page": page, "pages": pages, "items_per_page": per_page})
+    let mut envelope =
+        json!({"result": "success", "total": total, "page": page, "pages": pages, "items_per_page": per_page});
+    envelope["data"] = Value::Array(items);
+    envelope
 }
 
 /// The `{}` body of a request that has nothing to send.
