@@ -379,7 +379,7 @@ impl AzureBlobClient {
                 content_encoding: rsp.content_encoding().map_err(bad)?,
                 content_language: rsp.content_language().map_err(bad)?,
             },
-            metadata: rsp.metadata().map_err(bad)?.into_iter().collect(),
+            metadata: metadata_from_azure(rsp.metadata().map_err(bad)?),
         })
     }
 
@@ -441,7 +441,7 @@ impl AzureBlobClient {
                 content_encoding: p.content_encoding.clone(),
                 content_language: p.content_language.clone(),
             },
-            metadata: p.metadata.clone().into_iter().collect(),
+            metadata: metadata_from_azure(p.metadata.clone()),
         };
         // The managed download reports the whole requested range in its first headers.
         let range = if range.end > size { range.start..size } else { range };
@@ -576,7 +576,7 @@ impl AzureBlobClient {
                                 content_encoding: b.content_encoding,
                                 content_language: b.content_language,
                             },
-                            metadata: b.metadata,
+                            metadata: metadata_from_azure(b.metadata),
                         }),
                     })
                     .collect();
@@ -668,8 +668,25 @@ fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
 }
 
 /// Metadata as the official clients take it.
-pub(crate) fn metadata_map(metadata: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
-    (!metadata.is_empty()).then(|| metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+///
+/// Azure metadata names are C# identifiers (letters, digits and `_`, not starting with a digit),
+/// while portable keys are lower-case letters, digits and `-`: a `-` is stored as `_` (which
+/// portable keys never contain) and read back as `-` by [`metadata_from_azure`].
+///
+/// # Errors
+/// `InvalidInput` for a key starting with a digit, which Azure cannot store.
+pub(crate) fn metadata_map(metadata: &BTreeMap<String, String>) -> Result<Option<HashMap<String, String>>> {
+    if let Some(key) = metadata.keys().find(|k| k.starts_with(|c: char| c.is_ascii_digit())) {
+        return Err(Error::invalid_input(format!(
+            "metadata key {key:?} starts with a digit, which Azure metadata names cannot"
+        )));
+    }
+    Ok((!metadata.is_empty()).then(|| metadata.iter().map(|(k, v)| (k.replace('-', "_"), v.clone())).collect()))
+}
+
+/// Metadata as Azure returns it, with the `-` of portable keys restored (see [`metadata_map`]).
+pub(crate) fn metadata_from_azure(metadata: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    metadata.into_iter().map(|(k, v)| (k.replace('_', "-"), v)).collect()
 }
 
 #[cfg(test)]
@@ -681,6 +698,18 @@ mod tests {
         assert_eq!(parse_content_range("bytes 0-9/10"), Some((0, 9, 10)));
         assert_eq!(parse_content_range("bytes 5-5/100"), Some((5, 5, 100)));
         assert_eq!(parse_content_range("bytes */10"), None);
+    }
+
+    #[test]
+    fn metadata_keys_map_to_identifiers_and_back() {
+        let portable: BTreeMap<String, String> =
+            [("with-dash", "a-b"), ("owner", "x")].into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let stored = metadata_map(&portable).unwrap().unwrap();
+        assert_eq!(stored.get("with_dash").map(String::as_str), Some("a-b"));
+        assert_eq!(metadata_from_azure(stored), portable);
+        assert_eq!(metadata_map(&BTreeMap::new()).unwrap(), None);
+        let digit: BTreeMap<String, String> = [("1st".to_owned(), "x".to_owned())].into_iter().collect();
+        assert_eq!(metadata_map(&digit).unwrap_err().kind(), ErrorKind::InvalidInput);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! fails, a block fails, or the body is not the size it claimed, nothing is committed: the blob is
 //! unchanged (or still absent), and Azure discards the uncommitted blocks after a week.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::num::NonZero;
 use std::sync::Arc;
 
@@ -58,12 +58,14 @@ pub(crate) async fn upload(
     payload: PutPayload,
     write: &BlobWrite,
 ) -> Result<Written> {
+    // Checked (and converted) before anything is sent.
+    let metadata = metadata_map(&write.metadata)?;
     let declared = payload.size();
     if let Some(bytes) = payload.as_bytes()
         && bytes.len() as u64 <= transfer.single_put_threshold
     {
         let bytes = bytes.clone();
-        return put_single(client, bytes, write).await;
+        return put_single(client, bytes, write, metadata).await;
     }
     let mut stream = payload.into_stream();
     let mut buffer = BytesMut::new();
@@ -75,7 +77,7 @@ pub(crate) async fn upload(
                 Some(chunk) => buffer.extend_from_slice(&chunk?),
                 None => {
                     check_size(declared, buffer.len() as u64)?;
-                    return put_single(client, buffer.freeze(), write).await;
+                    return put_single(client, buffer.freeze(), write, metadata).await;
                 }
             }
         }
@@ -123,7 +125,7 @@ pub(crate) async fn upload(
         done.map_err(join_error)??;
     }
     check_size(declared, total)?;
-    commit(client, ids, total, write).await
+    commit(client, ids, total, write, metadata).await
 }
 
 fn check_size(declared: Option<u64>, actual: u64) -> Result<()> {
@@ -144,7 +146,12 @@ async fn stage(client: Arc<BlockBlobClient>, id: Vec<u8>, block: Bytes) -> Resul
     client.stage_block(&id, len, block.into(), None).await.map(drop).map_err(|e| from_azure(e, OP))
 }
 
-async fn put_single(client: &BlockBlobClient, bytes: Bytes, write: &BlobWrite) -> Result<Written> {
+async fn put_single(
+    client: &BlockBlobClient,
+    bytes: Bytes,
+    write: &BlobWrite,
+    metadata: Option<HashMap<String, String>>,
+) -> Result<Written> {
     let size = bytes.len() as u64;
     let h = &write.headers;
     let options = BlockBlobClientUploadOptions {
@@ -153,7 +160,7 @@ async fn put_single(client: &BlockBlobClient, bytes: Bytes, write: &BlobWrite) -
         blob_content_disposition: h.content_disposition.clone(),
         blob_content_encoding: h.content_encoding.clone(),
         blob_content_language: h.content_language.clone(),
-        metadata: metadata_map(&write.metadata),
+        metadata,
         if_match: write.cond.if_match(),
         if_none_match: write.cond.if_none_match(),
         if_modified_since: write.cond.if_modified_since(),
@@ -167,7 +174,13 @@ async fn put_single(client: &BlockBlobClient, bytes: Bytes, write: &BlobWrite) -
     Ok(Written { etag: etag_string(result.etag), size, blocks: 0 })
 }
 
-async fn commit(client: &BlockBlobClient, ids: Vec<Vec<u8>>, size: u64, write: &BlobWrite) -> Result<Written> {
+async fn commit(
+    client: &BlockBlobClient,
+    ids: Vec<Vec<u8>>,
+    size: u64,
+    write: &BlobWrite,
+    metadata: Option<HashMap<String, String>>,
+) -> Result<Written> {
     let blocks = ids.len();
     let list = BlockLookupList { latest: Some(ids), ..Default::default() };
     let h = &write.headers;
@@ -177,7 +190,7 @@ async fn commit(client: &BlockBlobClient, ids: Vec<Vec<u8>>, size: u64, write: &
         blob_content_disposition: h.content_disposition.clone(),
         blob_content_encoding: h.content_encoding.clone(),
         blob_content_language: h.content_language.clone(),
-        metadata: metadata_map(&write.metadata),
+        metadata,
         if_match: write.cond.if_match(),
         if_none_match: write.cond.if_none_match(),
         if_modified_since: write.cond.if_modified_since(),
