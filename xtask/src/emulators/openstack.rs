@@ -18,8 +18,9 @@
 //! - **Cinder** uses `cinder.tests.fake_driver.FakeLoggingVolumeDriver` (shipped in python3-cinder);
 //!   extend ends in `error_extending`.
 //! - **Nova** uses `fake.SmallFakeDriver`; `nova-compute` runs from python3-nova because the
-//!   `nova-compute` package pulls in libvirt. It starts after the catalog exists, then the cell's
-//!   hosts are discovered.
+//!   `nova-compute` package pulls in libvirt. The catalog is registered before any Nova process
+//!   starts (they look Placement up in it at start); `nova-compute` starts after the APIs, then the
+//!   cell's hosts are discovered.
 //! - **Heat** needs `deferred_auth_method = password`: with trusts, application-credential
 //!   tokens fail (`Delegated tokens cannot manage trusts`).
 //! - **Designate** uses a `fake` pool target whose masters point at mdns, and the worker caches
@@ -531,7 +532,7 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
                 oslo("nova-api", "nova-api", "nova.conf").ready(Ready::Http { port: 8774, path: "/" }, 150),
                 oslo("nova-conductor", "nova-conductor", "nova.conf"),
                 oslo("nova-scheduler", "nova-scheduler", "nova.conf"),
-                // After the catalog exists: it finds Placement through it at start.
+                // After the conductor and the APIs: it registers its hypervisor in Placement.
                 ProcSpec::new(name, "nova-compute", SYSTEM_PYTHON)
                     .arg("-c")
                     .arg(script)
@@ -555,8 +556,11 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
 // ---------------------------------------------------------------------------------------------
 // Hooks
 
-/// After phase 2 (every API is up), Keystone registers the catalog and the test identity, and
-/// Designate loads its pool; after phase 3, the workers are checked through the APIs.
+/// After phase 1 (Keystone is up, before any other OpenStack service starts), Keystone registers
+/// the catalog and the test identity: Nova's conductor and scheduler look Placement up in the
+/// catalog when they start, and a service started before its peers' endpoints exist keeps failing
+/// (scheduling then ends in `MessagingTimeout`). After phase 2 (every API is up) Designate loads
+/// its pool; after phase 3, the workers are checked through the APIs.
 pub(super) fn after_phase(
     ctx: &Ctx<'_>,
     server: Server,
@@ -566,7 +570,7 @@ pub(super) fn after_phase(
 ) -> Result<()> {
     match (server, phase) {
         (Server::Swift, 1) => swift_container(),
-        (Server::Keystone, 2) => keystone::provision(ctx, selected),
+        (Server::Keystone, 1) => keystone::provision(ctx, selected),
         (Server::Designate, 2) => designate_pool(ctx),
         (Server::Nova, 2) => {
             // Stamped in the databases' directories: they go away together.
