@@ -1,4 +1,4 @@
-//! Cinder: [`BlockStorageClient`] — volumes (CRUD, extend, attach/detach), snapshots, backups
+//! Cinder: [`CinderClient`] — volumes (CRUD, extend, attach/detach), snapshots, backups
 //! and restores, each with a wait-for-status helper.
 
 use std::fmt;
@@ -9,24 +9,24 @@ use cloud_core::stream::{Page, paginate};
 use cloud_core::{Error, ErrorKind, Result};
 use futures::stream::BoxStream;
 use http::Method;
-use openstack_sdk::types::ServiceType;
+use crate::session::Service as ServiceType;
 use serde_json::{Value, json};
 
 use crate::error::PROVIDER;
-use crate::session::{InfomaniakCloud, encode_segment};
+use crate::session::{InfomaniakCloud, id_segment};
 use crate::util::{parse_time, str_field, wait_for};
 
 const PAGE: u32 = 100;
 
 /// Cinder of one session: volumes, snapshots and backups.
 #[derive(Clone)]
-pub struct BlockStorageClient {
+pub struct CinderClient {
     session: InfomaniakCloud,
 }
 
-impl fmt::Debug for BlockStorageClient {
+impl fmt::Debug for CinderClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockStorageClient").field("session", &self.session).finish()
+        f.debug_struct("CinderClient").field("session", &self.session).finish()
     }
 }
 
@@ -78,7 +78,7 @@ impl Volume {
     }
 }
 
-/// What to create: [`BlockStorageClient::create_volume`].
+/// What to create: [`CinderClient::create_volume`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CreateVolumeRequest {
@@ -161,11 +161,15 @@ fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Cinder returned {what}")).with_provider(PROVIDER)
 }
 
-session_constructors!(BlockStorageClient, block_storage);
 
-impl BlockStorageClient {
+impl CinderClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self { session }
+    }
+
+    /// The session this client uses.
+    pub fn session(&self) -> &InfomaniakCloud {
+        &self.session
     }
 
     fn cinder(&self, method: Method, path: impl Into<String>) -> crate::session::Call<'_> {
@@ -212,7 +216,7 @@ impl BlockStorageClient {
     /// `NotFound`.
     pub async fn get_volume(&self, id: &str) -> Result<Volume> {
         let body: Value = self
-            .cinder(Method::GET, format!("volumes/{}", encode_segment(id)))
+            .cinder(Method::GET, format!("volumes/{}", id_segment("id", id)?))
             .op("get_volume")
             .send()
             .await?
@@ -267,7 +271,7 @@ impl BlockStorageClient {
             volume["description"] = json!(d);
         }
         let body: Value = self
-            .cinder(Method::PUT, format!("volumes/{}", encode_segment(id)))
+            .cinder(Method::PUT, format!("volumes/{}", id_segment("id", id)?))
             .op("update_volume")
             .json(&json!({"volume": volume}))
             .send()
@@ -284,7 +288,7 @@ impl BlockStorageClient {
         if force {
             return self.volume_action(id, json!({"os-force_delete": {}}), "delete_volume").await;
         }
-        self.cinder(Method::DELETE, format!("volumes/{}", encode_segment(id)))
+        self.cinder(Method::DELETE, format!("volumes/{}", id_segment("id", id)?))
             .op("delete_volume")
             .send()
             .await
@@ -292,7 +296,7 @@ impl BlockStorageClient {
     }
 
     async fn volume_action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {
-        self.cinder(Method::POST, format!("volumes/{}/action", encode_segment(id)))
+        self.cinder(Method::POST, format!("volumes/{}/action", id_segment("id", id)?))
             .op(op)
             .json(&body)
             .send()
@@ -335,7 +339,7 @@ impl BlockStorageClient {
             .request(
                 ServiceType::Compute,
                 Method::POST,
-                format!("servers/{}/os-volume_attachments", encode_segment(server_id)),
+                format!("servers/{}/os-volume_attachments", id_segment("id", server_id)?),
             )
             .op("attach_volume")
             .json(&json!({"volumeAttachment": attachment}))
@@ -354,7 +358,7 @@ impl BlockStorageClient {
             .request(
                 ServiceType::Compute,
                 Method::DELETE,
-                format!("servers/{}/os-volume_attachments/{}", encode_segment(server_id), encode_segment(volume_id)),
+                format!("servers/{}/os-volume_attachments/{}", id_segment("id", server_id)?, id_segment("id", volume_id)?),
             )
             .op("detach_volume")
             .send()
@@ -398,7 +402,7 @@ impl BlockStorageClient {
     /// `NotFound`.
     pub async fn get_snapshot(&self, id: &str) -> Result<VolumeCopy> {
         let body: Value = self
-            .cinder(Method::GET, format!("snapshots/{}", encode_segment(id)))
+            .cinder(Method::GET, format!("snapshots/{}", id_segment("id", id)?))
             .op("get_snapshot")
             .send()
             .await?
@@ -438,14 +442,14 @@ impl BlockStorageClient {
     pub async fn delete_snapshot(&self, id: &str, force: bool) -> Result<()> {
         if force {
             return self
-                .cinder(Method::POST, format!("snapshots/{}/action", encode_segment(id)))
+                .cinder(Method::POST, format!("snapshots/{}/action", id_segment("id", id)?))
                 .op("delete_snapshot")
                 .json(&json!({"os-force_delete": {}}))
                 .send()
                 .await
                 .map(drop);
         }
-        self.cinder(Method::DELETE, format!("snapshots/{}", encode_segment(id)))
+        self.cinder(Method::DELETE, format!("snapshots/{}", id_segment("id", id)?))
             .op("delete_snapshot")
             .send()
             .await
@@ -486,7 +490,7 @@ impl BlockStorageClient {
     /// `NotFound`.
     pub async fn get_backup(&self, id: &str) -> Result<VolumeCopy> {
         let body: Value = self
-            .cinder(Method::GET, format!("backups/{}", encode_segment(id)))
+            .cinder(Method::GET, format!("backups/{}", id_segment("id", id)?))
             .op("get_backup")
             .send()
             .await?
@@ -533,7 +537,7 @@ impl BlockStorageClient {
             restore["name"] = json!(n);
         }
         let body: Value = self
-            .cinder(Method::POST, format!("backups/{}/restore", encode_segment(backup_id)))
+            .cinder(Method::POST, format!("backups/{}/restore", id_segment("id", backup_id)?))
             .op("restore_backup")
             .json(&json!({"restore": restore}))
             .send()
@@ -549,14 +553,14 @@ impl BlockStorageClient {
     pub async fn delete_backup(&self, id: &str, force: bool) -> Result<()> {
         if force {
             return self
-                .cinder(Method::POST, format!("backups/{}/action", encode_segment(id)))
+                .cinder(Method::POST, format!("backups/{}/action", id_segment("id", id)?))
                 .op("delete_backup")
                 .json(&json!({"os-force_delete": {}}))
                 .send()
                 .await
                 .map(drop);
         }
-        self.cinder(Method::DELETE, format!("backups/{}", encode_segment(id)))
+        self.cinder(Method::DELETE, format!("backups/{}", id_segment("id", id)?))
             .op("delete_backup")
             .send()
             .await

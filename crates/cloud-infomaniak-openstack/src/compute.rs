@@ -1,4 +1,4 @@
-//! Nova and Glance: [`ComputeClient`] — servers, images, flavors, key pairs, availability zones.
+//! Nova and Glance: [`NovaClient`] — servers, images, flavors, key pairs, availability zones.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,11 +12,11 @@ use cloud_core::{
 };
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::Method;
-use openstack_sdk::types::ServiceType;
+use crate::session::Service as ServiceType;
 use serde_json::{Value, json};
 
 use crate::error::PROVIDER;
-use crate::session::{InfomaniakCloud, encode_segment};
+use crate::session::{InfomaniakCloud, id_segment};
 use crate::util::{base64, looks_like_id, parse_time, str_field, wait_for};
 
 /// How long [`ComputeClient::create_server`] waits for `ACTIVE` by default (the seed's 120 s).
@@ -26,17 +26,17 @@ const PAGE: u32 = 100;
 
 /// Servers (Nova), images (Glance), flavors, key pairs and availability zones of one session.
 #[derive(Clone)]
-pub struct ComputeClient {
+pub struct NovaClient {
     session: InfomaniakCloud,
 }
 
-impl fmt::Debug for ComputeClient {
+impl fmt::Debug for NovaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ComputeClient").field("session", &self.session).finish()
+        f.debug_struct("NovaClient").field("session", &self.session).finish()
     }
 }
 
-impl fmt::Display for ComputeClient {
+impl fmt::Display for NovaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "nova ({})", self.session.config().describe())
     }
@@ -260,11 +260,15 @@ fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Nova returned {what}")).with_provider(PROVIDER)
 }
 
-session_constructors!(ComputeClient, compute);
 
-impl ComputeClient {
+impl NovaClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self { session }
+    }
+
+    /// The session this client uses.
+    pub fn session(&self) -> &InfomaniakCloud {
+        &self.session
     }
 
     fn nova(&self, method: Method, path: impl Into<String>) -> crate::session::Call<'_> {
@@ -301,7 +305,7 @@ impl ComputeClient {
     /// `NotFound` if it does not exist.
     pub async fn get_server(&self, id: &str) -> Result<Server> {
         let answer =
-            self.nova(Method::GET, format!("servers/{}", encode_segment(id))).op("get_instance").send().await?;
+            self.nova(Method::GET, format!("servers/{}", id_segment("id", id)?)).op("get_instance").send().await?;
         let body: Value = answer.json()?;
         Server::from_json(&body["server"])
     }
@@ -442,7 +446,7 @@ impl ComputeClient {
     }
 
     async fn action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {
-        self.nova(Method::POST, format!("servers/{}/action", encode_segment(id)))
+        self.nova(Method::POST, format!("servers/{}/action", id_segment("id", id)?))
             .op(op)
             .json(&body)
             .send()
@@ -492,7 +496,7 @@ impl ComputeClient {
                 Err(e) => return Err(e),
             }
         }
-        self.nova(Method::DELETE, format!("servers/{}", encode_segment(id)))
+        self.nova(Method::DELETE, format!("servers/{}", id_segment("id", id)?))
             .op("delete_instance")
             .send()
             .await
@@ -541,7 +545,7 @@ impl ComputeClient {
         if looks_like_id(id_or_name) {
             let answer = self
                 .session
-                .request(ServiceType::Image, Method::GET, format!("v2/images/{}", encode_segment(id_or_name)))
+                .request(ServiceType::Image, Method::GET, format!("v2/images/{}", id_segment("id", id_or_name)?))
                 .op("get_image")
                 .send_unchecked()
                 .await?;
@@ -600,7 +604,7 @@ impl ComputeClient {
             return Err(Error::invalid_input("a flavor name or id is required"));
         }
         let answer = self
-            .nova(Method::GET, format!("flavors/{}", encode_segment(id_or_name)))
+            .nova(Method::GET, format!("flavors/{}", id_segment("id", id_or_name)?))
             .op("find_flavor")
             .send_unchecked()
             .await?;
@@ -664,7 +668,7 @@ impl ComputeClient {
     /// # Errors
     /// `NotFound`.
     pub async fn delete_keypair(&self, name: &str) -> Result<()> {
-        self.nova(Method::DELETE, format!("os-keypairs/{}", encode_segment(name)))
+        self.nova(Method::DELETE, format!("os-keypairs/{}", id_segment("id", name)?))
             .op("delete_keypair")
             .send()
             .await
@@ -704,7 +708,7 @@ fn unique<T>(mut items: Vec<T>, what: &str, name: &str) -> Result<T> {
 }
 
 #[async_trait]
-impl cloud_core::ComputeClient for ComputeClient {
+impl cloud_core::ComputeClient for NovaClient {
     fn provider(&self) -> CloudProvider {
         CloudProvider::Infomaniak
     }

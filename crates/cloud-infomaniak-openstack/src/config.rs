@@ -13,9 +13,10 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use cloud_core::{Env, Error, Result, SecretString};
-use openstack_sdk::config::{Auth, CloudConfig, ConfigFile};
+use openstack_sdk::config::{CloudConfig, ConfigFile};
 
 /// Infomaniak's public Keystone (`pub1`); regions `dc3-a` and `dc4-a` are both reachable through it.
 pub const DEFAULT_AUTH_URL: &str = "https://api.pub1.infomaniak.cloud/identity/v3";
@@ -25,6 +26,41 @@ pub const DEFAULT_REGION: &str = "dc3-a";
 
 /// The regions of Infomaniak's public cloud.
 pub const REGIONS: [&str; 2] = ["dc3-a", "dc4-a"];
+
+/// The default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default time a call may wait for the answer's headers, and between two chunks of its body.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default time allowed for a whole control-plane call (object data streams are bounded by
+/// [`DEFAULT_READ_TIMEOUT`] between chunks instead).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A Keystone domain, by id or by name (`default` is the id of the domain named `Default`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Domain {
+    /// The domain's id (`OS_USER_DOMAIN_ID`, `user_domain_id`).
+    Id(String),
+    /// The domain's name (`OS_USER_DOMAIN_NAME`, `user_domain_name`).
+    Name(String),
+}
+
+impl Domain {
+    /// The `Default` domain, by name.
+    pub fn default_name() -> Self {
+        Self::Name("Default".to_owned())
+    }
+
+    /// The domain from an id or a name variable, the id first; `Default` by name without either.
+    fn from_pair(id: Option<String>, name: Option<String>) -> Self {
+        match (id, name) {
+            (Some(id), _) => Self::Id(id),
+            (None, Some(name)) => Self::Name(name),
+            (None, None) => Self::default_name(),
+        }
+    }
+}
 
 /// How to authenticate to Keystone.
 #[derive(Clone, PartialEq, Eq)]
@@ -43,16 +79,16 @@ pub enum AuthMethod {
         user: String,
         /// Whether `user` is an id rather than a name.
         user_is_id: bool,
-        /// The user's domain name (`Default` on Infomaniak).
-        user_domain: String,
+        /// The user's domain (`Default` by name on Infomaniak).
+        user_domain: Domain,
         /// The password.
         password: SecretString,
         /// The project, by id.
         project_id: Option<String>,
         /// The project, by name (in `project_domain`).
         project_name: Option<String>,
-        /// The project's domain name.
-        project_domain: String,
+        /// The project's domain.
+        project_domain: Domain,
     },
     /// An existing Keystone token.
     Token {
@@ -102,6 +138,10 @@ pub struct InfomaniakConfig {
     project_id: Option<String>,
     interface: String,
     source: Source,
+    allow_http: bool,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    request_timeout: Duration,
 }
 
 impl InfomaniakConfig {
@@ -123,6 +163,10 @@ impl InfomaniakConfig {
             project_id: None,
             interface: "public".to_owned(),
             source: Source::Explicit,
+            allow_http: false,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 
@@ -130,7 +174,7 @@ impl InfomaniakConfig {
     pub fn password(
         auth_url: impl Into<String>,
         user: impl Into<String>,
-        user_domain: impl Into<String>,
+        user_domain: Domain,
         password: impl Into<SecretString>,
         project_id: impl Into<String>,
     ) -> Self {
@@ -139,11 +183,11 @@ impl InfomaniakConfig {
             AuthMethod::Password {
                 user: user.into(),
                 user_is_id: false,
-                user_domain: user_domain.into(),
+                user_domain,
                 password: password.into(),
                 project_id: Some(project_id.into()),
                 project_name: None,
-                project_domain: "Default".to_owned(),
+                project_domain: Domain::default_name(),
             },
         )
     }
@@ -168,6 +212,61 @@ impl InfomaniakConfig {
     pub fn with_interface(mut self, interface: impl Into<String>) -> Self {
         self.interface = interface.into();
         self
+    }
+
+    /// Allows plain `http://` for Keystone and the catalog's endpoints on hosts other than loopback
+    /// (tokens and secrets then cross the network unencrypted). Off by default.
+    #[must_use]
+    pub fn with_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Sets the time allowed to open a connection ([`DEFAULT_CONNECT_TIMEOUT`]).
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the time a call may wait for the answer's headers and between two chunks of its body
+    /// ([`DEFAULT_READ_TIMEOUT`]); it applies to every call, object uploads and downloads included.
+    #[must_use]
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Sets the time allowed for a whole control-plane call ([`DEFAULT_REQUEST_TIMEOUT`]).
+    #[must_use]
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Whether plain `http://` is allowed beyond loopback.
+    pub fn allow_http(&self) -> bool {
+        self.allow_http
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The timeout for headers and between body chunks.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// The timeout of a whole control-plane call.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// The endpoint interface (`public`, `internal` or `admin`).
+    pub fn interface(&self) -> &str {
+        &self.interface
     }
 
     /// The Keystone URL.
@@ -298,19 +397,11 @@ impl InfomaniakConfig {
             AuthMethod::Password {
                 user,
                 user_is_id,
-                user_domain: auth
-                    .user_domain_name
-                    .clone()
-                    .or_else(|| auth.user_domain_id.clone())
-                    .unwrap_or_else(|| "Default".to_owned()),
+                user_domain: Domain::from_pair(auth.user_domain_id.clone(), auth.user_domain_name.clone()),
                 password: SecretString::new(password.expose_secret()),
                 project_id: auth.project_id.clone(),
                 project_name: auth.project_name.clone(),
-                project_domain: auth
-                    .project_domain_name
-                    .clone()
-                    .or_else(|| auth.project_domain_id.clone())
-                    .unwrap_or_else(|| "Default".to_owned()),
+                project_domain: Domain::from_pair(auth.project_domain_id.clone(), auth.project_domain_name.clone()),
             }
         };
         let mut config = Self::new(auth_url, method).with_region(cloud.region_name.clone());
@@ -353,15 +444,11 @@ impl InfomaniakConfig {
             AuthMethod::Password {
                 user,
                 user_is_id,
-                user_domain: env
-                    .get_any(&["OS_USER_DOMAIN_NAME", "OS_USER_DOMAIN_ID"])
-                    .unwrap_or_else(|| "Default".to_owned()),
+                user_domain: Domain::from_pair(env.get("OS_USER_DOMAIN_ID"), env.get("OS_USER_DOMAIN_NAME")),
                 password: env.get("OS_PASSWORD").ok_or_else(|| Error::invalid_config("OS_PASSWORD is not set"))?.into(),
                 project_id: env.get_any(&["OS_PROJECT_ID", "OS_TENANT_ID"]),
                 project_name: env.get_any(&["OS_PROJECT_NAME", "OS_TENANT_NAME"]),
-                project_domain: env
-                    .get_any(&["OS_PROJECT_DOMAIN_NAME", "OS_PROJECT_DOMAIN_ID"])
-                    .unwrap_or_else(|| "Default".to_owned()),
+                project_domain: Domain::from_pair(env.get("OS_PROJECT_DOMAIN_ID"), env.get("OS_PROJECT_DOMAIN_NAME")),
             }
         };
         let mut config = Self::new(auth_url, method).with_region(env.get("OS_REGION_NAME"));
@@ -384,63 +471,6 @@ impl InfomaniakConfig {
             ),
         }
     }
-
-    /// The `openstack_sdk` form, with the on-disk token cache off.
-    pub(crate) fn to_cloud_config(&self) -> CloudConfig {
-        let mut auth = Auth { auth_url: Some(self.auth_url.clone()), ..Auth::default() };
-        let auth_type = match &self.auth {
-            AuthMethod::ApplicationCredential { id, secret } => {
-                auth.application_credential_id = Some(id.clone());
-                auth.application_credential_secret = Some(secrecy::SecretString::from(secret.expose()));
-                "v3applicationcredential"
-            }
-            AuthMethod::Password {
-                user,
-                user_is_id,
-                user_domain,
-                password,
-                project_id,
-                project_name,
-                project_domain,
-            } => {
-                if *user_is_id {
-                    auth.user_id = Some(user.clone());
-                } else {
-                    auth.username = Some(user.clone());
-                    set_domain(user_domain, &mut auth.user_domain_id, &mut auth.user_domain_name);
-                }
-                auth.password = Some(secrecy::SecretString::from(password.expose()));
-                auth.project_id = project_id.clone().or_else(|| self.project_id.clone());
-                auth.project_name = project_name.clone();
-                if auth.project_id.is_none() {
-                    set_domain(project_domain, &mut auth.project_domain_id, &mut auth.project_domain_name);
-                }
-                "v3password"
-            }
-            AuthMethod::Token { token, project_id } => {
-                auth.token = Some(secrecy::SecretString::from(token.expose()));
-                auth.project_id = project_id.clone().or_else(|| self.project_id.clone());
-                "v3token"
-            }
-        };
-        CloudConfig {
-            auth: Some(auth),
-            auth_type: Some(auth_type.to_owned()),
-            interface: Some(self.interface.clone()),
-            region_name: self.region.clone(),
-            auth_cache: Some(false),
-            ..CloudConfig::default()
-        }
-    }
-}
-
-/// Keystone's `default` domain is an id, `Default` its name; other values are taken as names.
-fn set_domain(value: &str, id: &mut Option<String>, name: &mut Option<String>) {
-    if value == "default" {
-        *id = Some(value.to_owned());
-    } else {
-        *name = Some(value.to_owned());
-    }
 }
 
 #[cfg(test)]
@@ -460,10 +490,8 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");
         assert!(debug.contains(REDACTED));
-        let sdk = config.to_cloud_config();
-        assert_eq!(sdk.auth_type.as_deref(), Some("v3applicationcredential"));
-        assert_eq!(sdk.auth_cache, Some(false));
-        assert_eq!(sdk.region_name.as_deref(), Some("dc3-a"));
+        assert!(!config.allow_http());
+        assert_eq!(config.read_timeout(), DEFAULT_READ_TIMEOUT);
     }
 
     #[test]
@@ -506,13 +534,32 @@ mod tests {
         ]);
         let config = InfomaniakConfig::from_env_with(&env).unwrap();
         assert_eq!(config.region(), Some("dc4-a"));
-        let sdk = config.to_cloud_config();
-        let auth = sdk.auth.unwrap();
-        assert_eq!(sdk.auth_type.as_deref(), Some("v3password"));
-        assert_eq!(auth.username.as_deref(), Some("PCU-1"));
-        assert_eq!(auth.user_domain_name.as_deref(), Some("Default"));
-        assert_eq!(auth.project_name.as_deref(), Some("PCP-1"));
-        assert_eq!(auth.project_domain_name.as_deref(), Some("Default"));
+        let AuthMethod::Password { user, user_domain, project_name, project_domain, .. } = config.auth() else {
+            panic!("not a password configuration: {config:?}");
+        };
+        assert_eq!(user, "PCU-1");
+        assert_eq!(user_domain, &Domain::Name("Default".into()));
+        assert_eq!(project_name.as_deref(), Some("PCP-1"));
+        assert_eq!(project_domain, &Domain::Name("Default".into()));
+    }
+
+    #[test]
+    fn domain_ids_stay_ids() {
+        // A domain id other than `default` used to be sent as a name, and Keystone refused it.
+        let env = Env::from_slice(&[
+            ("OS_AUTH_URL", "https://k/v3"),
+            ("OS_USERNAME", "u"),
+            ("OS_PASSWORD", "pw"),
+            ("OS_USER_DOMAIN_ID", "3a1f0c"),
+            ("OS_PROJECT_NAME", "p"),
+            ("OS_PROJECT_DOMAIN_ID", "9b2e4d"),
+        ]);
+        let config = InfomaniakConfig::from_env_with(&env).unwrap();
+        let AuthMethod::Password { user_domain, project_domain, .. } = config.auth() else {
+            panic!("not a password configuration: {config:?}");
+        };
+        assert_eq!(user_domain, &Domain::Id("3a1f0c".into()));
+        assert_eq!(project_domain, &Domain::Id("9b2e4d".into()));
     }
 
     #[test]
@@ -529,7 +576,6 @@ mod tests {
         let env = Env::from_slice(&[("OS_AUTH_URL", "http://k/v3"), ("OS_TOKEN", "tok"), ("OS_PROJECT_ID", "p")]);
         let config = InfomaniakConfig::from_env_with(&env).unwrap();
         assert!(matches!(config.auth(), AuthMethod::Token { project_id: Some(p), .. } if p == "p"));
-        assert_eq!(config.to_cloud_config().auth_type.as_deref(), Some("v3token"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Keystone: [`IdentityClient`] — the current user and project, projects, application
+//! Keystone: [`KeystoneClient`] — the current user and project, projects, application
 //! credentials, EC2 credentials (`OS-EC2`), roles and role assignments.
 
 use std::fmt;
@@ -6,22 +6,22 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use cloud_core::{Error, ErrorKind, Result, SecretString};
 use http::Method;
-use openstack_sdk::types::ServiceType;
+use crate::session::Service as ServiceType;
 use serde_json::{Value, json};
 
 use crate::error::PROVIDER;
-use crate::session::{InfomaniakCloud, encode_segment};
+use crate::session::{InfomaniakCloud, id_segment};
 use crate::util::{parse_time, str_field};
 
 /// Keystone of one session: the authenticated user, projects and credentials.
 #[derive(Clone)]
-pub struct IdentityClient {
+pub struct KeystoneClient {
     session: InfomaniakCloud,
 }
 
-impl fmt::Debug for IdentityClient {
+impl fmt::Debug for KeystoneClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IdentityClient").field("session", &self.session).finish()
+        f.debug_struct("KeystoneClient").field("session", &self.session).finish()
     }
 }
 
@@ -94,7 +94,7 @@ impl ApplicationCredential {
     }
 }
 
-/// What to create: [`IdentityClient::create_application_credential`].
+/// What to create: [`KeystoneClient::create_application_credential`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApplicationCredentialRequest {
@@ -220,11 +220,15 @@ fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Keystone returned {what}")).with_provider(PROVIDER)
 }
 
-session_constructors!(IdentityClient, identity);
 
-impl IdentityClient {
+impl KeystoneClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self { session }
+    }
+
+    /// The session this client uses.
+    pub fn session(&self) -> &InfomaniakCloud {
+        &self.session
     }
 
     fn keystone(&self, method: Method, path: impl Into<String>) -> crate::session::Call<'_> {
@@ -232,7 +236,7 @@ impl IdentityClient {
     }
 
     fn user_path(&self) -> String {
-        format!("users/{}", encode_segment(self.session.user_id()))
+        format!("users/{}", crate::session::encode_segment(self.session.user_id()))
     }
 
     /// The authenticated user.
@@ -249,7 +253,7 @@ impl IdentityClient {
     /// `NotFound`; `PermissionDenied`.
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
         let body: Value = self
-            .keystone(Method::GET, format!("users/{}", encode_segment(user_id)))
+            .keystone(Method::GET, format!("users/{}", id_segment("id", user_id)?))
             .op("get_user")
             .send()
             .await?
@@ -275,7 +279,7 @@ impl IdentityClient {
             .ok_or_else(|| Error::invalid_config("the session is not scoped to a project").with_provider(PROVIDER))?
             .to_owned();
         let body: Value = self
-            .keystone(Method::GET, format!("projects/{}", encode_segment(&id)))
+            .keystone(Method::GET, format!("projects/{}", id_segment("id", &id)?))
             .op("get_project")
             .send()
             .await?
@@ -330,7 +334,7 @@ impl IdentityClient {
     /// `NotFound`.
     pub async fn get_application_credential(&self, id: &str) -> Result<ApplicationCredential> {
         let body: Value = self
-            .keystone(Method::GET, format!("{}/application_credentials/{}", self.user_path(), encode_segment(id)))
+            .keystone(Method::GET, format!("{}/application_credentials/{}", self.user_path(), id_segment("id", id)?))
             .op("get_application_credential")
             .send()
             .await?
@@ -382,7 +386,7 @@ impl IdentityClient {
     /// # Errors
     /// `NotFound`.
     pub async fn delete_application_credential(&self, id: &str) -> Result<()> {
-        self.keystone(Method::DELETE, format!("{}/application_credentials/{}", self.user_path(), encode_segment(id)))
+        self.keystone(Method::DELETE, format!("{}/application_credentials/{}", self.user_path(), id_segment("id", id)?))
             .op("delete_application_credential")
             .send()
             .await
@@ -428,7 +432,7 @@ impl IdentityClient {
     /// # Errors
     /// `NotFound`.
     pub async fn delete_ec2_credentials(&self, access: &str) -> Result<()> {
-        self.keystone(Method::DELETE, format!("{}/credentials/OS-EC2/{}", self.user_path(), encode_segment(access)))
+        self.keystone(Method::DELETE, format!("{}/credentials/OS-EC2/{}", self.user_path(), id_segment("id", access)?))
             .op("delete_ec2_credentials")
             .send()
             .await

@@ -1,7 +1,7 @@
 //! The resource view: [`InfomaniakResources`], a [`cloud_core::CloudClient`] over Nova servers,
 //! Cinder volumes and Swift containers.
 //!
-//! Every call goes through the crate's service clients ([`ComputeClient`], [`BlockStorageClient`],
+//! Every call goes through the crate's service clients ([`NovaClient`], [`CinderClient`],
 //! [`SwiftClient`]) of one shared session; this module only maps their answers to
 //! [`CloudResource`]s and routes ids.
 
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use crate::error::PROVIDER;
 use crate::session::InfomaniakCloud;
 use crate::swift::parse_swift_time;
-use crate::{BlockStorageClient, ComputeClient, ContainerInfo, CreateVolumeRequest, Server, SwiftClient, Volume};
+use crate::{CinderClient, NovaClient, ContainerInfo, CreateVolumeRequest, Server, SwiftClient, Volume};
 
 /// Servers, volumes and containers of one session, as [`CloudResource`]s.
 ///
@@ -72,8 +72,8 @@ use crate::{BlockStorageClient, ComputeClient, ContainerInfo, CreateVolumeReques
 /// ```
 #[derive(Clone)]
 pub struct InfomaniakResources {
-    compute: ComputeClient,
-    volumes: BlockStorageClient,
+    compute: NovaClient,
+    volumes: CinderClient,
     swift: SwiftClient,
 }
 
@@ -141,7 +141,7 @@ enum Found {
 
 impl InfomaniakResources {
     pub(crate) fn new(session: &InfomaniakCloud) -> Self {
-        Self { compute: session.compute(), volumes: session.block_storage(), swift: session.swift() }
+        Self { compute: session.nova(), volumes: session.cinder(), swift: session.swift() }
     }
 
     /// Connects with the process environment (see [`InfomaniakCloud::from_env`]).
@@ -212,7 +212,10 @@ impl InfomaniakResources {
             .with_metadata("bytes", json!(number("x-container-bytes-used")));
         for (key, value) in headers {
             if let Some(tag) = key.strip_prefix("x-container-meta-") {
-                r.tags.insert(tag.to_owned(), value.clone());
+                // The container's TempURL keys are secrets, not tags.
+                if !tag.starts_with("temp-url-key") {
+                    r.tags.insert(tag.to_owned(), value.clone());
+                }
             } else if key == "x-container-read" || key == "x-container-write" {
                 r.metadata.insert(key.trim_start_matches("x-container-").to_owned(), json!(value));
             }

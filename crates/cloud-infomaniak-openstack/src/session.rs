@@ -1,44 +1,113 @@
-//! [`InfomaniakCloud`]: one authenticated session, shared by every service client.
+//! [`InfomaniakCloud`]: one authenticated session, shared by every service client, and the one
+//! request path every OpenStack call takes ([`Call`], on [`cloud_core::http`]).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use cloud_core::retry::{RequestSafety, RetryConfig, retry};
-use cloud_core::{Env, Error, ErrorKind, Result, SecretString};
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use openstack_sdk::AsyncOpenStack;
-use openstack_sdk::api::AsyncClient;
-use openstack_sdk::types::{ApiVersion, ServiceType};
+use cloud_core::http::{HttpClient, Method};
+use cloud_core::{CloudProvider, Env, Error, ErrorKind, Result, SecretString};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
+use tokio::sync::Mutex as AsyncMutex;
 use url::Url;
 
+use crate::auth::{self, CatalogService, TokenAuth};
 use crate::config::InfomaniakConfig;
 use crate::error::{self, PROVIDER};
-use crate::{BlockStorageClient, ComputeClient, IdentityClient, InfomaniakResources, SwiftClient};
+use crate::{
+    CinderClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient, OctaviaClient, SwiftClient,
+};
+
+/// An OpenStack service, by catalog type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Service {
+    Identity,
+    Compute,
+    Image,
+    BlockStorage,
+    ObjectStore,
+    Network,
+    LoadBalancer,
+}
+
+impl Service {
+    /// The catalog types of this service, preferred first.
+    fn catalog_types(self) -> &'static [&'static str] {
+        match self {
+            Self::Identity => &["identity"],
+            Self::Compute => &["compute"],
+            Self::Image => &["image"],
+            Self::BlockStorage => &["block-storage", "volumev3", "volume"],
+            Self::ObjectStore => &["object-store"],
+            Self::Network => &["network"],
+            Self::LoadBalancer => &["load-balancer"],
+        }
+    }
+
+    /// The service of a catalog type or common alias.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "identity" => Self::Identity,
+            "compute" => Self::Compute,
+            "image" => Self::Image,
+            "block-storage" | "volume" | "volumev3" => Self::BlockStorage,
+            "object-store" | "swift" => Self::ObjectStore,
+            "network" => Self::Network,
+            "load-balancer" => Self::LoadBalancer,
+            _ => return None,
+        })
+    }
+}
+
+/// The crate's requests still written against `openstack_sdk`'s service names.
+impl From<openstack_sdk::types::ServiceType> for Service {
+    fn from(service: openstack_sdk::types::ServiceType) -> Self {
+        use openstack_sdk::types::ServiceType as T;
+        match service {
+            T::Identity => Self::Identity,
+            T::Image => Self::Image,
+            T::BlockStorage => Self::BlockStorage,
+            T::ObjectStore => Self::ObjectStore,
+            T::Network => Self::Network,
+            T::LoadBalancer => Self::LoadBalancer,
+            _ => Self::Compute,
+        }
+    }
+}
 
 /// An authenticated session with an OpenStack cloud (Infomaniak's by default).
 ///
-/// Connecting authenticates once (application credential, password or token); endpoints come
-/// from the token's service catalog, filtered by region and interface; a request answered with
-/// `401` re-authenticates and is sent again. Cloning is cheap and every clone, and every service
-/// client made from it ([`compute`](Self::compute), [`identity`](Self::identity),
-/// [`block_storage`](Self::block_storage), [`swift`](Self::swift), [`resources`](Self::resources)),
-/// shares the one token.
-/// `openstack_sdk`'s on-disk token cache is off.
+/// Connecting authenticates once with Keystone (application credential, password or token);
+/// endpoints come from the token's service catalog, filtered by region and interface. Every call
+/// of every service client goes through one request path: connect, header and idle-body
+/// timeouts ([`InfomaniakConfig::with_read_timeout`]); retries of what is safe to retry (including
+/// `429` and `503`, after `Retry-After`); the token only to the origin of its catalog endpoint
+/// (never followed across a redirect to another host, and over plain `http` only on loopback or
+/// with [`InfomaniakConfig::with_allow_http`]); a `401` re-authenticates once and sends again;
+/// request headers are never logged. Identifiers are checked before they become part of a URL.
+///
+/// Cloning is cheap and every clone, and every service client made from it
+/// ([`nova`](Self::nova), [`keystone`](Self::keystone), [`cinder`](Self::cinder),
+/// [`neutron`](Self::neutron), [`octavia`](Self::octavia), [`swift`](Self::swift),
+/// [`resources`](Self::resources)), shares the one token.
 #[derive(Clone)]
 pub struct InfomaniakCloud {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    os: AsyncOpenStack,
-    http: reqwest::Client,
     config: InfomaniakConfig,
+    keystone: HttpClient,
+    token: TokenAuth,
     user_id: String,
     project_id: Option<String>,
     roles: Vec<(String, String)>,
-    regions: Vec<String>,
+    catalog: Mutex<Arc<Vec<CatalogService>>>,
+    reauth: AsyncMutex<()>,
+    clients: Mutex<HashMap<Service, HttpClient>>,
+    data_plane: reqwest::Client,
 }
 
 impl fmt::Debug for InfomaniakCloud {
@@ -46,8 +115,8 @@ impl fmt::Debug for InfomaniakCloud {
         f.debug_struct("InfomaniakCloud")
             .field("auth_url", &self.inner.config.auth_url())
             .field("region", &self.inner.config.region())
-            .field("user_id", &self.inner.user_id)
-            .field("project_id", &self.inner.project_id)
+            .field("user_id", &self.user_id())
+            .field("project_id", &self.project_id())
             .finish_non_exhaustive()
     }
 }
@@ -77,8 +146,8 @@ impl InfomaniakCloud {
         Self::connect(InfomaniakConfig::from_env_with(env)?).await
     }
 
-    /// Connects with an application credential (the seed's `from_credentials`); `auth_url`
-    /// defaults to Infomaniak's Keystone and `region` to `dc3-a`.
+    /// Connects with an application credential (compatibility name `from_credentials`);
+    /// `auth_url` defaults to Infomaniak's Keystone and `region` to `dc3-a`.
     ///
     /// # Errors
     /// As [`from_env`](Self::from_env).
@@ -100,32 +169,16 @@ impl InfomaniakCloud {
     /// Authenticates with `config`.
     ///
     /// # Errors
-    /// `Unauthenticated` if Keystone refuses the credentials; `InvalidConfig` if the region is
-    /// not in the catalog; `Dispatch`/`Timeout` if Keystone cannot be reached.
+    /// `InvalidConfig` for an auth URL that is not `https` (unless on loopback or allowed), or a
+    /// region not in the catalog; `Unauthenticated` if Keystone refuses the credentials;
+    /// `Dispatch`/`Timeout` if Keystone cannot be reached.
     pub async fn connect(config: InfomaniakConfig) -> Result<Self> {
-        anchor_auth_plugins();
-        let cloud = config.to_cloud_config();
-        let os = AsyncOpenStack::builder(&cloud)
-            .disable_auth_cache(true)
-            .connect()
+        let auth_url = keystone_base(&config)?;
+        let keystone = service_client(&config, auth_url, None)?;
+        let issued = auth::issue(&keystone, config.auth(), config.project_id())
             .await
-            .map_err(|e| error::from_openstack(e, "connect"))
             .map_err(|e| with_context(e, &config))?;
-        let info = os
-            .get_auth_info()
-            .ok_or_else(|| Error::new(ErrorKind::ResponseInvalid, "Keystone returned no token information"))?;
-        let regions: Vec<String> = {
-            let mut found: Vec<String> = info
-                .token
-                .catalog
-                .iter()
-                .flatten()
-                .flat_map(|service| service.endpoints.iter().filter_map(|e| e.region.clone()))
-                .collect();
-            found.sort();
-            found.dedup();
-            found
-        };
+        let regions = auth::regions(&issued.catalog);
         if let Some(region) = config.region()
             && !regions.is_empty()
             && !regions.iter().any(|r| r == region)
@@ -136,31 +189,60 @@ impl InfomaniakCloud {
             .with_provider(PROVIDER)
             .with_operation("connect"));
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
+        let token = TokenAuth::default();
+        token.set(issued.token, issued.expires_at);
+        let data_plane = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout())
+            .read_timeout(config.read_timeout())
+            // Objects are returned as stored: no transparent decompression.
+            .no_gzip()
+            .no_deflate()
+            // Swift never redirects; a redirect must not carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| error::from_reqwest(e, "connect"))?;
-        let project_id =
-            info.token.project.as_ref().and_then(|p| p.id.clone()).or_else(|| config.project_id().map(str::to_owned));
-        let roles = info.token.roles.iter().flatten().map(|r| (r.id.clone(), r.name.clone())).collect();
+        let keystone = service_client(&config, keystone.base_url().clone(), Some(token.clone()))?;
+        let project_id = issued.project_id.or_else(|| config.project_id().map(str::to_owned));
         Ok(Self {
-            inner: Arc::new(Inner { os, http, config, user_id: info.token.user.id, project_id, roles, regions }),
+            inner: Arc::new(Inner {
+                config,
+                keystone,
+                token,
+                user_id: issued.user_id,
+                project_id,
+                roles: issued.roles,
+                catalog: Mutex::new(Arc::new(issued.catalog)),
+                reauth: AsyncMutex::new(()),
+                clients: Mutex::new(HashMap::new()),
+                data_plane,
+            }),
         })
     }
 
-    /// The compute (Nova + Glance) client of this session.
-    pub fn compute(&self) -> ComputeClient {
-        ComputeClient::new(self.clone())
+    /// The compute client (Nova, with Glance images) of this session.
+    pub fn nova(&self) -> NovaClient {
+        NovaClient::new(self.clone())
     }
 
-    /// The identity (Keystone) client of this session.
-    pub fn identity(&self) -> IdentityClient {
-        IdentityClient::new(self.clone())
+    /// The identity client (Keystone) of this session.
+    pub fn keystone(&self) -> KeystoneClient {
+        KeystoneClient::new(self.clone())
     }
 
-    /// The block storage (Cinder) client of this session.
-    pub fn block_storage(&self) -> BlockStorageClient {
-        BlockStorageClient::new(self.clone())
+    /// The block storage client (Cinder) of this session.
+    pub fn cinder(&self) -> CinderClient {
+        CinderClient::new(self.clone())
+    }
+
+    /// The network client (Neutron) of this session.
+    pub fn neutron(&self) -> NeutronClient {
+        NeutronClient::new(self.clone())
+    }
+
+    /// The load balancer client (Octavia) of this session.
+    pub fn octavia(&self) -> OctaviaClient {
+        OctaviaClient::new(self.clone())
     }
 
     /// The object storage (Swift) client of this session.
@@ -172,6 +254,10 @@ impl InfomaniakCloud {
     /// [`cloud_core::CloudClient`].
     pub fn resources(&self) -> InfomaniakResources {
         InfomaniakResources::new(self)
+    }
+
+    fn catalog(&self) -> Arc<Vec<CatalogService>> {
+        self.inner.catalog.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The authenticated user's id.
@@ -196,7 +282,7 @@ impl InfomaniakCloud {
 
     /// The regions of the service catalog.
     pub fn available_regions(&self) -> Vec<String> {
-        self.inner.regions.clone()
+        auth::regions(&self.catalog())
     }
 
     /// The roles of the token on its project, as `(id, name)`.
@@ -204,57 +290,105 @@ impl InfomaniakCloud {
         &self.inner.roles
     }
 
+    /// Whether the catalog has `service` (a catalog type such as `network` or `load-balancer`) in
+    /// this session's region and interface.
+    pub fn has_service(&self, service: &str) -> bool {
+        let config = &self.inner.config;
+        auth::find_endpoint(&self.catalog(), &[service], config.interface(), config.region()).is_some()
+    }
+
     /// The base URL of a service in this session's region (from the catalog).
     ///
     /// # Errors
-    /// `InvalidConfig` if the catalog has no such service in the region.
+    /// `InvalidConfig` if the catalog has no such service in the region, or its URL is plain
+    /// `http` on another host than loopback without [`InfomaniakConfig::with_allow_http`].
+    #[allow(clippy::unused_async, reason = "kept async: finding an endpoint may need Keystone")]
     pub async fn endpoint(&self, service: &str) -> Result<Url> {
-        let service = service_type(service);
-        let version = default_version(&service);
-        let ep = self
-            .inner
-            .os
-            .get_service_endpoint(&service, version.as_ref())
-            .await
-            .map_err(|e| error::from_api(e, "endpoint"))?;
-        Ok(ep.url().clone())
+        let kinds: Vec<&str> = match Service::parse(service) {
+            Some(known) => known.catalog_types().to_vec(),
+            None => vec![service],
+        };
+        self.catalog_url(&kinds, service)
     }
 
-    /// The current token, for the crate's own HTTP calls.
+    fn catalog_url(&self, kinds: &[&str], name: &str) -> Result<Url> {
+        let config = &self.inner.config;
+        if kinds == ["identity"] {
+            return Ok(self.inner.keystone.base_url().clone());
+        }
+        let found =
+            auth::find_endpoint(&self.catalog(), kinds, config.interface(), config.region()).map(str::to_owned);
+        let url = found.ok_or_else(|| {
+            Error::invalid_config(format!(
+                "the service catalog has no {name} endpoint (interface {}, region {})",
+                config.interface(),
+                config.region().unwrap_or("any")
+            ))
+            .with_provider(PROVIDER)
+        })?;
+        let url = Url::parse(&url).map_err(|e| {
+            Error::new(ErrorKind::ResponseInvalid, format!("the catalog's {name} URL {url:?} is not valid: {e}"))
+                .with_provider(PROVIDER)
+        })?;
+        check_scheme(&url, config)?;
+        Ok(url)
+    }
+
+    /// The HTTP client of one service (made on first use, then shared).
+    fn client(&self, service: Service) -> Result<HttpClient> {
+        if service == Service::Identity {
+            return Ok(self.inner.keystone.clone());
+        }
+        let mut clients = self.inner.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = clients.get(&service) {
+            return Ok(client.clone());
+        }
+        let base = self.catalog_url(service.catalog_types(), service.catalog_types()[0])?;
+        let client = service_client(&self.inner.config, base, Some(self.inner.token.clone()))?;
+        clients.insert(service, client.clone());
+        Ok(client)
+    }
+
+    /// The current token, for the Swift data plane (which streams bodies itself).
     pub(crate) fn token(&self) -> Result<SecretString> {
-        use secrecy::ExposeSecret;
-        self.inner
-            .os
-            .get_auth_token()
-            .map(|t| SecretString::new(t.expose_secret()))
-            .ok_or_else(|| Error::new(ErrorKind::Unauthenticated, "the session holds no token").with_provider(PROVIDER))
+        self.inner.token.get().ok_or_else(|| {
+            Error::new(ErrorKind::Unauthenticated, "the session holds no token").with_provider(PROVIDER)
+        })
     }
 
-    /// Authenticates again (after a `401` on the crate's own HTTP calls).
+    /// Authenticates again (after a `401`): one new token for every client of the session.
     pub(crate) async fn reauthenticate(&self) -> Result<()> {
-        self.inner.os.authorize(None, false, true).await.map_err(|e| error::from_openstack(e, "reauthenticate"))
+        let stale = self.inner.token.get();
+        let _guard = self.inner.reauth.lock().await;
+        // Another call re-authenticated while this one waited.
+        if self.inner.token.get().map(|t| t.expose().to_owned()) != stale.map(|t| t.expose().to_owned()) {
+            return Ok(());
+        }
+        let config = &self.inner.config;
+        let keystone = service_client(config, self.inner.keystone.base_url().clone(), None)?;
+        let issued = auth::issue(&keystone, config.auth(), config.project_id()).await?;
+        self.inner.token.set(issued.token, issued.expires_at);
+        *self.inner.catalog.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(issued.catalog);
+        Ok(())
     }
 
     /// Re-authenticates now if the token expires within two minutes (before a streamed upload,
     /// which cannot be replayed after a `401`).
     pub(crate) async fn ensure_fresh_token(&self) -> Result<()> {
-        use openstack_sdk::auth::AuthState;
-        match self.inner.os.get_auth_state(Some(chrono::TimeDelta::minutes(2))) {
-            Some(AuthState::Valid) => Ok(()),
-            _ => self.reauthenticate().await,
-        }
+        if self.inner.token.expires_within(chrono::TimeDelta::minutes(2)) { self.reauthenticate().await } else { Ok(()) }
     }
 
-    /// The crate's own HTTP client (Swift's data plane, where bodies stream).
+    /// The Swift data plane's HTTP client: connect and read timeouts, no decompression, no
+    /// redirects.
     pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+        &self.inner.data_plane
     }
 
-    /// A request to `service` (`compute`, `identity`, `block-storage`, `image`, `object-store` …).
-    pub(crate) fn request(&self, service: ServiceType, method: Method, path: impl Into<String>) -> Call<'_> {
+    /// A request to `service` at `path` below its catalog URL.
+    pub(crate) fn request(&self, service: impl Into<Service>, method: Method, path: impl Into<String>) -> Call<'_> {
         Call {
             session: self,
-            service,
+            service: service.into(),
             method,
             path: path.into(),
             query: Vec::new(),
@@ -265,14 +399,54 @@ impl InfomaniakCloud {
     }
 }
 
-/// Keeps the auth plugins we use linked in: `openstack_sdk` finds them through `inventory`, and
-/// its own anchors are missing from the published 0.22.8 (its build script does not understand
-/// the normalised manifest), so without these references the linker drops them and Keystone
-/// authentication fails with "AuthType … is not a supported type".
-fn anchor_auth_plugins() {
-    std::hint::black_box(&openstack_sdk_auth_applicationcredential::ANCHOR);
-    std::hint::black_box(&openstack_sdk_auth_password::ANCHOR);
-    std::hint::black_box(&openstack_sdk_auth_token::ANCHOR);
+/// Keystone's v3 root from the configured auth URL (`…/v3` is appended when missing).
+fn keystone_base(config: &InfomaniakConfig) -> Result<Url> {
+    let text = config.auth_url().trim_end_matches('/');
+    let text = if text.ends_with("/v3") { text.to_owned() } else { format!("{text}/v3") };
+    let url = Url::parse(&text).map_err(|e| {
+        Error::invalid_config(format!("the auth URL {:?} is not valid: {e}", config.auth_url())).with_provider(PROVIDER)
+    })?;
+    check_scheme(&url, config)?;
+    Ok(url)
+}
+
+/// Refuses plain `http` unless the host is loopback or the configuration allows it: tokens and
+/// secrets would cross the network unencrypted.
+fn check_scheme(url: &Url, config: &InfomaniakConfig) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if config.allow_http() || is_loopback(url) => Ok(()),
+        "http" => Err(Error::invalid_config(format!(
+            "{url} is plain http: credentials and tokens would travel unencrypted; use https, or allow it \
+             explicitly with InfomaniakConfig::with_allow_http"
+        ))
+        .with_provider(PROVIDER)),
+        other => Err(Error::invalid_config(format!("{url}: unsupported scheme {other:?}")).with_provider(PROVIDER)),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// A `cloud_core` client for one service: the session's timeouts, OpenStack's error mapping, and
+/// the token (only to `base`'s origin).
+fn service_client(config: &InfomaniakConfig, base: Url, token: Option<TokenAuth>) -> Result<HttpClient> {
+    let mut builder = HttpClient::builder(CloudProvider::Infomaniak, base)
+        .with_user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+        .with_connect_timeout(config.connect_timeout())
+        .with_read_timeout(config.read_timeout())
+        .with_timeout(config.request_timeout())
+        .with_error_refiner(error::refine);
+    if let Some(token) = token {
+        builder = builder.with_auth(token);
+    }
+    builder.build()
 }
 
 fn with_context(error: Error, config: &InfomaniakConfig) -> Error {
@@ -286,26 +460,6 @@ fn with_context(error: Error, config: &InfomaniakConfig) -> Error {
     out.with_source(error)
 }
 
-fn service_type(name: &str) -> ServiceType {
-    match name {
-        "compute" => ServiceType::Compute,
-        "identity" => ServiceType::Identity,
-        "image" => ServiceType::Image,
-        "block-storage" | "volume" | "volumev3" => ServiceType::BlockStorage,
-        "object-store" | "swift" => ServiceType::ObjectStore,
-        "network" => ServiceType::Network,
-        "dns" => ServiceType::Dns,
-        "load-balancer" => ServiceType::LoadBalancer,
-        other => ServiceType::Other(other.to_owned()),
-    }
-}
-
-/// Keystone is discovered at connect time, so its v3 endpoint is asked for by version; every
-/// other service is taken from the catalog as it stands.
-fn default_version(service: &ServiceType) -> Option<ApiVersion> {
-    matches!(service, ServiceType::Identity).then(|| ApiVersion::new(3, 0))
-}
-
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
 pub(crate) fn encode_segment(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
@@ -316,19 +470,27 @@ pub(crate) fn encode_path(path: &str) -> String {
     path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
 }
 
+/// One OpenStack id (or name) as a path segment: `InvalidInput` for an empty id, `.` or `..`
+/// (which URL resolution would turn into another endpoint), or one with control characters.
+pub(crate) fn id_segment(what: &str, id: &str) -> Result<String> {
+    if id.is_empty() || id == "." || id == ".." || id.chars().any(char::is_control) {
+        return Err(Error::invalid_input(format!("{id:?} is not a valid {what}")).with_provider(PROVIDER));
+    }
+    Ok(encode_segment(id))
+}
+
 const SEGMENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// One request, built then sent through the session (which adds the token and re-authenticates
-/// on `401`).
+/// One request, built then sent through the session's one request path.
 pub(crate) struct Call<'a> {
     session: &'a InfomaniakCloud,
-    service: ServiceType,
+    service: Service,
     method: Method,
     path: String,
     query: Vec<(String, String)>,
     headers: HeaderMap,
-    body: Option<(&'static str, Vec<u8>)>,
+    body: Option<(&'static str, Bytes)>,
     operation: &'static str,
 }
 
@@ -341,7 +503,7 @@ pub(crate) struct Answer {
     operation: &'static str,
 }
 
-/// An answer from its parts (for the crate's own HTTP calls).
+/// An answer from its parts (for the Swift data plane).
 pub(crate) fn answer(status: u16, headers: HeaderMap, body: Bytes, operation: &'static str) -> Answer {
     Answer { status, headers, body, operation }
 }
@@ -365,10 +527,15 @@ impl Answer {
 }
 
 impl Call<'_> {
-    /// Names the operation in errors.
-    pub(crate) fn op(mut self, operation: &'static str) -> Self {
+    /// Names the operation in errors and traces.
+    pub(crate) fn operation(mut self, operation: &'static str) -> Self {
         self.operation = operation;
         self
+    }
+
+    /// Names the operation (the Swift client's older spelling of [`operation`](Self::operation)).
+    pub(crate) fn op(self, operation: &'static str) -> Self {
+        self.operation(operation)
     }
 
     /// Adds a query parameter.
@@ -385,92 +552,92 @@ impl Call<'_> {
         }
     }
 
-    /// Adds a header.
+    /// Adds a header; headers that carry keys (`…-key`, `…-token`) are marked sensitive.
     pub(crate) fn header(mut self, name: &str, value: &str) -> Result<Self> {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|e| Error::invalid_input(format!("bad header name {name:?}: {e}")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|e| Error::invalid_input(format!("bad value for header {name}: {e}")))?;
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_input(format!("the value for header {name} is not a valid header value")))?;
+        let lower = name.as_str();
+        if lower.ends_with("-key") || lower.ends_with("-key-2") || lower.contains("token") {
+            value.set_sensitive(true);
+        }
         self.headers.append(name, value);
         Ok(self)
     }
 
     /// Sets a JSON body.
-    pub(crate) fn json(mut self, body: &serde_json::Value) -> Self {
-        self.body = Some(("application/json", body.to_string().into_bytes()));
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Self {
+        self.body = Some((
+            "application/json",
+            Bytes::from(serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec())),
+        ));
         self
     }
 
     /// Sets a raw body.
     pub(crate) fn body(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
-        self.body = Some((content_type, body));
+        self.body = Some((content_type, Bytes::from(body)));
         self
     }
 
     /// Sends the request; a non-success status is an error carrying OpenStack's message.
     pub(crate) async fn send(self) -> Result<Answer> {
-        let operation = self.operation;
-        let answer = self.send_unchecked().await?;
-        if (200..300).contains(&answer.status) {
-            Ok(answer)
-        } else {
-            Err(error::from_response(answer.status, &answer.headers, &answer.body, operation))
-        }
+        self.run(true).await
     }
 
-    /// Sends the request and returns the answer whatever its status. Idempotent requests that
-    /// got no answer (a connection closed under them) are retried with backoff.
+    /// Sends the request and returns the answer whatever its status.
     pub(crate) async fn send_unchecked(self) -> Result<Answer> {
-        let safety = RequestSafety::for_method(self.method.as_str());
-        let this = &self;
-        retry(&RetryConfig::default(), safety, || this.send_once()).await
+        self.run(false).await
     }
 
-    async fn send_once(&self) -> Result<Answer> {
-        let os = &self.session.inner.os;
-        let version = default_version(&self.service);
-        let ep = os
-            .get_service_endpoint(&self.service, version.as_ref())
-            .await
-            .map_err(|e| error::from_api(e, self.operation))?;
-        let mut url = ep.build_request_url(&self.path).map_err(|e| {
-            Error::new(ErrorKind::Construction, format!("bad URL for {}: {e}", self.path))
-                .with_provider(PROVIDER)
-                .with_operation(self.operation)
-        })?;
+    async fn run(self, check_status: bool) -> Result<Answer> {
+        let first = self.send_once(check_status).await;
+        match first {
+            Err(e) if e.http_status() == Some(401) => {}
+            Ok(answer) if answer.status == 401 => {}
+            other => return other,
+        }
+        self.session.reauthenticate().await?;
+        self.send_once(check_status).await
+    }
+
+    async fn send_once(&self, check_status: bool) -> Result<Answer> {
+        let operation = self.operation;
+        let context = |e: Error| if e.operation().is_none() { e.with_operation(operation) } else { e };
+        check_path(&self.path).map_err(context)?;
+        let client = self.session.client(self.service).map_err(context)?;
+        let mut request = client.request(self.method.clone(), &self.path).operation(operation);
         if !self.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in &self.query {
-                pairs.append_pair(k, v);
-            }
+            request = request.query(&self.query);
         }
-        let mut request = http::Request::builder().method(self.method.clone()).uri(url.as_str());
-        let has_content_type = self.headers.contains_key(http::header::CONTENT_TYPE);
-        if let Some(headers) = request.headers_mut() {
-            headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
-            headers.extend(self.headers.clone());
+        let mut headers = self.headers.clone();
+        headers.entry(http::header::ACCEPT).or_insert(HeaderValue::from_static("application/json"));
+        if let Some((content_type, body)) = &self.body {
+            headers.entry(http::header::CONTENT_TYPE).or_insert(HeaderValue::from_static(content_type));
+            request = request.body(body.clone());
         }
-        let body = match &self.body {
-            Some((content_type, body)) => {
-                if !has_content_type {
-                    request = request.header(http::header::CONTENT_TYPE, *content_type);
-                }
-                body.clone()
-            }
-            None => Vec::new(),
-        };
-        tracing::debug!(operation = self.operation, url = %redact_query(&url), "openstack request");
-        let response = os.rest_async(request, body).await.map_err(|e| error::from_api(e, self.operation))?;
-        let (parts, body) = response.into_parts();
-        Ok(Answer { status: parts.status.as_u16(), headers: parts.headers, body, operation: self.operation })
+        request = request.headers(headers);
+        let response = if check_status { request.send().await? } else { request.send_raw().await? };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        Ok(Answer { status, headers, body, operation })
     }
 }
 
-/// The URL without its query (which may hold a TempURL signature), for logs.
-fn redact_query(url: &Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.to_string()
+/// Refuses a path with an empty, `.` or `..` segment (also percent-encoded): URL resolution would
+/// send the request to another endpoint.
+fn check_path(path: &str) -> Result<()> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    for segment in path.split('/').skip_while(|s| s.is_empty()) {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        if decoded == "." || decoded == ".." {
+            return Err(Error::invalid_input(format!("the request path {path:?} has a {decoded:?} segment"))
+                .with_provider(PROVIDER));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -486,11 +653,36 @@ mod tests {
     }
 
     #[test]
+    fn dot_ids_are_invalid_input() {
+        for bad in ["", ".", "..", "a\nb"] {
+            assert_eq!(id_segment("server id", bad).unwrap_err().kind(), ErrorKind::InvalidInput, "{bad:?}");
+        }
+        assert_eq!(id_segment("server id", "a/b").unwrap(), "a%2Fb");
+        for bad in ["users/..", "servers/%2e%2E", "./x", "a/./b?x=1"] {
+            assert_eq!(check_path(bad).unwrap_err().kind(), ErrorKind::InvalidInput, "{bad}");
+        }
+        for good in ["", "servers/detail", "v2.0/networks", "a..b/.x", "x?marker=.."] {
+            check_path(good).unwrap();
+        }
+    }
+
+    #[test]
     fn service_names_map_to_catalog_types() {
-        assert_eq!(service_type("volumev3"), ServiceType::BlockStorage);
-        assert_eq!(service_type("swift"), ServiceType::ObjectStore);
-        assert_eq!(service_type("orchestration"), ServiceType::Other("orchestration".into()));
-        assert!(default_version(&ServiceType::Identity).is_some());
-        assert!(default_version(&ServiceType::Compute).is_none());
+        assert_eq!(Service::parse("volumev3"), Some(Service::BlockStorage));
+        assert_eq!(Service::parse("swift"), Some(Service::ObjectStore));
+        assert_eq!(Service::parse("orchestration"), None);
+        assert_eq!(Service::LoadBalancer.catalog_types(), ["load-balancer"]);
+    }
+
+    #[test]
+    fn plain_http_needs_loopback_or_an_opt_in() {
+        let config = InfomaniakConfig::application_credential("http://keystone.example/v3", "id", "s");
+        assert_eq!(keystone_base(&config).unwrap_err().kind(), ErrorKind::InvalidConfig);
+        let allowed = config.clone().with_allow_http(true);
+        assert_eq!(keystone_base(&allowed).unwrap().as_str(), "http://keystone.example/v3");
+        let local = InfomaniakConfig::application_credential("http://127.0.0.1:5000", "id", "s");
+        assert_eq!(keystone_base(&local).unwrap().as_str(), "http://127.0.0.1:5000/v3");
+        let https = InfomaniakConfig::application_credential("https://k.example/identity/v3/", "id", "s");
+        assert_eq!(keystone_base(&https).unwrap().as_str(), "https://k.example/identity/v3");
     }
 }

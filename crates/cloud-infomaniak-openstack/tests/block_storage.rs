@@ -14,7 +14,7 @@ const WAIT: Duration = Duration::from_secs(180);
 #[tokio::test]
 async fn volume_snapshot_and_delete() {
     common::require_service("volumev3");
-    let cinder = common::session().await.block_storage();
+    let cinder = common::session().await.cinder();
     let name = common::name("cloud-test-volume");
     let volume = cinder.create_volume(&CreateVolumeRequest::new(&name, 1)).await.unwrap();
     let ready = cinder.wait_for_volume(&volume.id, &["available"], WAIT).await.unwrap().unwrap();
@@ -47,7 +47,7 @@ async fn extend_reaches_the_driver() {
     // The fake driver fails every extend (`error_extending`): the request is accepted and the
     // wait helper reports the driver's failure as `Service`.
     common::require_service("volumev3");
-    let cinder = common::session().await.block_storage();
+    let cinder = common::session().await.cinder();
     let volume = cinder.create_volume(&CreateVolumeRequest::new(common::name("cloud-test-extend"), 1)).await.unwrap();
     cinder.wait_for_volume(&volume.id, &["available"], WAIT).await.unwrap();
     assert_eq!(cinder.extend_volume(&volume.id, 1).await.unwrap_err().kind(), ErrorKind::InvalidInput);

@@ -22,7 +22,7 @@ async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
     common::require_service("compute");
     common::require_service("volumev3");
     let session = common::session().await;
-    let (compute, cinder) = (session.compute(), session.block_storage());
+    let (compute, cinder) = (session.nova(), session.cinder());
     let name = common::name("cloud-test-server");
     // Security groups go as [{name}] and user data base64-encoded (seed defect A12): Nova
     // refuses either in the seed's form with 400.
@@ -82,7 +82,7 @@ async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
         let admin =
             InfomaniakConfig::from_clouds_yaml("cloud-test-admin", Some(common::var("OS_CLIENT_CONFIG_FILE").into()))
                 .unwrap();
-        let admin = InfomaniakCloud::connect(admin).await.unwrap().block_storage();
+        let admin = InfomaniakCloud::connect(admin).await.unwrap().cinder();
         admin.reset_volume_status(&volume.id, "available", true).await.unwrap();
         admin.delete_volume(&volume.id, false).await.unwrap();
     }
@@ -103,7 +103,7 @@ async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
 #[tokio::test]
 async fn an_unknown_flavor_is_not_found_before_anything_is_created() {
     common::require_service("compute");
-    let compute = common::session().await.compute();
+    let compute = common::session().await.nova();
     let name = common::name("cloud-test-noflavor");
     let err = compute.create_instance(CreateInstanceRequest::new(&name, "no-such-flavor", IMAGE)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
@@ -121,7 +121,7 @@ async fn an_unknown_flavor_is_not_found_before_anything_is_created() {
 #[tokio::test]
 async fn a_missing_server_is_not_found() {
     common::require_service("compute");
-    let compute = common::session().await.compute();
+    let compute = common::session().await.nova();
     let missing = "00000000-0000-4000-8000-000000000000";
     let err = compute.get_instance(missing).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -134,7 +134,7 @@ async fn a_missing_server_is_not_found() {
 #[tokio::test]
 async fn flavors_images_and_zones_are_listed() {
     common::require_service("compute");
-    let compute = common::session().await.compute();
+    let compute = common::session().await.nova();
     let flavors: Vec<_> = compute.list_flavors().try_collect().await.unwrap();
     let tiny = flavors.iter().find(|f| f.name == FLAVOR).expect("the test flavor");
     assert!(tiny.vcpus >= 1 && tiny.ram > 0);
@@ -151,7 +151,7 @@ async fn flavors_images_and_zones_are_listed() {
 #[tokio::test]
 async fn key_pairs_are_generated_imported_listed_and_deleted() {
     common::require_service("compute");
-    let compute = common::session().await.compute();
+    let compute = common::session().await.nova();
     let generated = common::name("cloud-test-key");
     let created = compute.create_keypair(&generated, None).await.unwrap();
     let private = created.private_key.clone().expect("a generated private key");

@@ -53,10 +53,21 @@ async fn volumes_and_containers_through_the_resource_view() {
     assert_eq!((got.name.as_str(), got.metadata["kind"].clone()), (volume_name.as_str(), json!("volume")));
     let got = resources.get_resource(&container_name).await.unwrap();
     assert_eq!((got.name.as_str(), got.metadata["kind"].clone()), (container_name.as_str(), json!("container")));
+    // A container's TempURL key is a secret: never a tag (other metadata is).
+    let metadata: std::collections::BTreeMap<String, String> =
+        [("temp-url-key", "tempurl-canary-key-1"), ("temp-url-key-2", "tempurl-canary-key-2"), ("owner", "tests")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+    session.swift().set_container_metadata(&container_name, &metadata).await.unwrap();
+    let got = resources.get_resource(&container_name).await.unwrap();
+    assert_eq!(got.tags.get("owner").map(String::as_str), Some("tests"), "{:?}", got.tags);
+    let shown = format!("{got:?}");
+    assert!(!shown.contains("tempurl-canary-key"), "{shown}");
 
     resources.delete_resource(&volume.id).await.unwrap();
     resources.delete_resource(&container_name).await.unwrap();
-    assert!(session.block_storage().wait_for_volume(&volume.id, &["deleted"], WAIT).await.unwrap().is_none());
+    assert!(session.cinder().wait_for_volume(&volume.id, &["deleted"], WAIT).await.unwrap().is_none());
     assert_eq!(resources.get_resource(&volume.id).await.unwrap_err().kind(), ErrorKind::NotFound);
     assert_eq!(resources.get_resource(&container_name).await.unwrap_err().kind(), ErrorKind::NotFound);
     assert_eq!(resources.delete_resource(&container_name).await.unwrap_err().kind(), ErrorKind::NotFound);
@@ -126,7 +137,7 @@ async fn a_server_through_the_resource_view() {
     .catch_unwind()
     .await;
     resources.delete_resource(&id).await.unwrap();
-    session.compute().wait_for_server_deleted(&id, WAIT).await.unwrap();
+    session.nova().wait_for_server_deleted(&id, WAIT).await.unwrap();
     assert_eq!(resources.get_resource(&id).await.unwrap_err().kind(), ErrorKind::NotFound);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);

@@ -3,7 +3,7 @@
 mod common;
 
 use cloud_core::{Env, ErrorKind};
-use cloud_infomaniak_openstack::{AuthMethod, InfomaniakCloud, InfomaniakConfig};
+use cloud_infomaniak_openstack::{AuthMethod, Domain, InfomaniakCloud, InfomaniakConfig};
 
 #[tokio::test]
 async fn clouds_yaml_through_os_cloud_authenticates() {
@@ -67,7 +67,7 @@ async fn a_wrong_secret_is_unauthenticated() {
     let err = InfomaniakCloud::connect(InfomaniakConfig::password(
         common::var("CLOUD_TEST_OS_AUTH_URL"),
         common::var("CLOUD_TEST_OS_USERNAME"),
-        "default",
+        Domain::Id("default".into()),
         "wrong-password",
         common::var("CLOUD_TEST_OS_PROJECT_ID"),
     ))
@@ -94,7 +94,40 @@ async fn a_region_outside_the_catalog_is_invalid_config() {
 async fn one_session_serves_every_client() {
     let cloud = common::session().await;
     let swift = cloud.swift();
-    let compute = cloud.compute();
+    let compute = cloud.nova();
     assert_eq!(swift.session().user_id(), compute.session().user_id());
     assert!(cloud.endpoint("object-store").await.unwrap().as_str().contains("AUTH_"));
+}
+
+/// A password configuration of the test user in `domain`.
+fn password_config(domain: Domain) -> InfomaniakConfig {
+    InfomaniakConfig::password(
+        common::var("CLOUD_TEST_OS_AUTH_URL"),
+        common::var("CLOUD_TEST_OS_USERNAME"),
+        domain,
+        common::var("CLOUD_TEST_OS_PASSWORD"),
+        common::var("CLOUD_TEST_OS_PROJECT_ID"),
+    )
+    .with_region(Some(common::var("CLOUD_TEST_OS_REGION")))
+}
+
+#[tokio::test]
+async fn domain_ids_and_names_are_told_apart() {
+    // By id and by name both work …
+    let by_id = InfomaniakCloud::connect(password_config(Domain::Id(common::var("CLOUD_TEST_OS_USER_DOMAIN_ID"))))
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {}", common::HOW));
+    let by_name = InfomaniakCloud::connect(password_config(Domain::Name("Default".into()))).await.unwrap();
+    assert_eq!(by_id.user_id(), by_name.user_id());
+    // … and an id is sent as an id: the domain *named* `Default` has the id `default`, so `Default`
+    // as an id finds no domain (it used to be sent as a name, so any id but `default` failed).
+    let err = InfomaniakCloud::connect(password_config(Domain::Id("Default".into()))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err}");
+}
+
+#[tokio::test]
+async fn plain_http_beyond_loopback_needs_an_opt_in() {
+    let config = InfomaniakConfig::application_credential("http://keystone.invalid/v3", "id", "secret");
+    let err = InfomaniakCloud::connect(config).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
 }

@@ -197,6 +197,7 @@ impl fmt::Debug for HttpClient {
 /// |---|---|
 /// | user agent | [`DEFAULT_USER_AGENT`] |
 /// | connect timeout | [`DEFAULT_CONNECT_TIMEOUT`] (10 s) |
+/// | read timeout | none (see [`with_read_timeout`](Self::with_read_timeout)) |
 /// | request timeout | [`DEFAULT_TIMEOUT`] (60 s, whole request including the body) |
 /// | retry | [`RetryConfig::default`] |
 /// | rate limiter | none: budgets named on requests are ignored |
@@ -208,6 +209,7 @@ pub struct HttpClientBuilder {
     base_url: Url,
     user_agent: String,
     connect_timeout: Duration,
+    read_timeout: Option<Duration>,
     timeout: Option<Duration>,
     retry: RetryConfig,
     limiter: Option<RateLimiter>,
@@ -225,6 +227,7 @@ impl HttpClientBuilder {
             base_url,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: None,
             timeout: Some(DEFAULT_TIMEOUT),
             retry: RetryConfig::default(),
             limiter: None,
@@ -250,6 +253,14 @@ impl HttpClientBuilder {
     /// Sets the time allowed to open a connection.
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the time a request may wait for the response's headers, and then between two chunks of
+    /// its body (an idle timeout: a stalled server fails the call with `Timeout` even when the
+    /// whole-request timeout is off or long). Off by default.
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
         self
     }
 
@@ -357,9 +368,15 @@ impl HttpClientBuilder {
                     .user_agent(user_agent.clone())
                     .default_headers(headers.clone())
                     .connect_timeout(self.connect_timeout)
+                    // Bodies are returned as the service sent them: no transparent decompression.
+                    .no_gzip()
+                    .no_deflate()
                     .redirect(same_origin_redirects());
                 if let Some(timeout) = self.timeout {
                     builder = builder.timeout(timeout);
+                }
+                if let Some(timeout) = self.read_timeout {
+                    builder = builder.read_timeout(timeout);
                 }
                 builder
                     .build()
@@ -392,6 +409,7 @@ impl fmt::Debug for HttpClientBuilder {
             .field("base_url", &self.base_url.as_str())
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("rate_limiter", &self.limiter)

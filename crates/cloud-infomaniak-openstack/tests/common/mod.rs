@@ -44,3 +44,18 @@ pub fn require_service(service: &str) {
 pub fn name(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
+pub mod fake;
+
+/// The account TempURL key Swift holds for the test project (read with a token of the test
+/// user's own, outside the client under test).
+pub async fn account_temp_url_key(cloud: &InfomaniakCloud) -> String {
+    let http = reqwest::Client::new();
+    let body = serde_json::json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"id": var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID"),
+                                   "secret": var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET")}}}});
+    let auth = http.post(format!("{}/auth/tokens", var("CLOUD_TEST_OS_AUTH_URL"))).json(&body).send().await.unwrap();
+    let token = auth.headers()["x-subject-token"].to_str().unwrap().to_owned();
+    let account = cloud.endpoint("object-store").await.unwrap();
+    let head = http.head(account).header("x-auth-token", token).send().await.unwrap();
+    head.headers()["x-account-meta-temp-url-key"].to_str().unwrap().to_owned()
+}
