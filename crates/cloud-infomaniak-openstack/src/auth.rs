@@ -114,7 +114,15 @@ fn token_request<'a>(auth: &'a AuthMethod, project_id: Option<&'a str>) -> Token
             },
             None,
         ),
-        AuthMethod::Password { user, user_is_id, user_domain, password, project_id: own, project_name, project_domain } => {
+        AuthMethod::Password {
+            user,
+            user_is_id,
+            user_domain,
+            password,
+            project_id: own,
+            project_name,
+            project_domain,
+        } => {
             let user = if *user_is_id {
                 UserRef { id: Some(user), name: None, domain: None, password: password.expose() }
             } else {
@@ -288,10 +296,13 @@ pub(crate) fn regions(catalog: &[CatalogService]) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // The token on requests
 
+/// A token and when it expires (if Keystone said).
+type Current = Option<(SecretString, Option<DateTime<Utc>>)>;
+
 /// The current token, shared by every service client of a session.
 #[derive(Clone, Default)]
 pub(crate) struct TokenAuth {
-    current: Arc<RwLock<Option<(SecretString, Option<DateTime<Utc>>)>>>,
+    current: Arc<RwLock<Current>>,
 }
 
 impl TokenAuth {
@@ -328,8 +339,9 @@ impl AuthProvider for TokenAuth {
         let token = self.get().ok_or_else(|| {
             Error::new(ErrorKind::Unauthenticated, "the session holds no token").with_provider(PROVIDER)
         })?;
-        let mut value = HeaderValue::from_str(token.expose())
-            .map_err(|_| Error::new(ErrorKind::ResponseInvalid, "Keystone issued a token that is not a header value"))?;
+        let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
+            Error::new(ErrorKind::ResponseInvalid, "Keystone issued a token that is not a header value")
+        })?;
         value.set_sensitive(true);
         request.headers_mut().insert(TOKEN_HEADER, value);
         Ok(())
@@ -385,7 +397,10 @@ mod tests {
         .unwrap();
         assert_eq!(find_endpoint(&catalog, &["network"], "public", Some("dc3-a")), Some("https://n3"));
         assert_eq!(find_endpoint(&catalog, &["network"], "public", None), Some("https://n4"));
-        assert_eq!(find_endpoint(&catalog, &["block-storage", "volumev3"], "public", Some("dc3-a")), Some("https://v3"));
+        assert_eq!(
+            find_endpoint(&catalog, &["block-storage", "volumev3"], "public", Some("dc3-a")),
+            Some("https://v3")
+        );
         assert_eq!(find_endpoint(&catalog, &["dns"], "public", None), None);
         assert_eq!(regions(&catalog), ["dc3-a", "dc4-a"]);
     }

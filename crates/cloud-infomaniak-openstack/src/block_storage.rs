@@ -4,12 +4,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::session::Service as ServiceType;
 use chrono::{DateTime, Utc};
 use cloud_core::stream::{Page, paginate};
 use cloud_core::{Error, ErrorKind, Result};
 use futures::stream::BoxStream;
 use http::Method;
-use crate::session::Service as ServiceType;
 use serde_json::{Value, json};
 
 use crate::error::PROVIDER;
@@ -160,7 +160,6 @@ impl VolumeCopy {
 fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Cinder returned {what}")).with_provider(PROVIDER)
 }
-
 
 impl CinderClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
@@ -358,7 +357,11 @@ impl CinderClient {
             .request(
                 ServiceType::Compute,
                 Method::DELETE,
-                format!("servers/{}/os-volume_attachments/{}", id_segment("id", server_id)?, id_segment("id", volume_id)?),
+                format!(
+                    "servers/{}/os-volume_attachments/{}",
+                    id_segment("id", server_id)?,
+                    id_segment("id", volume_id)?
+                ),
             )
             .op("detach_volume")
             .send()

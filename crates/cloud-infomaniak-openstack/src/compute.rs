@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use crate::session::Service as ServiceType;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cloud_core::stream::{Page, paginate};
@@ -12,7 +13,6 @@ use cloud_core::{
 };
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::Method;
-use crate::session::Service as ServiceType;
 use serde_json::{Value, json};
 
 use crate::error::PROVIDER;
@@ -259,7 +259,6 @@ pub struct AvailabilityZone {
 fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Nova returned {what}")).with_provider(PROVIDER)
 }
-
 
 impl NovaClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {

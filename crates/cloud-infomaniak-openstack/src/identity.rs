@@ -3,10 +3,10 @@
 
 use std::fmt;
 
+use crate::session::Service as ServiceType;
 use chrono::{DateTime, Utc};
 use cloud_core::{Error, ErrorKind, Result, SecretString};
 use http::Method;
-use crate::session::Service as ServiceType;
 use serde_json::{Value, json};
 
 use crate::error::PROVIDER;
@@ -219,7 +219,6 @@ pub struct RoleAssignment {
 fn invalid(what: &str) -> Error {
     Error::new(ErrorKind::ResponseInvalid, format!("Keystone returned {what}")).with_provider(PROVIDER)
 }
-
 
 impl KeystoneClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {

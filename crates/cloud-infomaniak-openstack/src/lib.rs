@@ -87,20 +87,20 @@ mod util;
 pub use block_storage::{CinderClient, CreateVolumeRequest, Volume, VolumeCopy};
 pub use compute::{AvailabilityZone, DEFAULT_CREATE_TIMEOUT, Flavor, Image, KeyPair, NovaClient, Server};
 pub use config::{
-    AuthMethod, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_REGION, DEFAULT_REQUEST_TIMEOUT,
-    Domain, InfomaniakConfig, REGIONS,
+    AuthMethod, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_REGION,
+    DEFAULT_REQUEST_TIMEOUT, Domain, InfomaniakConfig, REGIONS,
 };
 pub use identity::{
     ApplicationCredential, ApplicationCredentialRequest, Ec2Credential, KeystoneClient, Project, Role, RoleAssignment,
     User,
 };
 pub use neutron::{
-    AllocationPool, CreatePort, CreateSubnet, ExternalGateway, FixedIp, FloatingIp, Network, NetworkQuotas, NetworkUsage,
-    NeutronClient, Port, Router, SecurityGroup, SecurityGroupRule, SecurityGroupRuleInfo, Subnet,
+    AllocationPool, CreatePort, CreateSubnet, ExternalGateway, FixedIp, FloatingIp, Network, NetworkQuotas,
+    NetworkUsage, NeutronClient, Port, Router, SecurityGroup, SecurityGroupRule, SecurityGroupRuleInfo, Subnet,
 };
 pub use octavia::{
-    CreateHealthMonitor, CreatePool, DEFAULT_LB_TIMEOUT, HealthMonitor, IdRef, LbProtocol, Listener, LoadBalancer, Member,
-    OctaviaClient, Pool,
+    CreateHealthMonitor, CreatePool, DEFAULT_LB_TIMEOUT, HealthMonitor, IdRef, LbProtocol, Listener, LoadBalancer,
+    Member, OctaviaClient, Pool,
 };
 pub use resources::InfomaniakResources;
 pub use session::InfomaniakCloud;

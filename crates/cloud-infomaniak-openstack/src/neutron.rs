@@ -376,7 +376,10 @@ impl CreateSubnet {
         for pool in &self.allocation_pools {
             inside("the pool start", &pool.start)?;
             inside("the pool end", &pool.end)?;
-            let (start, end): (IpAddr, IpAddr) = (pool.start.parse().map_err(|_| invalid("bad pool"))?, pool.end.parse().map_err(|_| invalid("bad pool"))?);
+            let (start, end): (IpAddr, IpAddr) = (
+                pool.start.parse().map_err(|_| invalid("bad pool"))?,
+                pool.end.parse().map_err(|_| invalid("bad pool"))?,
+            );
             if start > end {
                 return Err(invalid(format!("the pool {}–{} ends before it starts", pool.start, pool.end)));
             }
@@ -690,7 +693,12 @@ impl NeutronClient {
     }
 
     /// Every item of a Neutron collection, as a stream over `marker`.
-    fn list<T>(&self, collection: &'static str, op: &'static str, filters: Vec<(&'static str, String)>) -> BoxStream<'static, Result<T>>
+    fn list<T>(
+        &self,
+        collection: &'static str,
+        op: &'static str,
+        filters: Vec<(&'static str, String)>,
+    ) -> BoxStream<'static, Result<T>>
     where
         T: DeserializeOwned + HasId + Send + 'static,
     {
@@ -711,7 +719,8 @@ impl NeutronClient {
                     Some(v) => serde_json::from_value(v).map_err(|e| wire_error(op, &e))?,
                     None => Vec::new(),
                 };
-                let next = if links.iter().any(|l| l.rel == "next") { items.last().map(|i| i.id().to_owned()) } else { None };
+                let next =
+                    if links.iter().any(|l| l.rel == "next") { items.last().map(|i| i.id().to_owned()) } else { None };
                 Ok(Page::new(items, next))
             }
         })
@@ -745,7 +754,10 @@ impl NeutronClient {
             self.list("networks", "find_network", vec![("name", id_or_name.to_owned())]).try_collect().await?;
         match found.len() {
             1 => Ok(found.into_iter().next().unwrap_or_else(|| unreachable!())),
-            0 => Err(Error::not_found(format!("no network is called or has the id {id_or_name:?}")).with_provider(PROVIDER)),
+            0 => {
+                Err(Error::not_found(format!("no network is called or has the id {id_or_name:?}"))
+                    .with_provider(PROVIDER))
+            }
             n => Err(invalid(format!("{n} networks are called {id_or_name:?}; use an id"))),
         }
     }
@@ -836,7 +848,8 @@ impl NeutronClient {
             Some(net) => Some(self.find_network(net).await?.id),
             None => None,
         };
-        let body = NewRouter { name, external_gateway_info: network.as_deref().map(|network_id| GatewayInfo { network_id }) };
+        let body =
+            NewRouter { name, external_gateway_info: network.as_deref().map(|network_id| GatewayInfo { network_id }) };
         self.send_one(Method::POST, "routers".into(), "router", "create_router", &body).await
     }
 
@@ -857,8 +870,14 @@ impl NeutronClient {
     /// `NotFound`; `Conflict` while floating IPs use it.
     pub async fn clear_router_gateway(&self, router_id: &str) -> Result<Router> {
         let path = format!("routers/{}", id_segment("router id", router_id)?);
-        self.send_one(Method::PUT, path, "router", "clear_router_gateway", &GatewayUpdate { external_gateway_info: None })
-            .await
+        self.send_one(
+            Method::PUT,
+            path,
+            "router",
+            "clear_router_gateway",
+            &GatewayUpdate { external_gateway_info: None },
+        )
+        .await
     }
 
     /// Connects the router to a subnet (an interface on the subnet's gateway address).
@@ -931,7 +950,10 @@ impl NeutronClient {
     }
 
     /// Every rule of one security group (all groups' rules with `None`).
-    pub fn list_security_group_rules(&self, security_group_id: Option<&str>) -> BoxStream<'static, Result<SecurityGroupRuleInfo>> {
+    pub fn list_security_group_rules(
+        &self,
+        security_group_id: Option<&str>,
+    ) -> BoxStream<'static, Result<SecurityGroupRuleInfo>> {
         let filters = security_group_id.map(|id| vec![("security_group_id", id.to_owned())]).unwrap_or_default();
         self.list("security-group-rules", "list_security_group_rules", filters)
     }
@@ -945,8 +967,14 @@ impl NeutronClient {
     pub async fn add_security_group_rule(&self, rule: &SecurityGroupRule) -> Result<SecurityGroupRuleInfo> {
         rule.validate()?;
         id_segment("security group id", &rule.security_group_id)?;
-        self.send_one(Method::POST, "security-group-rules".into(), "security_group_rule", "add_security_group_rule", rule)
-            .await
+        self.send_one(
+            Method::POST,
+            "security-group-rules".into(),
+            "security_group_rule",
+            "add_security_group_rule",
+            rule,
+        )
+        .await
     }
 
     /// Deletes a security group rule.
@@ -970,7 +998,8 @@ impl NeutronClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_floating_ip(&self, id: &str) -> Result<FloatingIp> {
-        self.get_one(format!("floatingips/{}", id_segment("floating IP id", id)?), "floatingip", "get_floating_ip").await
+        self.get_one(format!("floatingips/{}", id_segment("floating IP id", id)?), "floatingip", "get_floating_ip")
+            .await
     }
 
     /// Allocates a floating IP on `external_network` (an id or a name).
@@ -991,8 +1020,14 @@ impl NeutronClient {
     pub async fn associate_floating_ip(&self, floating_ip_id: &str, port_id: &str) -> Result<FloatingIp> {
         let path = format!("floatingips/{}", id_segment("floating IP id", floating_ip_id)?);
         id_segment("port id", port_id)?;
-        self.send_one(Method::PUT, path, "floatingip", "associate_floating_ip", &FloatingIpPort { port_id: Some(port_id) })
-            .await
+        self.send_one(
+            Method::PUT,
+            path,
+            "floatingip",
+            "associate_floating_ip",
+            &FloatingIpPort { port_id: Some(port_id) },
+        )
+        .await
     }
 
     /// Dissociates a floating IP from its port.
@@ -1001,7 +1036,8 @@ impl NeutronClient {
     /// `NotFound`.
     pub async fn disassociate_floating_ip(&self, floating_ip_id: &str) -> Result<FloatingIp> {
         let path = format!("floatingips/{}", id_segment("floating IP id", floating_ip_id)?);
-        self.send_one(Method::PUT, path, "floatingip", "disassociate_floating_ip", &FloatingIpPort { port_id: None }).await
+        self.send_one(Method::PUT, path, "floatingip", "disassociate_floating_ip", &FloatingIpPort { port_id: None })
+            .await
     }
 
     /// Releases a floating IP.
@@ -1009,7 +1045,8 @@ impl NeutronClient {
     /// # Errors
     /// `NotFound`.
     pub async fn release_floating_ip(&self, floating_ip_id: &str) -> Result<()> {
-        self.delete(format!("floatingips/{}", id_segment("floating IP id", floating_ip_id)?), "release_floating_ip").await
+        self.delete(format!("floatingips/{}", id_segment("floating IP id", floating_ip_id)?), "release_floating_ip")
+            .await
     }
 
     // --- ports -----------------------------------------------------------------------------
@@ -1135,7 +1172,10 @@ mod tests {
             let err = CreateSubnet::new("n", "s", bad).validate().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
         }
-        CreateSubnet::new("n", "s", "10.0.0.0/24").gateway("10.0.0.1").pool("10.0.0.10", "10.0.0.20").dns("1.1.1.1")
+        CreateSubnet::new("n", "s", "10.0.0.0/24")
+            .gateway("10.0.0.1")
+            .pool("10.0.0.10", "10.0.0.20")
+            .dns("1.1.1.1")
             .validate()
             .unwrap();
         CreateSubnet::new("n", "s", "fd00:1::/64").validate().unwrap();
@@ -1180,7 +1220,11 @@ mod tests {
 
     #[test]
     fn envelopes_wrap_one_key() {
-        let v = serde_json::to_value(wrap("network", NewNetwork { name: "n", description: None, shared: false, external: false })).unwrap();
+        let v = serde_json::to_value(wrap(
+            "network",
+            NewNetwork { name: "n", description: None, shared: false, external: false },
+        ))
+        .unwrap();
         assert_eq!(v, serde_json::json!({"network": {"name": "n", "shared": false}}));
         let v = serde_json::to_value(wrap("floatingip", FloatingIpPort { port_id: None })).unwrap();
         assert_eq!(v, serde_json::json!({"floatingip": {"port_id": null}}));

@@ -366,7 +366,13 @@ impl OctaviaClient {
         take(&mut answer, key, op)
     }
 
-    fn list<T>(&self, path: String, key: &'static str, op: &'static str, filters: Vec<(&'static str, String)>) -> BoxStream<'static, Result<T>>
+    fn list<T>(
+        &self,
+        path: String,
+        key: &'static str,
+        op: &'static str,
+        filters: Vec<(&'static str, String)>,
+    ) -> BoxStream<'static, Result<T>>
     where
         T: DeserializeOwned + Send + 'static,
         T: HasId,
@@ -387,7 +393,8 @@ impl OctaviaClient {
                     None => Vec::new(),
                 };
                 // Octavia gives a `next` link after a full last page too: an empty page ends it.
-                let next = if links.iter().any(|l| l.rel == "next") { items.last().map(|i| i.id().to_owned()) } else { None };
+                let next =
+                    if links.iter().any(|l| l.rel == "next") { items.last().map(|i| i.id().to_owned()) } else { None };
                 Ok(Page::new(items, next))
             }
         })
@@ -403,15 +410,15 @@ impl OctaviaClient {
         poll_until(format!("load balancer {id}"), self.timeout, || {
             let path = path.clone();
             async move {
-                let found: Result<LoadBalancer> = self.send(Method::GET, path, "loadbalancer", "wait_for_load_balancer", None::<&()>).await;
+                let found: Result<LoadBalancer> =
+                    self.send(Method::GET, path, "loadbalancer", "wait_for_load_balancer", None::<&()>).await;
                 match found {
                     Err(e) if e.kind() == ErrorKind::NotFound && deleted => Ok(PollState::Ready(())),
                     Err(e) => Err(e),
-                    Ok(lb) if lb.provisioning_status == "ERROR" => Err(Error::new(
-                        ErrorKind::Service,
-                        format!("load balancer {} went ERROR", lb.id),
-                    )
-                    .with_provider(PROVIDER)),
+                    Ok(lb) if lb.provisioning_status == "ERROR" => {
+                        Err(Error::new(ErrorKind::Service, format!("load balancer {} went ERROR", lb.id))
+                            .with_provider(PROVIDER))
+                    }
                     Ok(lb) if lb.provisioning_status == "DELETED" && deleted => Ok(PollState::Ready(())),
                     Ok(lb) if lb.provisioning_status == "ACTIVE" && !deleted => Ok(PollState::Ready(())),
                     Ok(lb) => Ok(PollState::Pending(lb.provisioning_status)),
@@ -443,14 +450,20 @@ impl OctaviaClient {
     /// # Errors
     /// `InvalidInput` for a `vip_address` that is not an IP address (before sending);
     /// `QuotaExceeded`; `Service` if it goes `ERROR`; `Timeout`.
-    pub async fn create_load_balancer(&self, name: &str, subnet_id: &str, vip_address: Option<&str>) -> Result<LoadBalancer> {
+    pub async fn create_load_balancer(
+        &self,
+        name: &str,
+        subnet_id: &str,
+        vip_address: Option<&str>,
+    ) -> Result<LoadBalancer> {
         id_segment("subnet id", subnet_id)?;
         if let Some(ip) = vip_address {
             ip.parse::<IpAddr>().map_err(|_| invalid(format!("{ip:?} is not an IP address")))?;
         }
         let body = NewLoadBalancer { name, vip_subnet_id: subnet_id, vip_address };
-        let lb: LoadBalancer =
-            self.send(Method::POST, "loadbalancers".into(), "loadbalancer", "create_load_balancer", Some(&body)).await?;
+        let lb: LoadBalancer = self
+            .send(Method::POST, "loadbalancers".into(), "loadbalancer", "create_load_balancer", Some(&body))
+            .await?;
         self.wait_for_load_balancer(&lb.id, false).await?;
         self.get_load_balancer(&lb.id).await
     }
@@ -459,10 +472,16 @@ impl OctaviaClient {
     ///
     /// # Errors
     /// `NotFound`; `Conflict` while it is `PENDING_*`.
-    pub async fn update_load_balancer(&self, id: &str, name: Option<&str>, description: Option<&str>) -> Result<LoadBalancer> {
+    pub async fn update_load_balancer(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<LoadBalancer> {
         let path = format!("loadbalancers/{}", id_segment("load balancer id", id)?);
-        let _: LoadBalancer =
-            self.send(Method::PUT, path, "loadbalancer", "update_load_balancer", Some(&Rename { name, description })).await?;
+        let _: LoadBalancer = self
+            .send(Method::PUT, path, "loadbalancer", "update_load_balancer", Some(&Rename { name, description }))
+            .await?;
         self.wait_for_load_balancer(id, false).await?;
         self.get_load_balancer(id).await
     }
@@ -504,13 +523,20 @@ impl OctaviaClient {
     ///
     /// # Errors
     /// `InvalidInput` for port 0 (before sending); `Conflict` for a port in use.
-    pub async fn create_listener(&self, loadbalancer_id: &str, name: &str, protocol: LbProtocol, port: u16) -> Result<Listener> {
+    pub async fn create_listener(
+        &self,
+        loadbalancer_id: &str,
+        name: &str,
+        protocol: LbProtocol,
+        port: u16,
+    ) -> Result<Listener> {
         id_segment("load balancer id", loadbalancer_id)?;
         if port == 0 {
             return Err(invalid("a listener's port must be 1–65535"));
         }
         let body = NewListener { name, loadbalancer_id, protocol, protocol_port: port };
-        let listener: Listener = self.send(Method::POST, "listeners".into(), "listener", "create_listener", Some(&body)).await?;
+        let listener: Listener =
+            self.send(Method::POST, "listeners".into(), "listener", "create_listener", Some(&body)).await?;
         self.wait_for_load_balancer(loadbalancer_id, false).await?;
         self.get_listener(&listener.id).await
     }
@@ -583,7 +609,8 @@ impl OctaviaClient {
     /// `NotFound`.
     pub async fn update_pool(&self, id: &str, name: Option<&str>, description: Option<&str>) -> Result<Pool> {
         let path = format!("pools/{}", id_segment("pool id", id)?);
-        let pool: Pool = self.send(Method::PUT, path, "pool", "update_pool", Some(&Rename { name, description })).await?;
+        let pool: Pool =
+            self.send(Method::PUT, path, "pool", "update_pool", Some(&Rename { name, description })).await?;
         self.settle(&pool.loadbalancers).await?;
         self.get_pool(id).await
     }
@@ -595,7 +622,10 @@ impl OctaviaClient {
     /// `NotFound`.
     pub async fn delete_pool(&self, id: &str) -> Result<()> {
         let pool = self.get_pool(id).await?;
-        self.call(Method::DELETE, format!("pools/{}", id_segment("pool id", id)?)).operation("delete_pool").send().await?;
+        self.call(Method::DELETE, format!("pools/{}", id_segment("pool id", id)?))
+            .operation("delete_pool")
+            .send()
+            .await?;
         self.settle(&pool.loadbalancers).await
     }
 
@@ -623,8 +653,9 @@ impl OctaviaClient {
         }
         let pool = self.get_pool(pool_id).await?;
         let body = NewMember { address, protocol_port: port, weight };
-        let member: Member =
-            self.send(Method::POST, format!("pools/{pool_segment}/members"), "member", "add_pool_member", Some(&body)).await?;
+        let member: Member = self
+            .send(Method::POST, format!("pools/{pool_segment}/members"), "member", "add_pool_member", Some(&body))
+            .await?;
         self.settle(&pool.loadbalancers).await?;
         Ok(member)
     }
@@ -665,8 +696,9 @@ impl OctaviaClient {
     pub async fn create_health_monitor(&self, request: &CreateHealthMonitor) -> Result<HealthMonitor> {
         request.validate()?;
         let pool = self.get_pool(&request.pool_id).await?;
-        let monitor: HealthMonitor =
-            self.send(Method::POST, "healthmonitors".into(), "healthmonitor", "create_health_monitor", Some(request)).await?;
+        let monitor: HealthMonitor = self
+            .send(Method::POST, "healthmonitors".into(), "healthmonitor", "create_health_monitor", Some(request))
+            .await?;
         self.settle(&pool.loadbalancers).await?;
         self.get_health_monitor(&monitor.id).await
     }
@@ -724,7 +756,11 @@ fn wire_error(op: &'static str, e: &serde_json::Error) -> Error {
         .with_operation(op)
 }
 
-fn take<T: DeserializeOwned>(body: &mut serde_json::Map<String, serde_json::Value>, key: &str, op: &'static str) -> Result<T> {
+fn take<T: DeserializeOwned>(
+    body: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    op: &'static str,
+) -> Result<T> {
     let value = body.remove(key).ok_or_else(|| {
         Error::new(ErrorKind::ResponseInvalid, format!("Octavia's answer has no {key:?}"))
             .with_provider(PROVIDER)
@@ -753,6 +789,9 @@ mod tests {
     fn protocols_use_octavias_names() {
         assert_eq!(serde_json::to_value(LbProtocol::TerminatedHttps).unwrap(), "TERMINATED_HTTPS");
         let pool = serde_json::to_value(CreatePool::for_listener("l", "p", LbProtocol::Http)).unwrap();
-        assert_eq!(pool, serde_json::json!({"name": "p", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "listener_id": "l"}));
+        assert_eq!(
+            pool,
+            serde_json::json!({"name": "p", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "listener_id": "l"})
+        );
     }
 }

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use crate::error::PROVIDER;
 use crate::session::InfomaniakCloud;
 use crate::swift::parse_swift_time;
-use crate::{CinderClient, NovaClient, ContainerInfo, CreateVolumeRequest, Server, SwiftClient, Volume};
+use crate::{CinderClient, ContainerInfo, CreateVolumeRequest, NovaClient, Server, SwiftClient, Volume};
 
 /// Servers, volumes and containers of one session, as [`CloudResource`]s.
 ///

@@ -16,9 +16,7 @@ use url::Url;
 use crate::auth::{self, CatalogService, TokenAuth};
 use crate::config::InfomaniakConfig;
 use crate::error::{self, PROVIDER};
-use crate::{
-    CinderClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient, OctaviaClient, SwiftClient,
-};
+use crate::{CinderClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient, OctaviaClient, SwiftClient};
 
 /// An OpenStack service, by catalog type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,9 +173,8 @@ impl InfomaniakCloud {
     pub async fn connect(config: InfomaniakConfig) -> Result<Self> {
         let auth_url = keystone_base(&config)?;
         let keystone = service_client(&config, auth_url, None)?;
-        let issued = auth::issue(&keystone, config.auth(), config.project_id())
-            .await
-            .map_err(|e| with_context(e, &config))?;
+        let issued =
+            auth::issue(&keystone, config.auth(), config.project_id()).await.map_err(|e| with_context(e, &config))?;
         let regions = auth::regions(&issued.catalog);
         if let Some(region) = config.region()
             && !regions.is_empty()
@@ -316,8 +313,7 @@ impl InfomaniakCloud {
         if kinds == ["identity"] {
             return Ok(self.inner.keystone.base_url().clone());
         }
-        let found =
-            auth::find_endpoint(&self.catalog(), kinds, config.interface(), config.region()).map(str::to_owned);
+        let found = auth::find_endpoint(&self.catalog(), kinds, config.interface(), config.region()).map(str::to_owned);
         let url = found.ok_or_else(|| {
             Error::invalid_config(format!(
                 "the service catalog has no {name} endpoint (interface {}, region {})",
@@ -351,9 +347,10 @@ impl InfomaniakCloud {
 
     /// The current token, for the Swift data plane (which streams bodies itself).
     pub(crate) fn token(&self) -> Result<SecretString> {
-        self.inner.token.get().ok_or_else(|| {
-            Error::new(ErrorKind::Unauthenticated, "the session holds no token").with_provider(PROVIDER)
-        })
+        self.inner
+            .token
+            .get()
+            .ok_or_else(|| Error::new(ErrorKind::Unauthenticated, "the session holds no token").with_provider(PROVIDER))
     }
 
     /// Authenticates again (after a `401`): one new token for every client of the session.
@@ -375,7 +372,11 @@ impl InfomaniakCloud {
     /// Re-authenticates now if the token expires within two minutes (before a streamed upload,
     /// which cannot be replayed after a `401`).
     pub(crate) async fn ensure_fresh_token(&self) -> Result<()> {
-        if self.inner.token.expires_within(chrono::TimeDelta::minutes(2)) { self.reauthenticate().await } else { Ok(()) }
+        if self.inner.token.expires_within(chrono::TimeDelta::minutes(2)) {
+            self.reauthenticate().await
+        } else {
+            Ok(())
+        }
     }
 
     /// The Swift data plane's HTTP client: connect and read timeouts, no decompression, no
@@ -568,10 +569,8 @@ impl Call<'_> {
 
     /// Sets a JSON body.
     pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Self {
-        self.body = Some((
-            "application/json",
-            Bytes::from(serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec())),
-        ));
+        self.body =
+            Some(("application/json", Bytes::from(serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec()))));
         self
     }
 
@@ -678,7 +677,7 @@ mod tests {
     fn plain_http_needs_loopback_or_an_opt_in() {
         let config = InfomaniakConfig::application_credential("http://keystone.example/v3", "id", "s");
         assert_eq!(keystone_base(&config).unwrap_err().kind(), ErrorKind::InvalidConfig);
-        let allowed = config.clone().with_allow_http(true);
+        let allowed = config.with_allow_http(true);
         assert_eq!(keystone_base(&allowed).unwrap().as_str(), "http://keystone.example/v3");
         let local = InfomaniakConfig::application_credential("http://127.0.0.1:5000", "id", "s");
         assert_eq!(keystone_base(&local).unwrap().as_str(), "http://127.0.0.1:5000/v3");

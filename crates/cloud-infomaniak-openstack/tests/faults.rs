@@ -61,7 +61,10 @@ async fn every_call_ends_with_timeout_when_the_server_never_answers() {
 async fn a_401_re_authenticates_once_and_sends_again() {
     let fake = Fake::start(|seen, _| {
         if seen.header("x-auth-token") == Some(fake::token(1).as_str()) {
-            Reply::json(401, r#"{"error": {"code": 401, "message": "The request you have made requires authentication."}}"#)
+            Reply::json(
+                401,
+                r#"{"error": {"code": 401, "message": "The request you have made requires authentication."}}"#,
+            )
         } else {
             Reply::json(200, r#"{"flavors": []}"#)
         }
@@ -118,7 +121,8 @@ async fn busy_answers_are_retried() {
 async fn redirects_never_carry_the_token_to_another_origin() {
     let elsewhere = Fake::start(|_, _| Reply::json(200, r#"{"flavors": []}"#)).await;
     let target = elsewhere.url("/steal");
-    let fake = Fake::start(move |_, _| Reply::Respond(302, vec![("location".into(), target.clone())], Vec::new())).await;
+    let fake =
+        Fake::start(move |_, _| Reply::Respond(302, vec![("location".into(), target.clone())], Vec::new())).await;
     let cloud = connect(&fake).await;
     let result = cloud.nova().list_flavors().try_next().await;
     assert!(result.is_err(), "{result:?}");
@@ -231,7 +235,9 @@ async fn no_token_or_secret_in_any_trace_line() {
     let counter = calls.clone();
     let fake = Fake::start(move |seen, _| match counter.fetch_add(1, Ordering::SeqCst) {
         0 => Reply::json(401, r#"{"error": {"message": "expired"}}"#),
-        _ if seen.method == "HEAD" => Reply::Respond(204, vec![("x-account-meta-temp-url-key".into(), "k".into())], Vec::new()),
+        _ if seen.method == "HEAD" => {
+            Reply::Respond(204, vec![("x-account-meta-temp-url-key".into(), "k".into())], Vec::new())
+        }
         _ => Reply::json(404, r#"{"itemNotFound": {"message": "nope", "code": 404}}"#),
     })
     .await;
@@ -245,8 +251,9 @@ async fn no_token_or_secret_in_any_trace_line() {
     // The real local OpenStack: password and application-credential sessions, a TempURL (which
     // sets the account's TempURL key), a container TempURL key, a listing of every service.
     let real = common::session().await;
-    let password = InfomaniakConfig::from_clouds_yaml("cloud-test-password", Some(common::var("OS_CLIENT_CONFIG_FILE").into()))
-        .unwrap();
+    let password =
+        InfomaniakConfig::from_clouds_yaml("cloud-test-password", Some(common::var("OS_CLIENT_CONFIG_FILE").into()))
+            .unwrap();
     let by_password = InfomaniakCloud::connect(password).await.unwrap();
     let swift = real.swift();
     let container = common::name("cloud-test-canary");

@@ -4,7 +4,9 @@
 mod common;
 
 use cloud_core::ErrorKind;
-use cloud_infomaniak_openstack::{CreatePort, CreateSubnet, InfomaniakCloud, InfomaniakConfig, NeutronClient, SecurityGroupRule};
+use cloud_infomaniak_openstack::{
+    CreatePort, CreateSubnet, InfomaniakCloud, InfomaniakConfig, NeutronClient, SecurityGroupRule,
+};
 use futures::TryStreamExt;
 
 async fn neutron() -> NeutronClient {
@@ -18,8 +20,11 @@ async fn external_network() -> String {
     static EXTERNAL: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     EXTERNAL
         .get_or_init(|| async {
-            let admin = InfomaniakConfig::from_clouds_yaml("cloud-test-admin", Some(common::var("OS_CLIENT_CONFIG_FILE").into()))
-                .unwrap();
+            let admin = InfomaniakConfig::from_clouds_yaml(
+                "cloud-test-admin",
+                Some(common::var("OS_CLIENT_CONFIG_FILE").into()),
+            )
+            .unwrap();
             let admin = InfomaniakCloud::connect(admin).await.unwrap().neutron();
             if let Ok(net) = admin.find_network("cloud-test-external").await {
                 return net.id;
@@ -135,8 +140,10 @@ async fn security_groups_and_rules() {
         .await
         .unwrap();
     assert_eq!(dns.ethertype, "IPv6");
-    let from_peer =
-        neutron.add_security_group_rule(&SecurityGroupRule::ingress(&group.id).tcp(5432, 5432).from_group(&peer.id)).await.unwrap();
+    let from_peer = neutron
+        .add_security_group_rule(&SecurityGroupRule::ingress(&group.id).tcp(5432, 5432).from_group(&peer.id))
+        .await
+        .unwrap();
     assert_eq!(from_peer.remote_group_id.as_deref(), Some(peer.id.as_str()));
 
     // A duplicate rule is AlreadyExists; an invalid range or CIDR never leaves the client.
@@ -145,7 +152,10 @@ async fn security_groups_and_rules() {
         .await
         .unwrap_err();
     assert_eq!(duplicate.kind(), ErrorKind::AlreadyExists, "{duplicate}");
-    for bad in [SecurityGroupRule::ingress(&group.id).tcp(8080, 80), SecurityGroupRule::ingress(&group.id).tcp(1, 2).from_cidr("10.0.0.0/99")] {
+    for bad in [
+        SecurityGroupRule::ingress(&group.id).tcp(8080, 80),
+        SecurityGroupRule::ingress(&group.id).tcp(1, 2).from_cidr("10.0.0.0/99"),
+    ] {
         let err = neutron.add_security_group_rule(&bad).await.unwrap_err();
         assert_eq!((err.kind(), err.http_status()), (ErrorKind::InvalidInput, None), "{err}");
     }
