@@ -16,7 +16,7 @@ use std::time::Instant;
 use cloud_aws::S3Client;
 use cloud_core::conformance::{fingerprint_stream, pattern_stream};
 use cloud_core::storage::{GetOptions, PutOptions};
-use cloud_core::{Error, StorageClient};
+use cloud_core::{Error, StorageClient, StorageClientExt};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -42,7 +42,7 @@ async fn main() -> Result<(), Error> {
     let down = started.elapsed();
     println!("downloaded {} bytes in {down:.1?}", received.len);
 
-    s3.delete_object(&bucket, &key).await?;
+    s3.delete(&bucket, &key).await?;
     let expected = sent.fingerprint();
     if received == expected {
         println!("ok: {expected}");

@@ -698,15 +698,8 @@ mod tests {
 
     async fn presigned_get(builder: S3ClientBuilder) -> String {
         let client = builder.with_credentials("a", "b").build().unwrap();
-        let url = cloud_core::StorageClient::presign(
-            &client,
-            cloud_core::storage::PresignMethod::Get,
-            "bucket",
-            "key",
-            Duration::from_secs(60),
-        )
-        .await
-        .unwrap();
+        let url =
+            cloud_core::StorageClientExt::presign_get(&client, "bucket", "key", Duration::from_secs(60)).await.unwrap();
         url.url.to_string()
     }
 

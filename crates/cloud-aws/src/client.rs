@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use aws_sdk_s3::types::{BucketCannedAcl, Delete, ObjectCannedAcl, ObjectIdentifier};
 use cloud_core::storage::{ListOptions, ObjectMeta, validate_bucket_name, validate_key};
-use cloud_core::{CloudProvider, Env, Error, Result, StorageClient};
+use cloud_core::{CloudProvider, Env, Error, Result, StorageClientExt};
 use futures::TryStreamExt;
 use url::Url;
 
@@ -127,7 +127,7 @@ impl S3Client {
     /// # Errors
     /// As [`StorageClient::head_object`].
     pub async fn get_metadata(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
-        self.head_object(bucket, key).await
+        self.head(bucket, key).await
     }
 
     /// Applies a canned ACL to a bucket.

@@ -10,12 +10,12 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use chrono::{DateTime, Utc};
 use cloud_core::storage::{
-    BucketInfo, ByteStream, CreateBucketOptions, GetOptions, GetRange, GetResult, ListOptions, ObjectMeta,
-    PresignMethod, PresignedUrl, PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name,
-    validate_key, validate_metadata,
+    BucketInfo, ByteStream, Conditions, ContentHeaders, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions,
+    GetRange, GetResult, HeadOptions, ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl,
+    PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name, validate_key,
 };
 use cloud_core::stream::{Page, paginate};
-use cloud_core::{CloudProvider, Error, ErrorKind, Result, StorageClient};
+use cloud_core::{CloudProvider, Error, ErrorKind, Result, StorageClient, StorageClientExt};
 use futures::TryStreamExt;
 use futures::stream::{self, BoxStream, StreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -52,6 +52,24 @@ impl StorageClient for S3Client {
         caps.presign_put = true;
         caps.presign_max_expiry = Some(PRESIGN_MAX_EXPIRY);
         caps.max_object_size = Some(MAX_OBJECT_SIZE);
+        // Conditional writes: `If-None-Match: *` and `If-Match` on PutObject and
+        // CompleteMultipartUpload.
+        caps.put_if_not_exists = true;
+        caps.put_if_match = true;
+        caps.if_match = true;
+        caps.if_none_match = true;
+        caps.if_modified_since = true;
+        caps.if_unmodified_since = true;
+        // CopyObject's `x-amz-copy-source-if-*` headers are about the source; S3-compatible servers
+        // do not refuse a copy onto an existing key, so this is not offered.
+        caps.copy_if_not_exists = false;
+        caps.list_delimiter = true;
+        caps.list_delimiter_multi_char = true;
+        caps.list_start_after = true;
+        caps.cache_control = true;
+        caps.content_disposition = true;
+        caps.content_encoding = true;
+        caps.content_language = true;
         caps
     }
 
@@ -148,7 +166,7 @@ impl StorageClient for S3Client {
     async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        validate_metadata(&options.metadata)?;
+        options.validate(&self.capabilities())?;
         if let Some(size) = payload.size().filter(|s| *s > MAX_OBJECT_SIZE) {
             return Err(Error::invalid_input(format!("{size} bytes is more than S3's 5 TiB object limit")));
         }
@@ -158,13 +176,19 @@ impl StorageClient for S3Client {
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
+        options.conditions.validate(&self.capabilities())?;
         let provider = self.provider();
+        let c = &options.conditions;
         let out = match self
             .sdk_client()
             .get_object()
             .bucket(bucket)
             .key(key)
             .set_range(options.range.as_ref().map(GetRange::to_http_header))
+            .set_if_match(c.if_match.as_deref().map(quoted))
+            .set_if_none_match(c.if_none_match.as_deref().map(quoted))
+            .set_if_modified_since(c.if_modified_since.map(to_smithy))
+            .set_if_unmodified_since(c.if_unmodified_since.map(to_smithy))
             .send()
             .await
         {
@@ -173,7 +197,9 @@ impl StorageClient for S3Client {
                 let err = from_sdk(e, provider, "get_object");
                 // S3 refuses any range of an empty object; the trait reads a suffix of it as empty.
                 if err.http_status() == Some(416) && matches!(options.range, Some(GetRange::Suffix(_))) {
-                    let meta = self.head_object(bucket, key).await?;
+                    let meta = self
+                        .head_object(bucket, key, HeadOptions::default().with_conditions(options.conditions.clone()))
+                        .await?;
                     if meta.size == 0 {
                         return Ok(GetResult::new(meta, 0..0, stream::empty().boxed()));
                     }
@@ -190,7 +216,13 @@ impl StorageClient for S3Client {
                 (size, 0..size)
             }
         };
-        let mut meta = ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata()));
+        let mut meta =
+            ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata())).with_headers(content_headers([
+                out.cache_control(),
+                out.content_disposition(),
+                out.content_encoding(),
+                out.content_language(),
+            ]));
         if let Some(t) = out.last_modified().and_then(to_chrono) {
             meta = meta.with_last_modified(t);
         }
@@ -211,20 +243,41 @@ impl StorageClient for S3Client {
         }
     }
 
-    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+    async fn head_object(&self, bucket: &str, key: &str, options: HeadOptions) -> Result<ObjectMeta> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        let out = match self.sdk_client().head_object().bucket(bucket).key(key).send().await {
+        options.conditions.validate(&self.capabilities())?;
+        let c: &Conditions = &options.conditions;
+        let request = self
+            .sdk_client()
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .set_if_match(c.if_match.as_deref().map(quoted))
+            .set_if_none_match(c.if_none_match.as_deref().map(quoted))
+            .set_if_modified_since(c.if_modified_since.map(to_smithy))
+            .set_if_unmodified_since(c.if_unmodified_since.map(to_smithy));
+        let out = match request.send().await {
             Ok(out) => out,
             Err(e) => {
                 let err = from_sdk(e, self.provider(), "head_object");
+                // A failed condition is what it says; only other bodiless failures need a probe.
+                if matches!(err.http_status(), Some(304 | 412)) {
+                    return Err(err);
+                }
                 let probe = self.sdk_client().get_object().bucket(bucket).key(key).range("bytes=0-0").send();
                 let probe = async { probe.await.map(drop).map_err(|e| from_sdk(e, self.provider(), "head_object")) };
                 return Err(Box::pin(explain_head_failure(err, probe)).await);
             }
         };
         let size = out.content_length().and_then(|l| u64::try_from(l).ok()).unwrap_or(0);
-        let mut meta = ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata()));
+        let mut meta =
+            ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata())).with_headers(content_headers([
+                out.cache_control(),
+                out.content_disposition(),
+                out.content_encoding(),
+                out.content_language(),
+            ]));
         if let Some(t) = out.last_modified().and_then(to_chrono) {
             meta = meta.with_last_modified(t);
         }
@@ -237,9 +290,9 @@ impl StorageClient for S3Client {
         Ok(meta)
     }
 
-    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+    async fn delete_object(&self, bucket: &str, key: &str, _options: DeleteOptions) -> Result<()> {
         // S3 deletes are idempotent: check first, as the trait's contract asks.
-        self.head_object(bucket, key).await.map_err(|e| e.with_operation("delete_object"))?;
+        self.head(bucket, key).await.map_err(|e| e.with_operation("delete_object"))?;
         self.sdk_client()
             .delete_object()
             .bucket(bucket)
@@ -250,40 +303,47 @@ impl StorageClient for S3Client {
         Ok(())
     }
 
-    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
-        if let Err(e) = validate_bucket_name(bucket) {
+    fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
+        if let Err(e) = validate_bucket_name(bucket).and_then(|()| options.validate(&self.capabilities())) {
             return stream::once(async move { Err(e) }).boxed();
         }
         let client = self.clone();
         let bucket = bucket.to_owned();
         let page_size = options.page_size.map(|n| i32::try_from(n.clamp(1, 1000)).unwrap_or(1000));
         let prefix = options.prefix.filter(|p| !p.is_empty());
+        let (delimiter, start_after) = (options.delimiter, options.start_after);
         paginate(move |token: Option<String>| {
             let client = client.clone();
+            let start_after = start_after.clone();
             let request = client
                 .sdk_client()
                 .list_objects_v2()
                 .bucket(&bucket)
                 .set_prefix(prefix.clone())
+                .set_delimiter(delimiter.clone())
+                .set_start_after(start_after.clone())
                 .set_max_keys(page_size)
                 .set_continuation_token(token);
             async move {
                 let out = request.send().await.map_err(|e| from_sdk(e, client.provider(), "list_objects"))?;
-                let items = out
-                    .contents()
-                    .iter()
-                    .filter_map(|o| {
-                        let size = o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
-                        let mut meta = ObjectMeta::new(o.key()?, size);
-                        if let Some(t) = o.last_modified().and_then(to_chrono) {
-                            meta = meta.with_last_modified(t);
-                        }
-                        if let Some(etag) = o.e_tag() {
-                            meta = meta.with_etag(etag);
-                        }
-                        Some(meta)
-                    })
-                    .collect();
+                let objects = out.contents().iter().filter_map(|o| {
+                    let size = o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+                    let mut meta = ObjectMeta::new(o.key()?, size);
+                    if let Some(t) = o.last_modified().and_then(to_chrono) {
+                        meta = meta.with_last_modified(t);
+                    }
+                    if let Some(etag) = o.e_tag() {
+                        meta = meta.with_etag(etag);
+                    }
+                    Some(ListEntry::Object(meta))
+                });
+                let prefixes =
+                    out.common_prefixes().iter().filter_map(|p| Some(ListEntry::Prefix(p.prefix()?.to_owned())));
+                // S3 sends objects and common prefixes apart; the contract wants one ordered
+                // listing, with only entries after the start key (prefixes included).
+                let mut items: Vec<ListEntry> =
+                    objects.chain(prefixes).filter(|e| start_after.as_deref().is_none_or(|s| e.name() > s)).collect();
+                items.sort_by(|a, b| a.name().cmp(b.name()));
                 let next = if out.is_truncated() == Some(true) {
                     match out.next_continuation_token() {
                         Some(t) => Some(t.to_owned()),
@@ -303,11 +363,19 @@ impl StorageClient for S3Client {
         })
     }
 
-    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
+    async fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        options: CopyOptions,
+    ) -> Result<()> {
         validate_bucket_name(src_bucket)?;
         validate_key(src_key)?;
         validate_bucket_name(dst_bucket)?;
         validate_key(dst_key)?;
+        options.mode.validate(&self.capabilities())?;
         let source = format!("{src_bucket}/{}", utf8_percent_encode(src_key, COPY_SOURCE));
         self.sdk_client()
             .copy_object()
@@ -327,10 +395,11 @@ impl StorageClient for S3Client {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        expires_in: Duration,
+        options: PresignOptions,
     ) -> Result<PresignedUrl> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
+        let expires_in = options.expires_in;
         if expires_in.is_zero() || expires_in > PRESIGN_MAX_EXPIRY {
             return Err(Error::invalid_input(format!(
                 "a presigned URL must expire within 1 s to 7 days, not {expires_in:?}"
@@ -392,6 +461,30 @@ fn already_exists(bucket: &str) -> Error {
 /// An SDK timestamp as a `chrono` one.
 fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// A `chrono` timestamp as an SDK one (whole seconds, as HTTP dates carry them).
+fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_secs(t.timestamp())
+}
+
+/// An ETag in the quotes HTTP wants (`*` stays bare).
+fn quoted(etag: &str) -> String {
+    let bare = etag.trim().trim_matches('"');
+    if bare == "*" { bare.to_owned() } else { format!("\"{bare}\"") }
+}
+
+/// `Cache-Control`, `Content-Disposition`, `Content-Encoding` and `Content-Language`, in that order.
+fn content_headers(values: [Option<&str>; 4]) -> ContentHeaders {
+    let mut headers = ContentHeaders::default();
+    for (name, value) in
+        ["cache-control", "content-disposition", "content-encoding", "content-language"].iter().zip(values)
+    {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            headers.set(name, value);
+        }
+    }
+    headers
 }
 
 /// User metadata with lowercase keys, sorted.
@@ -483,10 +576,10 @@ mod tests {
     async fn presign_rejects_zero_and_more_than_seven_days() {
         let client = S3Client::builder().with_credentials("a", "b").build().unwrap();
         for bad in [Duration::ZERO, PRESIGN_MAX_EXPIRY + Duration::from_secs(1)] {
-            let err = client.presign(PresignMethod::Get, "bucket", "key", bad).await.unwrap_err();
+            let err = client.presign_get("bucket", "key", bad).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");
         }
-        let url = client.presign(PresignMethod::Put, "bucket", "a/b c", PRESIGN_MAX_EXPIRY).await.unwrap();
+        let url = client.presign_put("bucket", "a/b c", PRESIGN_MAX_EXPIRY).await.unwrap();
         assert!(url.url.as_str().contains("X-Amz-Expires=604800"), "{}", url.url);
         assert!(!url.url.as_str().contains("x-amz-checksum"), "{}", url.url);
     }

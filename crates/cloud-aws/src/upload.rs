@@ -8,7 +8,7 @@ use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
-use cloud_core::storage::{PutOptions, PutPayload, PutResult};
+use cloud_core::storage::{PutMode, PutOptions, PutPayload, PutResult};
 use cloud_core::{Error, ErrorKind, Result};
 use futures::TryStreamExt;
 use md5::{Digest, Md5};
@@ -207,12 +207,18 @@ impl S3Client {
             .content_md5(content_md5(&body))
             .set_content_type(options.content_type.clone())
             .set_metadata(metadata(options))
+            .set_cache_control(options.headers.cache_control.clone())
+            .set_content_disposition(options.headers.content_disposition.clone())
+            .set_content_encoding(options.headers.content_encoding.clone())
+            .set_content_language(options.headers.content_language.clone())
+            .set_if_none_match(if_none_match(options))
+            .set_if_match(if_match(options))
             .body(ByteStream::from(body))
             .customize()
             .config_override(md5_only())
             .send()
             .await
-            .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
+            .map_err(|e| conditional_failure(from_sdk(e, self.provider_id(), "put_object"), options))?;
         Ok(PutResult::new(out.e_tag, Some(size)))
     }
 
@@ -233,6 +239,10 @@ impl S3Client {
             .key(key)
             .set_content_type(options.content_type.clone())
             .set_metadata(metadata(options))
+            .set_cache_control(options.headers.cache_control.clone())
+            .set_content_disposition(options.headers.content_disposition.clone())
+            .set_content_encoding(options.headers.content_encoding.clone())
+            .set_content_language(options.headers.content_language.clone())
             .customize()
             .config_override(md5_only())
             .send()
@@ -257,11 +267,13 @@ impl S3Client {
                 .key(key)
                 .upload_id(&upload_id)
                 .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .set_if_none_match(if_none_match(options))
+                .set_if_match(if_match(options))
                 .customize()
                 .config_override(md5_only())
                 .send()
                 .await
-                .map_err(|e| from_sdk(e, provider, "put_object"))?;
+                .map_err(|e| conditional_failure(from_sdk(e, provider, "put_object"), options))?;
             Ok(PutResult::new(done.e_tag, Some(total)))
         }
         .await;
@@ -374,6 +386,31 @@ impl S3Client {
             .await
             .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
         Ok(CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number).build())
+    }
+}
+
+/// `If-None-Match: *` for `PutMode::Create`.
+fn if_none_match(options: &PutOptions) -> Option<String> {
+    (options.mode == PutMode::Create).then(|| "*".to_owned())
+}
+
+/// `If-Match: "<etag>"` for `PutMode::Update`.
+fn if_match(options: &PutOptions) -> Option<String> {
+    match &options.mode {
+        PutMode::Update(etag) => Some(format!("\"{}\"", etag.trim_matches('"'))),
+        _ => None,
+    }
+}
+
+/// The failure of a conditional put, in the contract's terms: a taken key is `AlreadyExists`
+/// (S3 says 412), and an update of a missing object `PreconditionFailed` (S3 says `NoSuchKey`).
+fn conditional_failure(err: Error, options: &PutOptions) -> Error {
+    match (&options.mode, err.kind()) {
+        (PutMode::Create, ErrorKind::PreconditionFailed) => err.with_kind(ErrorKind::AlreadyExists),
+        (PutMode::Update(_), ErrorKind::NotFound) if err.message().contains("NoSuchKey") => {
+            err.with_kind(ErrorKind::PreconditionFailed)
+        }
+        _ => err,
     }
 }
 

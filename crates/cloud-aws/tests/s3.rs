@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use cloud_aws::{CannedAcl, S3Client};
 use cloud_core::conformance::{fingerprint_stream, pattern_bytes, pattern_stream};
-use cloud_core::storage::{GetOptions, PresignMethod, PutOptions, PutPayload};
+use cloud_core::storage::{GetOptions, PutOptions, PutPayload};
 use cloud_core::{Error, ErrorKind, StorageClient, StorageClientExt};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
@@ -43,12 +43,12 @@ async fn multipart_of_unknown_length(which: (&'static str, &str)) {
     // 100 MiB in 8 MiB parts: 13 parts, which a multipart ETag ("<md5>-13") states.
     let etag = put.etag.expect("etag");
     assert!(etag.ends_with("-13"), "{}: expected a 13-part multipart ETag, got {etag}", server.label);
-    let head = client.head_object(&server.bucket, &key).await.expect("head");
+    let head = client.head(&server.bucket, &key).await.expect("head");
     assert_eq!(head.size, size);
     let got = client.get_object(&server.bucket, &key, GetOptions::default()).await.expect("get");
     let received = fingerprint_stream(got.into_stream()).await.expect("read back");
     assert_eq!(received, sent.fingerprint(), "{}: the object differs from what was sent", server.label);
-    client.delete_object(&server.bucket, &key).await.expect("delete");
+    client.delete(&server.bucket, &key).await.expect("delete");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -84,7 +84,7 @@ async fn failure_mid_upload_aborts(which: (&'static str, &str), check_uploads: b
         let open = open_uploads(&client, &server.bucket, &key).await;
         assert!(open.is_empty(), "{}: uploads left open after a failure: {open:?}", server.label);
     }
-    let head = client.head_object(&server.bucket, &key).await;
+    let head = client.head(&server.bucket, &key).await;
     assert_eq!(head.map(|_| ()).unwrap_err().kind(), ErrorKind::NotFound);
 }
 
@@ -126,8 +126,7 @@ async fn presigned_round_trip(which: (&'static str, &str)) {
     let body = Bytes::from_static(b"uploaded through a presigned URL");
     let http = reqwest::Client::new();
 
-    let put =
-        client.presign(PresignMethod::Put, &server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
+    let put = client.presign_put(&server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
     assert_eq!(put.url.scheme(), "http");
     let mut request = http.put(put.url.clone()).body(body.clone());
     for (name, value) in &put.headers {
@@ -136,8 +135,7 @@ async fn presigned_round_trip(which: (&'static str, &str)) {
     let response = request.send().await.expect("PUT");
     assert!(response.status().is_success(), "{}: presigned PUT: {}", server.label, response.status());
 
-    let get =
-        client.presign(PresignMethod::Get, &server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
+    let get = client.presign_get(&server.bucket, &key, Duration::from_secs(300)).await.expect("presign");
     let response = http.get(get.url.clone()).send().await.expect("GET");
     assert!(response.status().is_success(), "{}: presigned GET: {}", server.label, response.status());
     assert_eq!(response.bytes().await.expect("body"), body);
@@ -145,7 +143,7 @@ async fn presigned_round_trip(which: (&'static str, &str)) {
     // The signature covers the method: the GET URL does not allow a PUT.
     let response = http.put(get.url.clone()).body("overwrite").send().await.expect("PUT with a GET URL");
     assert_eq!(response.status().as_u16(), 403, "{}: a GET URL used for PUT", server.label);
-    client.delete_object(&server.bucket, &key).await.expect("delete");
+    client.delete(&server.bucket, &key).await.expect("delete");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -201,9 +199,9 @@ async fn missing_key(which: (&'static str, &str)) {
     assert_eq!(err.kind(), ErrorKind::NotFound, "{}: {err}", server.label);
     assert_eq!(err.http_status(), Some(404));
     assert!(err.to_string().contains("NoSuchKey"), "{err}");
-    assert_eq!(client.head_object(&server.bucket, &key).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(client.head(&server.bucket, &key).await.unwrap_err().kind(), ErrorKind::NotFound);
     assert_eq!(client.get_metadata(&server.bucket, &key).await.unwrap_err().kind(), ErrorKind::NotFound);
-    let err = client.delete_object(&server.bucket, &key).await.expect_err("delete");
+    let err = client.delete(&server.bucket, &key).await.expect_err("delete");
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_eq!(err.operation(), Some("delete_object"));
     let err = client.get_object("no-such-bucket-cloud-test", &key, GetOptions::default()).await.expect_err("bucket");
@@ -224,7 +222,7 @@ async fn moto_missing_key_is_not_found() {
 async fn moto_errors_keep_the_request_id() {
     let server = Server::get(MOTO);
     let client = server.client();
-    let err = client.head_object(&server.bucket, &server.unique_key("absent")).await.expect_err("head");
+    let err = client.head(&server.bucket, &server.unique_key("absent")).await.expect_err("head");
     let id = err.request_id().expect("request id");
     assert!(!id.is_empty());
     assert!(err.to_string().contains(id), "{err}");
@@ -284,7 +282,7 @@ async fn moto_canned_acls_apply_to_buckets_and_objects() {
     client.set_object_acl(&bucket, "o", CannedAcl::Private).await.expect("object acl");
     let err = client.set_object_acl(&bucket, "missing", CannedAcl::Private).await.expect_err("missing");
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
-    client.delete_object(&bucket, "o").await.expect("delete");
+    client.delete(&bucket, "o").await.expect("delete");
     client.delete_bucket(&bucket).await.expect("delete bucket");
 }
 
@@ -306,7 +304,7 @@ async fn s3s_small_round_trip() {
     let key = server.unique_key("small.txt");
     client.put_bytes(&server.bucket, &key, "hello").await.expect("put");
     assert_eq!(client.get_bytes(&server.bucket, &key).await.expect("get"), "hello");
-    client.delete_object(&server.bucket, &key).await.expect("delete");
+    client.delete(&server.bucket, &key).await.expect("delete");
 }
 
 /// `AWS_CA_BUNDLE`, `SSL_CERT_FILE` and `SSL_CERT_DIR` (set on this project's machines) must not

@@ -72,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if received_len != size || received != sent {
         return Err(format!("round trip differs: {received_len} of {size} bytes, sha256 {received} vs {sent}").into());
     }
-    store.delete_object("roundtrip", "big.bin").await?;
+    store.delete("roundtrip", "big.bin").await?;
     println!("{store}: {size_mib} MiB round trip, sha256 {received}");
     println!("upload:   {up:.2} s, {:.0} MiB/s", mib_per_s(size, up));
     println!("download: {down:.2} s, {:.0} MiB/s", mib_per_s(size, down));

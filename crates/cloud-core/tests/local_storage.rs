@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cloud_core::storage::{GetOptions, ListOptions, PresignMethod, PutOptions, PutPayload};
+use cloud_core::storage::{GetOptions, ListOptions, PutOptions, PutPayload};
 use cloud_core::{CloudProvider, Error, ErrorKind, LocalStorage, MemoryStorage, StorageClient, StorageClientExt};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
@@ -86,14 +86,14 @@ async fn sidecars_hold_metadata_and_stay_out_of_listings() {
     assert_eq!(buckets, ["bkt"]);
     assert_eq!(files_under(&store.root().join(".cloud-meta/bkt")), [".cloud-meta/x#meta", "doc.txt#meta"]);
 
-    let head = store.head_object("bkt", "doc.txt").await.unwrap();
+    let head = store.head("bkt", "doc.txt").await.unwrap();
     assert_eq!(head.content_type.as_deref(), Some("text/plain"));
     assert_eq!(head.metadata.get("owner").map(String::as_str), Some("me"));
     let got = store.get_object("bkt", "doc.txt", GetOptions::default()).await.unwrap();
     assert_eq!(got.meta.content_type.as_deref(), Some("text/plain"));
 
     // Deleting the object deletes its sidecar; a put without metadata removes it too.
-    store.delete_object("bkt", "doc.txt").await.unwrap();
+    store.delete("bkt", "doc.txt").await.unwrap();
     store.put_bytes("bkt", ".cloud-meta/x", "plain").await.unwrap();
     assert_eq!(files_under(&store.root().join(".cloud-meta/bkt")), Vec::<String>::new());
 }
@@ -107,7 +107,7 @@ async fn a_sidecar_of_another_version_is_ignored() {
     let file = store.root().join("bkt/k");
     std::fs::remove_file(&file).unwrap();
     std::fs::write(&file, "edited by hand").unwrap();
-    let head = store.head_object("bkt", "k").await.unwrap();
+    let head = store.head("bkt", "k").await.unwrap();
     assert!(head.metadata.is_empty(), "{:?}", head.metadata);
     assert_eq!(head.size, 14);
 }
@@ -181,7 +181,7 @@ async fn a_wrong_declared_size_is_invalid_and_stores_nothing() {
                 .await
                 .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput, "{backend}: {err}");
-            let missing = backend.head_object("bkt", "sized").await.unwrap_err();
+            let missing = backend.head("bkt", "sized").await.unwrap_err();
             assert_eq!(missing.kind(), ErrorKind::NotFound);
         }
     }
@@ -197,11 +197,11 @@ async fn a_key_cannot_be_a_file_and_a_directory_on_disk() {
     let err = store.put_bytes("bkt", "c", "file").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
     // "c" is a directory, not an object.
-    assert_eq!(store.head_object("bkt", "c").await.unwrap_err().kind(), ErrorKind::NotFound);
-    assert_eq!(store.delete_object("bkt", "c").await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(store.head("bkt", "c").await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(store.delete("bkt", "c").await.unwrap_err().kind(), ErrorKind::NotFound);
     assert_eq!(keys(&store, "bkt").await, ["a", "c/d"]);
     // Deleting the last object of a directory removes the directory, so the name is free again.
-    store.delete_object("bkt", "c/d").await.unwrap();
+    store.delete("bkt", "c/d").await.unwrap();
     store.put_bytes("bkt", "c", "file now").await.unwrap();
 
     // In memory, keys are flat strings.
@@ -249,7 +249,7 @@ async fn deleting_a_bucket_removes_its_directories_and_sidecars() {
     let options = PutOptions::default().with_content_type("a/b");
     store.put_object("bkt", "x/y/z", PutPayload::from_bytes("1"), options).await.unwrap();
     assert_eq!(store.delete_bucket("bkt").await.unwrap_err().kind(), ErrorKind::Conflict);
-    store.delete_object("bkt", "x/y/z").await.unwrap();
+    store.delete("bkt", "x/y/z").await.unwrap();
     // Empty directories left by deletes are cleaned up as objects go.
     assert!(!store.root().join("bkt/x").exists());
     store.delete_bucket("bkt").await.unwrap();
@@ -283,9 +283,9 @@ async fn clones_share_data_and_display_says_what_they_are() {
 async fn presign_is_unsupported_but_checks_its_input_first() {
     let (_dir, store) = local().await;
     let ten = Duration::from_secs(10);
-    let err = store.presign(PresignMethod::Get, "bkt", "k", ten).await.unwrap_err();
+    let err = store.presign_get("bkt", "k", ten).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
-    let err = store.presign(PresignMethod::Put, "bkt", "../k", ten).await.unwrap_err();
+    let err = store.presign_put("bkt", "../k", ten).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(!store.capabilities().presign_get && !store.capabilities().presign_put);
 }

@@ -3,12 +3,12 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use cloud_core::conformance::Suite;
 use cloud_core::storage::{
-    BucketInfo, CreateBucketOptions, GetOptions, GetResult, ListOptions, ObjectMeta, PresignMethod, PresignedUrl,
+    BucketInfo, Conditions, ContentHeaders, CopyMode, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions,
+    GetResult, HeadOptions, ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutMode,
     PutOptions, PutPayload, PutResult, StorageCapabilities,
 };
 use cloud_core::{CloudProvider, Error, ErrorKind, MemoryStorage, Result, StorageClient};
@@ -31,6 +31,25 @@ enum Bug {
     WrongNotFoundKind,
     /// Bodies lose their last chunk.
     TruncateBodies,
+    /// Put modes are ignored: every put overwrites.
+    IgnorePutMode,
+    /// Read conditions are ignored.
+    IgnoreConditions,
+    /// Copy modes are ignored: every copy overwrites.
+    IgnoreCopyMode,
+    /// Delimiters are ignored: every key is listed as an object.
+    IgnoreDelimiter,
+    /// Each key under a common prefix lists the prefix again.
+    RepeatPrefixes,
+    /// `start_after` is ignored.
+    IgnoreStartAfter,
+    /// Content headers are stored but not returned.
+    DropContentHeaders,
+    /// The capabilities deny conditions, put and copy modes, delimiters, start keys and content
+    /// headers, but the backend silently ignores them instead of saying `Unsupported`.
+    SilentlyIgnoreUnsupported,
+    /// Empty ETags and delimiters are taken as "no condition" and "no delimiter".
+    AcceptEmptyOptions,
 }
 
 #[derive(Debug)]
@@ -45,6 +64,17 @@ impl fmt::Display for Broken {
     }
 }
 
+/// Options with every empty ETag condition dropped.
+fn drop_empty(conditions: Conditions) -> Conditions {
+    let keep = |etag: Option<String>| etag.filter(|e| !e.trim_matches('"').is_empty());
+    let mut out = Conditions::default();
+    out.if_match = keep(conditions.if_match);
+    out.if_none_match = keep(conditions.if_none_match);
+    out.if_modified_since = conditions.if_modified_since;
+    out.if_unmodified_since = conditions.if_unmodified_since;
+    out
+}
+
 #[async_trait]
 impl StorageClient for Broken {
     fn provider(&self) -> CloudProvider {
@@ -52,7 +82,23 @@ impl StorageClient for Broken {
     }
 
     fn capabilities(&self) -> StorageCapabilities {
-        self.inner.capabilities()
+        let mut caps = self.inner.capabilities();
+        if self.bug == Bug::SilentlyIgnoreUnsupported {
+            caps.put_if_not_exists = false;
+            caps.put_if_match = false;
+            caps.if_match = false;
+            caps.if_none_match = false;
+            caps.if_modified_since = false;
+            caps.if_unmodified_since = false;
+            caps.copy_if_not_exists = false;
+            caps.list_delimiter = false;
+            caps.list_start_after = false;
+            caps.cache_control = false;
+            caps.content_disposition = false;
+            caps.content_encoding = false;
+            caps.content_language = false;
+        }
+        caps
     }
 
     fn list_buckets(&self) -> BoxStream<'static, Result<BucketInfo>> {
@@ -71,7 +117,26 @@ impl StorageClient for Broken {
         self.inner.bucket_exists(bucket).await
     }
 
-    async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
+    async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        payload: PutPayload,
+        mut options: PutOptions,
+    ) -> Result<PutResult> {
+        match self.bug {
+            Bug::IgnorePutMode => options.mode = PutMode::Overwrite,
+            Bug::SilentlyIgnoreUnsupported => {
+                options.mode = PutMode::Overwrite;
+                options.headers = ContentHeaders::default();
+            }
+            Bug::AcceptEmptyOptions => {
+                if matches!(&options.mode, PutMode::Update(etag) if etag.trim_matches('"').is_empty()) {
+                    options.mode = PutMode::Overwrite;
+                }
+            }
+            _ => {}
+        }
         if self.bug == Bug::KeepPartialUploads && payload.as_bytes().is_none() {
             let mut body = payload.into_stream();
             let mut kept = Vec::new();
@@ -83,9 +148,20 @@ impl StorageClient for Broken {
         self.inner.put_object(bucket, key, payload, options).await
     }
 
-    async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
-        let options = if self.bug == Bug::IgnoreRange { GetOptions::default() } else { options };
+    async fn get_object(&self, bucket: &str, key: &str, mut options: GetOptions) -> Result<GetResult> {
+        match self.bug {
+            Bug::IgnoreRange => options.range = None,
+            Bug::IgnoreConditions | Bug::SilentlyIgnoreUnsupported => options.conditions = Conditions::default(),
+            Bug::AcceptEmptyOptions => options.conditions = drop_empty(options.conditions),
+            _ => {}
+        }
         let result = self.inner.get_object(bucket, key, options).await.map_err(|e| self.mangle(e))?;
+        let result = if self.bug == Bug::DropContentHeaders {
+            let (meta, range) = (result.meta.clone().with_headers(ContentHeaders::default()), result.range.clone());
+            GetResult::new(meta, range, result.into_stream())
+        } else {
+            result
+        };
         if self.bug != Bug::TruncateBodies {
             return Ok(result);
         }
@@ -96,32 +172,72 @@ impl StorageClient for Broken {
         Ok(GetResult::new(meta, range, body))
     }
 
-    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
-        let meta = self.inner.head_object(bucket, key).await.map_err(|e| self.mangle(e))?;
-        Ok(if self.bug == Bug::DropMetadata { meta.with_metadata(Default::default()) } else { meta })
+    async fn head_object(&self, bucket: &str, key: &str, mut options: HeadOptions) -> Result<ObjectMeta> {
+        match self.bug {
+            Bug::IgnoreConditions | Bug::SilentlyIgnoreUnsupported => options.conditions = Conditions::default(),
+            Bug::AcceptEmptyOptions => options.conditions = drop_empty(options.conditions),
+            _ => {}
+        }
+        let meta = self.inner.head_object(bucket, key, options).await.map_err(|e| self.mangle(e))?;
+        Ok(match self.bug {
+            Bug::DropMetadata => meta.with_metadata(Default::default()),
+            Bug::DropContentHeaders => meta.with_headers(ContentHeaders::default()),
+            _ => meta,
+        })
     }
 
-    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
-        self.inner.delete_object(bucket, key).await.map_err(|e| self.mangle(e))
+    async fn delete_object(&self, bucket: &str, key: &str, options: DeleteOptions) -> Result<()> {
+        self.inner.delete_object(bucket, key, options).await.map_err(|e| self.mangle(e))
     }
 
-    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+    fn list_entries(&self, bucket: &str, mut options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
+        match self.bug {
+            Bug::IgnoreDelimiter => options.delimiter = None,
+            Bug::IgnoreStartAfter => options.start_after = None,
+            Bug::SilentlyIgnoreUnsupported => {
+                options.delimiter = None;
+                options.start_after = None;
+            }
+            Bug::AcceptEmptyOptions => {
+                options.delimiter = options.delimiter.filter(|d| !d.is_empty());
+                options.start_after = options.start_after.filter(|s| !s.is_empty());
+            }
+            _ => {}
+        }
+        if self.bug == Bug::RepeatPrefixes
+            && let Some(delimiter) = options.delimiter.take()
+        {
+            // The flat listing, each key under a prefix reported as that prefix.
+            let prefix = options.prefix.clone().unwrap_or_default();
+            return self
+                .inner
+                .list_entries(bucket, options)
+                .map_ok(move |entry| match entry {
+                    ListEntry::Object(meta) => match meta.key[prefix.len()..].find(&delimiter) {
+                        Some(at) => ListEntry::Prefix(meta.key[..prefix.len() + at + delimiter.len()].to_owned()),
+                        None => ListEntry::Object(meta),
+                    },
+                    other => other,
+                })
+                .boxed();
+        }
         let prefix = options.prefix.clone().unwrap_or_default();
-        let listing = self.inner.list_objects(bucket, options);
+        let listing = self.inner.list_entries(bucket, options);
         match self.bug {
             Bug::ReverseListing => futures::stream::once(async move {
-                let mut all: Vec<ObjectMeta> = listing.try_collect().await?;
+                let mut all: Vec<ListEntry> = listing.try_collect().await?;
                 all.reverse();
                 Ok::<_, Error>(futures::stream::iter(all.into_iter().map(Ok)))
             })
             .try_flatten()
             .boxed(),
             Bug::SegmentPrefix => listing
-                .try_filter(move |m| {
+                .try_filter(move |e| {
+                    let name = e.name();
                     let whole_segments = prefix.is_empty()
                         || prefix.ends_with('/')
-                        || m.key == prefix
-                        || m.key.starts_with(&format!("{prefix}/"));
+                        || name == prefix
+                        || name.starts_with(&format!("{prefix}/"));
                     futures::future::ready(whole_segments)
                 })
                 .boxed(),
@@ -129,8 +245,18 @@ impl StorageClient for Broken {
         }
     }
 
-    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
-        self.inner.copy_object(src_bucket, src_key, dst_bucket, dst_key).await
+    async fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        mut options: CopyOptions,
+    ) -> Result<()> {
+        if matches!(self.bug, Bug::IgnoreCopyMode | Bug::SilentlyIgnoreUnsupported) {
+            options.mode = CopyMode::Overwrite;
+        }
+        self.inner.copy_object(src_bucket, src_key, dst_bucket, dst_key, options).await
     }
 
     async fn presign(
@@ -138,9 +264,9 @@ impl StorageClient for Broken {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        expires_in: Duration,
+        options: PresignOptions,
     ) -> Result<PresignedUrl> {
-        self.inner.presign(method, bucket, key, expires_in).await
+        self.inner.presign(method, bucket, key, options).await
     }
 }
 
@@ -172,7 +298,7 @@ async fn failing_checks(bug: Bug, names: &[&str]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_bug_fails_the_checks_that_cover_it() {
-    let cases: [(Bug, &[&str]); 7] = [
+    let cases: [(Bug, &[&str]); 16] = [
         (Bug::DropMetadata, &["metadata_round_trip", "copy_same_bucket"]),
         (Bug::ReverseListing, &["list_order", "list_prefix", "list_pages"]),
         (Bug::SegmentPrefix, &["list_prefix_is_a_string_prefix"]),
@@ -180,6 +306,40 @@ async fn each_bug_fails_the_checks_that_cover_it() {
         (Bug::KeepPartialUploads, &["failing_stream_leaves_nothing", "failing_overwrite_keeps_old"]),
         (Bug::WrongNotFoundKind, &["get_missing", "head_missing", "delete_missing", "missing_bucket_reads"]),
         (Bug::TruncateBodies, &["round_trip_one_byte", "round_trip_8mib_stream", "bytes_and_stream_payloads_agree"]),
+        (Bug::IgnorePutMode, &["put_if_not_exists", "put_if_match", "put_if_match_race"]),
+        (
+            Bug::IgnoreConditions,
+            &["read_if_match", "read_if_none_match", "read_if_modified_since", "read_if_unmodified_since"],
+        ),
+        (Bug::IgnoreCopyMode, &["copy_if_not_exists"]),
+        (
+            Bug::IgnoreDelimiter,
+            &[
+                "list_delimiter_nested",
+                "list_delimiter_key_equal_to_prefix",
+                "list_delimiter_twice",
+                "list_delimiter_other_character",
+                "list_delimiter_multi_char",
+                "list_delimiter_pages",
+                "list_start_after_with_delimiter",
+            ],
+        ),
+        (Bug::RepeatPrefixes, &["list_delimiter_nested", "list_delimiter_twice", "list_delimiter_pages"]),
+        (Bug::IgnoreStartAfter, &["list_start_after", "list_start_after_with_delimiter"]),
+        (Bug::DropContentHeaders, &["content_headers_round_trip"]),
+        (
+            Bug::SilentlyIgnoreUnsupported,
+            &[
+                "put_if_not_exists_unsupported",
+                "put_if_match_unsupported",
+                "read_conditions_unsupported",
+                "copy_if_not_exists_unsupported",
+                "content_headers_unsupported",
+                "list_delimiter_unsupported",
+                "list_start_after_unsupported",
+            ],
+        ),
+        (Bug::AcceptEmptyOptions, &["invalid_conditions", "list_invalid_options"]),
     ];
     for (bug, names) in cases {
         assert_eq!(failing_checks(Bug::None, names).await, Vec::<String>::new(), "without a bug, for {bug:?}");

@@ -19,9 +19,10 @@ use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use cloud_core::storage::{
-    BucketInfo, ByteStream, CreateBucketOptions, GetOptions, GetRange, GetResult, ListOptions, ObjectMeta,
-    PresignMethod, PresignedUrl, PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name,
-    validate_key, validate_metadata,
+    BucketInfo, ByteStream, Conditions, ContentHeaders, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions,
+    GetRange, GetResult, HeadOptions, ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl,
+    PutMode, PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name, validate_key,
+    validate_metadata,
 };
 use cloud_core::stream::{Page, paginate};
 use cloud_core::{CloudProvider, Error, ErrorKind, Result, SecretString, StorageClient};
@@ -268,17 +269,24 @@ impl SwiftClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         self.list_in(&format!("{bucket}{SEGMENTS_SUFFIX}"), ListOptions::default())
+            .try_filter_map(|entry| futures::future::ready(Ok(entry.into_object())))
+            .boxed()
     }
 
-    fn list_in(&self, container: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+    /// A listing over `marker`: `subdir` entries (with a delimiter) are common prefixes, and the
+    /// start key is the first marker. Swift rolls up the keys after the marker, so a common prefix
+    /// before the start key can come back: the listing drops every entry not after it.
+    fn list_in(&self, container: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
         let this = self.clone();
         let bucket = container.to_owned();
         let limit = options.page_size.unwrap_or(LIST_PAGE).clamp(1, 10_000);
-        let prefix = options.prefix;
+        let (prefix, delimiter, start_after) = (options.prefix, options.delimiter, options.start_after);
         paginate(move |marker: Option<String>| {
             let this = this.clone();
             let bucket = bucket.clone();
             let prefix = prefix.clone();
+            let delimiter = delimiter.clone();
+            let start_after = start_after.clone();
             async move {
                 let answer = this
                     .call(Method::GET, encode_segment(&bucket))
@@ -286,16 +294,21 @@ impl SwiftClient {
                     .query("format", "json")
                     .query("limit", limit.to_string())
                     .query_opt("prefix", prefix)
-                    .query_opt("marker", marker)
+                    .query_opt("delimiter", delimiter)
+                    .query_opt("marker", marker.or_else(|| start_after.clone()))
                     .send()
                     .await?;
                 let entries: Vec<ObjectEntry> = if answer.status == 204 { Vec::new() } else { answer.json()? };
                 let full = entries.len() >= limit as usize;
                 let mut last = None;
-                let items: Vec<ObjectMeta> = entries
+                let items: Vec<ListEntry> = entries
                     .into_iter()
                     .filter_map(|e| {
-                        let name = e.name.or(e.subdir)?;
+                        if let Some(subdir) = e.subdir {
+                            last = Some(subdir.clone());
+                            return Some(ListEntry::Prefix(subdir));
+                        }
+                        let name = e.name?;
                         last = Some(name.clone());
                         let mut meta = ObjectMeta::new(name, e.bytes);
                         if let Some(h) = e.hash {
@@ -307,8 +320,9 @@ impl SwiftClient {
                         if let Some(ct) = e.content_type {
                             meta = meta.with_content_type(ct);
                         }
-                        Some(meta)
+                        Some(ListEntry::Object(meta))
                     })
+                    .filter(|e| start_after.as_deref().is_none_or(|s| e.name() > s))
                     .collect();
                 Ok(Page::new(items, if full { last } else { None }))
             }
@@ -350,13 +364,18 @@ impl SwiftClient {
 
     /// The crate's own GET (the body streams, so it does not go through the session's buffered
     /// client); re-authenticates once on `401`.
-    async fn raw_get(&self, bucket: &str, key: &str, range: Option<&GetRange>) -> Result<reqwest::Response> {
+    async fn raw_get(&self, bucket: &str, key: &str, options: &GetOptions) -> Result<reqwest::Response> {
         let url = join_object_url(&self.account_url().await?, bucket, key)?;
         let mut retried = false;
         loop {
             let token = self.session.token()?;
-            let mut request = self.session.http().get(url.clone()).header("x-auth-token", token.expose());
-            if let Some(range) = range {
+            let mut request = self
+                .session
+                .http()
+                .get(url.clone())
+                .header("x-auth-token", token.expose())
+                .headers(condition_headers(&options.conditions)?);
+            if let Some(range) = &options.range {
                 request = request.header(http::header::RANGE, range.to_http_header());
             }
             let response = match request.send().await {
@@ -443,6 +462,13 @@ impl SwiftClient {
                 .map_err(|_| Error::invalid_input(format!("bad metadata key {k:?}")))?;
             let value = v.parse().map_err(|_| Error::invalid_input(format!("bad metadata value for {k:?}")))?;
             headers.insert(name, value);
+        }
+        for (name, value) in options.headers.iter() {
+            let value = value.parse().map_err(|_| Error::invalid_input(format!("bad {name} value {value:?}")))?;
+            headers.insert(http::HeaderName::from_static(name), value);
+        }
+        if options.mode == PutMode::Create {
+            headers.insert(http::header::IF_NONE_MATCH, http::HeaderValue::from_static("*"));
         }
         Ok(headers)
     }
@@ -548,8 +574,12 @@ impl SwiftClient {
         // Swift gives the large object the Content-Type of the manifest request.
         let content_type = options.content_type.as_deref().unwrap_or("application/octet-stream");
         call = call.header("content-type", content_type)?;
-        for (k, v) in &options.metadata {
-            call = call.header(&format!("x-object-meta-{k}"), v)?;
+        for (name, value) in Self::object_headers(options)?.iter() {
+            if name != http::header::CONTENT_TYPE
+                && let Ok(value) = value.to_str()
+            {
+                call = call.header(name.as_str(), value)?;
+            }
         }
         match call.send().await {
             Ok(answer) => Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(total))),
@@ -594,6 +624,13 @@ fn meta_from_headers(key: &str, headers: &HeaderMap, size: u64) -> ObjectMeta {
     if let Some(t) = get("last-modified").and_then(parse_http_time) {
         meta = meta.with_last_modified(t);
     }
+    let mut content = ContentHeaders::default();
+    for name in ["cache-control", "content-disposition", "content-encoding", "content-language"] {
+        if let Some(value) = get(name).filter(|v| !v.is_empty()) {
+            content.set(name, value);
+        }
+    }
+    meta = meta.with_headers(content);
     let metadata: BTreeMap<String, String> = headers
         .iter()
         .filter_map(|(k, v)| {
@@ -602,6 +639,29 @@ fn meta_from_headers(key: &str, headers: &HeaderMap, size: u64) -> ObjectMeta {
         })
         .collect();
     meta.with_metadata(metadata)
+}
+
+/// The headers of read conditions (`If-Match` …), ETags quoted, dates in HTTP format.
+fn condition_headers(conditions: &Conditions) -> Result<HeaderMap> {
+    let quote = |etag: &str| {
+        let bare = etag.trim().trim_matches('"');
+        if bare == "*" { bare.to_owned() } else { format!("\"{bare}\"") }
+    };
+    let date = |t: DateTime<Utc>| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let mut headers = HeaderMap::new();
+    let values = [
+        (http::header::IF_MATCH, conditions.if_match.as_deref().map(quote)),
+        (http::header::IF_NONE_MATCH, conditions.if_none_match.as_deref().map(quote)),
+        (http::header::IF_MODIFIED_SINCE, conditions.if_modified_since.map(date)),
+        (http::header::IF_UNMODIFIED_SINCE, conditions.if_unmodified_since.map(date)),
+    ];
+    for (name, value) in values {
+        if let Some(value) = value {
+            let value = value.parse().map_err(|_| Error::invalid_input(format!("bad {name} value {value:?}")))?;
+            headers.insert(name, value);
+        }
+    }
+    Ok(headers)
 }
 
 /// `bytes start-end/total` → (start, end exclusive, total).
@@ -661,6 +721,26 @@ impl StorageClient for SwiftClient {
         caps.presign_put = true;
         caps.presign_max_expiry = Some(MAX_PRESIGN_EXPIRY);
         caps.max_object_size = None;
+        // `If-None-Match: *` on PUT (plain objects and SLO manifests). Swift has no `If-Match` on
+        // PUT (it ignores the header), so an update only if the ETag matches is not offered.
+        caps.put_if_not_exists = true;
+        caps.put_if_match = false;
+        // The object server evaluates all four read conditions, on GET and HEAD.
+        caps.if_match = true;
+        caps.if_none_match = true;
+        caps.if_modified_since = true;
+        caps.if_unmodified_since = true;
+        // A copy (`X-Copy-From`) applies conditional headers to its source, not its destination.
+        caps.copy_if_not_exists = false;
+        // `delimiter` must be one character; `marker` is the start key.
+        caps.list_delimiter = true;
+        caps.list_delimiter_multi_char = false;
+        caps.list_start_after = true;
+        // Swift's default `allowed_headers` store all four.
+        caps.cache_control = true;
+        caps.content_disposition = true;
+        caps.content_encoding = true;
+        caps.content_language = true;
         caps
     }
 
@@ -711,7 +791,7 @@ impl StorageClient for SwiftClient {
     async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        validate_metadata(&options.metadata)?;
+        options.validate(&self.capabilities())?;
         let headers = Self::object_headers(&options)?;
         let old_segments = self.current_segments(bucket, key).await?;
         let threshold = self.threshold;
@@ -752,7 +832,11 @@ impl StorageClient for SwiftClient {
         if result.is_ok() && !old_segments.is_empty() {
             self.delete_segments(&old_segments).await;
         }
-        result
+        // `If-None-Match: *` refused: the key is taken.
+        result.map_err(|e| match (&options.mode, e.http_status()) {
+            (PutMode::Create, Some(412)) => e.with_kind(ErrorKind::AlreadyExists),
+            _ => e,
+        })
     }
 
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
@@ -763,11 +847,13 @@ impl StorageClient for SwiftClient {
         {
             return Err(Error::invalid_input(format!("range {}..{} is empty or inverted", r.start, r.end)));
         }
-        let response = match self.raw_get(bucket, key, options.range.as_ref()).await {
+        options.conditions.validate(&self.capabilities())?;
+        let response = match self.raw_get(bucket, key, &options).await {
             Ok(r) => r,
             Err(e) if e.http_status() == Some(416) && matches!(options.range, Some(GetRange::Suffix(_))) => {
                 // A suffix of an empty object is the empty body.
-                let meta = self.head_object(bucket, key).await?;
+                let head = HeadOptions::default().with_conditions(options.conditions.clone());
+                let meta = self.head_object(bucket, key, head).await?;
                 if meta.size == 0 {
                     return Ok(GetResult::new(meta, 0..0, futures::stream::empty().boxed()));
                 }
@@ -805,15 +891,22 @@ impl StorageClient for SwiftClient {
         Ok(GetResult::new(meta, range, body))
     }
 
-    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+    async fn head_object(&self, bucket: &str, key: &str, options: HeadOptions) -> Result<ObjectMeta> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        let answer = self.call(Method::HEAD, object_path(bucket, key)).op("head_object").send().await?;
+        options.conditions.validate(&self.capabilities())?;
+        let mut call = self.call(Method::HEAD, object_path(bucket, key)).op("head_object");
+        for (name, value) in &condition_headers(&options.conditions)? {
+            if let Ok(value) = value.to_str() {
+                call = call.header(name.as_str(), value)?;
+            }
+        }
+        let answer = call.send().await?;
         let size = answer.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
         Ok(meta_from_headers(key, &answer.headers, size))
     }
 
-    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+    async fn delete_object(&self, bucket: &str, key: &str, _options: DeleteOptions) -> Result<()> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         // An SLO goes with its segments (`multipart-manifest=delete`), which Swift refuses for a
@@ -825,18 +918,26 @@ impl StorageClient for SwiftClient {
         call.send().await.map(drop)
     }
 
-    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
-        if let Err(e) = validate_bucket_name(bucket) {
+    fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
+        if let Err(e) = validate_bucket_name(bucket).and_then(|()| options.validate(&self.capabilities())) {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         self.list_in(bucket, options)
     }
 
-    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
+    async fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        options: CopyOptions,
+    ) -> Result<()> {
         validate_bucket_name(src_bucket)?;
         validate_key(src_key)?;
         validate_bucket_name(dst_bucket)?;
         validate_key(dst_key)?;
+        options.mode.validate(&self.capabilities())?;
         let source = format!("/{}", object_path(src_bucket, src_key));
         self.call(Method::PUT, object_path(dst_bucket, dst_key))
             .op("copy_object")
@@ -851,10 +952,11 @@ impl StorageClient for SwiftClient {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        expires_in: Duration,
+        options: PresignOptions,
     ) -> Result<PresignedUrl> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
+        let expires_in = options.expires_in;
         if expires_in.is_zero() || expires_in > MAX_PRESIGN_EXPIRY {
             return Err(Error::invalid_input(format!(
                 "a TempURL must expire within 1 s and {} s, not {} s",

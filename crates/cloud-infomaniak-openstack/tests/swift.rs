@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cloud_core::storage::{CreateBucketOptions, PresignMethod, PutOptions, PutPayload};
+use cloud_core::storage::{CreateBucketOptions, PutOptions, PutPayload};
 use cloud_core::{ErrorKind, StorageClient, StorageClientExt};
 use futures::TryStreamExt;
 
@@ -24,13 +24,13 @@ async fn temp_urls_work_for_get_and_put() {
     swift.put_bytes(&container, "doc.txt", &b"presigned body"[..]).await.unwrap();
     let http = reqwest::Client::new();
 
-    let get = swift.presign(PresignMethod::Get, &container, "doc.txt", Duration::from_secs(120)).await.unwrap();
+    let get = swift.presign_get(&container, "doc.txt", Duration::from_secs(120)).await.unwrap();
     assert!(!format!("{get:?}").contains("temp_url_sig"), "Debug must hide the signature");
     let body = http.get(get.url.clone()).send().await.unwrap();
     assert_eq!(body.status(), 200);
     assert_eq!(body.bytes().await.unwrap(), &b"presigned body"[..]);
 
-    let put = swift.presign(PresignMethod::Put, &container, "uploaded.txt", Duration::from_secs(120)).await.unwrap();
+    let put = swift.presign_put(&container, "uploaded.txt", Duration::from_secs(120)).await.unwrap();
     let status = http.put(put.url.clone()).body("via tempurl").send().await.unwrap().status();
     assert_eq!(status, 201);
     assert_eq!(swift.get_bytes(&container, "uploaded.txt").await.unwrap(), &b"via tempurl"[..]);
@@ -42,7 +42,7 @@ async fn temp_urls_work_for_get_and_put() {
     tampered.set_query(Some(&get.url.query().unwrap().replace("temp_url_sig=", "temp_url_sig=0")));
     assert_eq!(http.get(tampered).send().await.unwrap().status(), 401);
 
-    let err = swift.presign(PresignMethod::Get, &container, "doc.txt", Duration::ZERO).await.unwrap_err();
+    let err = swift.presign_get(&container, "doc.txt", Duration::ZERO).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     swift.delete_prefix(&container, "").await.unwrap();
     swift.delete_bucket(&container).await.unwrap();
@@ -102,7 +102,7 @@ async fn large_objects_become_slos_and_leave_no_segments() {
         .await
         .unwrap();
     assert_eq!(put.size, Some(data.len() as u64));
-    let head = swift.head_object(&container, "big.bin").await.unwrap();
+    let head = swift.head(&container, "big.bin").await.unwrap();
     assert_eq!(head.size, data.len() as u64);
     assert_eq!(head.content_type.as_deref(), Some("application/x-big"));
     assert_eq!(swift.get_bytes(&container, "big.bin").await.unwrap(), data);
@@ -115,7 +115,7 @@ async fn large_objects_become_slos_and_leave_no_segments() {
     swift.put_bytes(&container, "big.bin", &b"small now"[..]).await.unwrap();
     assert_eq!(segment_count(&swift, &container).await, 0);
     swift.put_bytes(&container, "big.bin", data.clone()).await.unwrap();
-    swift.delete_object(&container, "big.bin").await.unwrap();
+    swift.delete(&container, "big.bin").await.unwrap();
     assert_eq!(segment_count(&swift, &container).await, 0);
     swift.delete_bucket(&container).await.unwrap();
     let containers: Vec<_> = swift.list_containers().try_collect().await.unwrap();
@@ -132,20 +132,20 @@ async fn seed_swift_calls_work() {
     assert!(containers.iter().any(|c| c.name == container));
     swift.upload_object(&container, "a/b.txt", &b"abc"[..], Some("text/plain")).await.unwrap();
     assert_eq!(swift.download_object(&container, "a/b.txt").await.unwrap(), &b"abc"[..]);
-    let meta = swift.head_object(&container, "a/b.txt").await.unwrap();
+    let meta = swift.head(&container, "a/b.txt").await.unwrap();
     assert_eq!((meta.size, meta.content_type.as_deref()), (3, Some("text/plain")));
     swift
         .set_object_metadata(&container, "a/b.txt", &BTreeMap::from([("k".to_owned(), "v".to_owned())]))
         .await
         .unwrap();
-    let meta = swift.head_object(&container, "a/b.txt").await.unwrap();
+    let meta = swift.head(&container, "a/b.txt").await.unwrap();
     assert_eq!(meta.metadata.get("k").map(String::as_str), Some("v"));
     // An empty object downloads as empty (the seed's download_file called that a failure).
     swift.upload_object(&container, "empty", Bytes::new(), None).await.unwrap();
     assert!(swift.download_object(&container, "empty").await.unwrap().is_empty());
-    swift.delete_object(&container, "a/b.txt").await.unwrap();
-    swift.delete_object(&container, "empty").await.unwrap();
-    assert_eq!(swift.delete_object(&container, "a/b.txt").await.unwrap_err().kind(), ErrorKind::NotFound);
+    swift.delete(&container, "a/b.txt").await.unwrap();
+    swift.delete(&container, "empty").await.unwrap();
+    assert_eq!(swift.delete(&container, "a/b.txt").await.unwrap_err().kind(), ErrorKind::NotFound);
     swift.delete_bucket(&container).await.unwrap();
     assert!(!swift.bucket_exists(&container).await.unwrap());
 }

@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use cloud_aws::S3Client;
 use cloud_core::storage::{
-    BucketInfo, CreateBucketOptions, GetOptions, GetResult, ListOptions, ObjectMeta, PresignMethod, PresignedUrl,
-    PutOptions, PutPayload, PutResult, StorageCapabilities,
+    BucketInfo, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions, ListEntry,
+    ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutOptions, PutPayload, PutResult,
+    StorageCapabilities,
 };
 use cloud_core::{CloudProvider, Env, Error, Result, SecretString, StorageClient, StorageClientExt};
 use futures::stream::BoxStream;
@@ -306,7 +307,7 @@ impl InfomaniakS3Client {
         expires_in: Duration,
         method: PresignMethod,
     ) -> Result<PresignedUrl> {
-        self.s3.presign(method, bucket, key, expires_in).await
+        self.s3.presign(method, bucket, key, PresignOptions::new(expires_in)).await
     }
 
     /// An object's metadata (the seed's `get_metadata`).
@@ -314,7 +315,7 @@ impl InfomaniakS3Client {
     /// # Errors
     /// As [`StorageClient::head_object`].
     pub async fn get_metadata(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
-        self.s3.head_object(bucket, key).await
+        self.s3.head(bucket, key).await
     }
 }
 
@@ -353,20 +354,27 @@ impl StorageClient for InfomaniakS3Client {
         self.s3.get_object(bucket, key, options).await
     }
 
-    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
-        self.s3.head_object(bucket, key).await
+    async fn head_object(&self, bucket: &str, key: &str, options: HeadOptions) -> Result<ObjectMeta> {
+        self.s3.head_object(bucket, key, options).await
     }
 
-    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
-        self.s3.delete_object(bucket, key).await
+    async fn delete_object(&self, bucket: &str, key: &str, options: DeleteOptions) -> Result<()> {
+        self.s3.delete_object(bucket, key, options).await
     }
 
-    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
-        self.s3.list_objects(bucket, options)
+    fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
+        self.s3.list_entries(bucket, options)
     }
 
-    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
-        self.s3.copy_object(src_bucket, src_key, dst_bucket, dst_key).await
+    async fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        options: CopyOptions,
+    ) -> Result<()> {
+        self.s3.copy_object(src_bucket, src_key, dst_bucket, dst_key, options).await
     }
 
     async fn presign(
@@ -374,9 +382,9 @@ impl StorageClient for InfomaniakS3Client {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        expires_in: Duration,
+        options: PresignOptions,
     ) -> Result<PresignedUrl> {
-        self.s3.presign(method, bucket, key, expires_in).await
+        self.s3.presign(method, bucket, key, options).await
     }
 }
 

@@ -29,7 +29,7 @@ async fn seed_conveniences_round_trip() {
     let meta = s3.get_metadata(&swift.bucket, &key).await.expect("get_metadata");
     assert_eq!(meta.size, 7);
     assert_eq!(meta.content_type.as_deref(), Some("application/json"));
-    s3.delete_object(&swift.bucket, &key).await.expect("delete");
+    s3.delete(&swift.bucket, &key).await.expect("delete");
     let err = s3.download_data(&swift.bucket, &key).await.expect_err("deleted");
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_eq!(err.provider(), Some(CloudProvider::Infomaniak), "{err}");
@@ -87,7 +87,7 @@ async fn presigned_put_then_get_over_plain_http() {
     let tampered = get.url.as_str().replace("X-Amz-Signature=", "X-Amz-Signature=0");
     let response = http.get(tampered).send().await.expect("GET tampered");
     assert_eq!(response.status().as_u16(), 403);
-    s3.delete_object(&swift.bucket, &key).await.expect("delete");
+    s3.delete(&swift.bucket, &key).await.expect("delete");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -104,7 +104,7 @@ async fn multipart_upload_of_unknown_length() {
     let got = s3.get_object(&swift.bucket, &key, GetOptions::default()).await.expect("get");
     assert_eq!(got.meta.size, size);
     assert_eq!(fingerprint_stream(got.into_stream()).await.expect("read"), sent.fingerprint());
-    s3.delete_object(&swift.bucket, &key).await.expect("delete");
+    s3.delete(&swift.bucket, &key).await.expect("delete");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -127,7 +127,7 @@ async fn injected_failure_mid_upload_leaves_no_multipart_upload() {
         .await
         .expect("ListMultipartUploads");
     assert!(uploads.uploads().is_empty(), "uploads left open: {:?}", uploads.uploads());
-    assert_eq!(s3.head_object(&swift.bucket, &key).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(s3.head(&swift.bucket, &key).await.unwrap_err().kind(), ErrorKind::NotFound);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cloud::storage::{ListOptions, PresignMethod, PutOptions, StorageLocation};
+use cloud::storage::{ListOptions, PutOptions, StorageLocation};
 use cloud::{ErrorKind, StorageClientExt};
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
@@ -96,13 +96,13 @@ async fn run(location: &StorageLocation, scratch: &Path) -> Result<(), Box<dyn s
     }
     println!("downloaded and verified: sha256 {actual} ({} bytes, metadata {:?})", meta.size, meta.metadata);
 
-    match store.presign(PresignMethod::Get, bucket, &key, Duration::from_secs(900)).await {
+    match store.presign_get(bucket, &key, Duration::from_secs(900)).await {
         Ok(url) => println!("presigned GET: {:?} (valid until {})", url, url.expires_at),
         Err(e) if e.kind() == ErrorKind::Unsupported => println!("presigned GET: not supported by {store}"),
         Err(e) => return Err(e.into()),
     }
 
-    store.delete_object(bucket, &key).await?;
+    store.delete(bucket, &key).await?;
     println!("deleted: {key}");
     Ok(())
 }

@@ -19,13 +19,13 @@ async fn round_trip(location: &StorageLocation, default_bucket: &str) {
     let listed: Vec<_> =
         store.list_objects(bucket, ListOptions::default().with_prefix(location.key(&run))).try_collect().await.unwrap();
     assert_eq!(listed.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), [key.as_str()], "{store}");
-    let meta = store.head_object(bucket, &key).await.unwrap();
+    let meta = store.head(bucket, &key).await.unwrap();
     assert_eq!(meta.size, 18);
     assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
     assert_eq!(meta.metadata.get("origin").map(String::as_str), Some("urls-test"));
     assert_eq!(store.get_bytes(bucket, &key).await.unwrap(), "hello, every cloud");
     assert_eq!(store.delete_prefix(bucket, &location.key(&run)).await.unwrap(), 1);
-    assert_eq!(store.head_object(bucket, &key).await.unwrap_err().kind(), cloud::ErrorKind::NotFound);
+    assert_eq!(store.head(bucket, &key).await.unwrap_err().kind(), cloud::ErrorKind::NotFound);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use object_store::{ObjectStore, PutMultipartOptions, WriteMultipart};
 
 use super::codec::Codec;
 use super::error::map_store_error;
-use crate::storage::{ByteStream, ObjectMeta, PutPayload};
+use crate::storage::{ByteStream, ListEntry, ObjectMeta, PutPayload};
 use crate::stream::{Page, paginate};
 use crate::{Error, Result};
 
@@ -61,19 +61,24 @@ impl Ord for Listed {
     }
 }
 
-/// What to list: the keys of `bucket` starting with `prefix`.
+/// What to list: the keys of `bucket` starting with `prefix` and sorting after `start_after`.
 #[derive(Clone)]
 pub(crate) struct ListSpec {
     pub(crate) store: Arc<dyn ObjectStore>,
     pub(crate) codec: Codec,
     pub(crate) bucket: String,
     pub(crate) prefix: String,
+    pub(crate) start_after: Option<String>,
 }
 
 impl ListSpec {
     /// Walks the keys after `after` (exclusive) and returns, in key order, all of them (`limit`
     /// `None`) or the first `limit`, holding no more than `limit` entries while walking.
     async fn scan(&self, after: Option<&str>, limit: Option<usize>) -> Result<Vec<ObjectMeta>> {
+        let after = match (after, self.start_after.as_deref()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
         let Some(root) = self.codec.list_root(&self.bucket, &self.prefix) else {
             return Ok(Vec::new());
         };
@@ -125,6 +130,42 @@ impl ListSpec {
             }
         }
     }
+}
+
+/// Turns a key-ordered stream of the objects under `prefix` into listing entries: without a
+/// delimiter each object is an entry; with one, the keys that continue past the delimiter after
+/// the prefix become one [`ListEntry::Prefix`] each (the keys under a prefix are consecutive in
+/// key order, so remembering the last prefix is enough to list each once).
+///
+/// The keys are already after `start_after`; a common prefix must sort after it too.
+pub(crate) fn roll_up(
+    objects: BoxStream<'static, Result<ObjectMeta>>,
+    prefix: String,
+    delimiter: Option<String>,
+    start_after: Option<String>,
+) -> BoxStream<'static, Result<ListEntry>> {
+    let Some(delimiter) = delimiter else {
+        return objects.map_ok(ListEntry::Object).boxed();
+    };
+    let mut last: Option<String> = None;
+    objects
+        .try_filter_map(move |meta| {
+            let rest = meta.key.get(prefix.len()..).unwrap_or_default();
+            let entry = match rest.find(delimiter.as_str()) {
+                None => Some(ListEntry::Object(meta)),
+                Some(at) => {
+                    let common = &meta.key[..prefix.len() + at + delimiter.len()];
+                    if last.as_deref() == Some(common) || start_after.as_deref().is_some_and(|s| common <= s) {
+                        None
+                    } else {
+                        last = Some(common.to_owned());
+                        Some(ListEntry::Prefix(common.to_owned()))
+                    }
+                }
+            };
+            futures::future::ready(Ok(entry))
+        })
+        .boxed()
 }
 
 /// Streams a range of a body that arrives as a stream of chunks, re-cut into chunks of at most
@@ -326,7 +367,8 @@ mod tests {
         for key in ["b/2", "b/1", "a", "b/3", "c", "b/10"] {
             store.put(&Path::from(format!("bkt/{key}").as_str()), Bytes::from_static(b"x").into()).await.unwrap();
         }
-        let spec = ListSpec { store, codec: Codec::Plain, bucket: "bkt".into(), prefix: "b/".into() };
+        let spec =
+            ListSpec { store, codec: Codec::Plain, bucket: "bkt".into(), prefix: "b/".into(), start_after: None };
         let first = spec.scan(None, Some(2)).await.unwrap();
         assert_eq!(first.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), ["b/1", "b/10"]);
         let all: Vec<String> = spec.clone().stream(Some(2)).map_ok(|m| m.key).try_collect().await.unwrap();

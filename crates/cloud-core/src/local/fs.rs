@@ -4,7 +4,6 @@
 use std::fmt;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,12 +13,13 @@ use object_store::path::Path;
 use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt, PutMultipartOptions};
 
 use super::codec::Codec;
-use super::common::{Gates, ListSpec, file_body, listed_meta, slice_body, upload_stream};
+use super::common::{Gates, ListSpec, file_body, listed_meta, roll_up, slice_body, upload_stream};
 use super::error::{in_local, map_io_error, map_store_error};
 use super::sidecar::{Attrs, Sidecars, remove_empty_parents};
 use crate::storage::{
-    BucketInfo, CreateBucketOptions, GetOptions, GetResult, ListOptions, ObjectMeta, PresignMethod, PresignedUrl,
-    PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name, validate_key, validate_metadata,
+    BucketInfo, CopyMode, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions,
+    ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutMode, PutOptions, PutPayload,
+    PutResult, StorageCapabilities, validate_bucket_name, validate_key,
 };
 use crate::{CloudProvider, Error, ErrorKind, Result, StorageClient};
 
@@ -183,6 +183,27 @@ impl LocalStorage {
     }
 }
 
+impl LocalStorage {
+    /// Streams a payload to a staging file beside `path`, publishes it only if nothing is stored
+    /// at `path` (a hard link, which fails when the name is taken), and removes the staging file.
+    /// Returns the published object's entity tag and size.
+    async fn upload_new(&self, path: &Path, payload: PutPayload) -> Result<(Option<String>, u64)> {
+        const OP: &str = "put_object";
+        // `#` never appears in an escaped key, so the staging file is never listed as an object.
+        let staging = Path::parse(format!("{path}#c{:08x}", rand::random::<u32>())).map_err(|e| {
+            Error::invalid_input(format!("no staging name for {path}: {e}")).in_context(CloudProvider::Local, OP)
+        })?;
+        let (_, size) = upload_stream(&*self.inner.store, &staging, payload, PutMultipartOptions::default()).await?;
+        let linked = self.inner.store.copy_if_not_exists(&staging, path).await;
+        if let Err(e) = self.inner.store.delete(&staging).await {
+            tracing::warn!(staging = %staging, error = %e, "could not remove a staging file");
+        }
+        linked.map_err(|e| map_store_error(e, OP))?;
+        let meta = self.inner.store.head(path).await.map_err(|e| map_store_error(e, OP))?;
+        Ok((meta.e_tag, size))
+    }
+}
+
 /// Runs blocking file-system work on the blocking pool.
 async fn blocking<T: Send + 'static>(
     operation: &'static str,
@@ -200,7 +221,7 @@ fn etag_of(meta: &object_store::ObjectMeta) -> String {
 }
 
 fn object_meta(key: &str, meta: &object_store::ObjectMeta, attrs: Attrs) -> ObjectMeta {
-    let out = listed_meta(key.to_owned(), meta);
+    let out = listed_meta(key.to_owned(), meta).with_headers(attrs.headers());
     let out = match attrs.content_type {
         Some(content_type) => out.with_content_type(content_type),
         None => out,
@@ -299,6 +320,7 @@ impl StorageClient for LocalStorage {
             codec: CODEC,
             bucket: bucket.to_owned(),
             prefix: String::new(),
+            start_after: None,
         };
         if spec.any().await.map_err(in_local(OP))? {
             return Err(Error::new(ErrorKind::Conflict, format!("bucket {bucket:?} is not empty"))
@@ -323,40 +345,53 @@ impl StorageClient for LocalStorage {
     async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         const OP: &str = "put_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
-        validate_metadata(&options.metadata).map_err(in_local(OP))?;
+        options.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
         let gate = self.inner.gates.of(bucket);
         let _shared = gate.read().await;
         self.require_bucket(bucket, OP).await?;
-        let (result, size) = match payload.as_bytes() {
-            Some(bytes) => {
+        let create = options.mode == PutMode::Create;
+        let (etag, size) = match (payload.as_bytes(), create) {
+            (Some(bytes), _) => {
                 let size = bytes.len() as u64;
-                let result =
-                    self.inner.store.put(&path, bytes.clone().into()).await.map_err(|e| map_store_error(e, OP))?;
-                (result, size)
+                let mode = if create { object_store::PutMode::Create } else { object_store::PutMode::Overwrite };
+                let result = self
+                    .inner
+                    .store
+                    .put_opts(&path, bytes.clone().into(), mode.into())
+                    .await
+                    .map_err(|e| map_store_error(e, OP))?;
+                (result.e_tag, size)
             }
             // Stream errors come back as they are; the upload's own errors carry their context.
-            None => upload_stream(&*self.inner.store, &path, payload, PutMultipartOptions::default()).await?,
+            (None, false) => {
+                let (result, size) =
+                    upload_stream(&*self.inner.store, &path, payload, PutMultipartOptions::default()).await?;
+                (result.e_tag, size)
+            }
+            (None, true) => self.upload_new(&path, payload).await?,
         };
-        let etag = result.e_tag.as_deref().unwrap_or_default().trim_matches('"').to_owned();
-        let attrs = Attrs { content_type: options.content_type, metadata: options.metadata };
-        self.write_attrs(bucket, escaped, etag.clone(), attrs, OP).await?;
+        let etag = etag.as_deref().unwrap_or_default().trim_matches('"').to_owned();
+        self.write_attrs(bucket, escaped, etag.clone(), Attrs::from_options(options), OP).await?;
         Ok(PutResult::new(Some(etag), Some(size)))
     }
 
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         const OP: &str = "get_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
+        options.conditions.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
         let result = match self.inner.store.get_opts(&path, object_store::GetOptions::default()).await {
             Ok(result) => result,
             Err(e) => return Err(self.explain_missing(map_store_error(e, OP), bucket, key, OP).await),
         };
+        let attrs = self.read_attrs(bucket, escaped, etag_of(&result.meta), OP).await?;
+        let meta = object_meta(key, &result.meta, attrs);
+        // The conditions are evaluated on the version that was opened, the one that is served.
+        options.conditions.evaluate(&meta).map_err(in_local(OP))?;
         let size = result.meta.size;
         let range = match &options.range {
             Some(range) => range.resolve(size).map_err(in_local(OP))?,
             None => 0..size,
         };
-        let attrs = self.read_attrs(bucket, escaped, etag_of(&result.meta), OP).await?;
-        let meta = object_meta(key, &result.meta, attrs);
         let body = match result.payload {
             GetResultPayload::File(file, _) => file_body(file, range.clone()),
             GetResultPayload::Stream(body) => slice_body(body, range.clone(), OP),
@@ -364,15 +399,18 @@ impl StorageClient for LocalStorage {
         Ok(GetResult::new(meta, range, body))
     }
 
-    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+    async fn head_object(&self, bucket: &str, key: &str, options: HeadOptions) -> Result<ObjectMeta> {
         const OP: &str = "head_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
+        options.conditions.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
         let meta = self.stat(bucket, key, &path, OP).await?;
         let attrs = self.read_attrs(bucket, escaped, etag_of(&meta), OP).await?;
-        Ok(object_meta(key, &meta, attrs))
+        let meta = object_meta(key, &meta, attrs);
+        options.conditions.evaluate(&meta).map_err(in_local(OP))?;
+        Ok(meta)
     }
 
-    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+    async fn delete_object(&self, bucket: &str, key: &str, _options: DeleteOptions) -> Result<()> {
         const OP: &str = "delete_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
         // `remove_file` on a directory (key `a` when `a/b` exists) must be `NotFound`, not a failure.
@@ -391,39 +429,60 @@ impl StorageClient for LocalStorage {
         .await
     }
 
-    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+    fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
         const OP: &str = "list_objects";
-        if let Err(e) = validate_bucket_name(bucket) {
+        if let Err(e) = validate_bucket_name(bucket).and_then(|()| options.validate(&super::LOCAL_CAPABILITIES)) {
             return stream::once(async move { Err(e.in_context(CloudProvider::Local, OP)) }).boxed();
         }
         let this = self.clone();
+        let prefix = options.prefix.unwrap_or_default();
         let spec = ListSpec {
             store: Arc::clone(&self.inner.store) as Arc<dyn ObjectStore>,
             codec: CODEC,
             bucket: bucket.to_owned(),
-            prefix: options.prefix.unwrap_or_default(),
+            prefix: prefix.clone(),
+            start_after: options.start_after.clone(),
         };
+        let (page_size, delimiter, start_after) = (options.page_size, options.delimiter, options.start_after);
         stream::once(async move {
             this.require_bucket(&spec.bucket, OP).await?;
-            Ok::<_, Error>(spec.stream(options.page_size))
+            Ok::<_, Error>(roll_up(spec.stream(page_size), prefix, delimiter, start_after))
         })
         .try_flatten()
         .boxed()
     }
 
-    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
+    async fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        options: CopyOptions,
+    ) -> Result<()> {
         const OP: &str = "copy_object";
         let (src_escaped, src) = validate_object(src_bucket, src_key, OP)?;
         let (dst_escaped, dst) = validate_object(dst_bucket, dst_key, OP)?;
+        options.mode.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
+        let create = options.mode == CopyMode::Create;
         let gate = self.inner.gates.of(dst_bucket);
         let _shared = gate.read().await;
         self.stat(src_bucket, src_key, &src, OP).await?;
         if src == dst {
+            if create {
+                return Err(Error::new(ErrorKind::AlreadyExists, format!("object {dst_key:?} exists"))
+                    .in_context(CloudProvider::Local, OP));
+            }
             // A hard link onto itself would leave its staging link behind; there is nothing to do.
             return Ok(());
         }
         self.require_bucket(dst_bucket, OP).await?;
-        self.inner.store.copy(&src, &dst).await.map_err(|e| map_store_error(e, OP))?;
+        let copied = if create {
+            self.inner.store.copy_if_not_exists(&src, &dst).await
+        } else {
+            self.inner.store.copy(&src, &dst).await
+        };
+        copied.map_err(|e| map_store_error(e, OP))?;
         // The copy is a hard link: it has the source's entity tag, so the source's sidecar applies
         // to it exactly when it describes the version that was copied.
         let copied = self.stat(dst_bucket, dst_key, &dst, OP).await?;
@@ -437,7 +496,7 @@ impl StorageClient for LocalStorage {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        _expires_in: Duration,
+        _options: PresignOptions,
     ) -> Result<PresignedUrl> {
         const OP: &str = "presign";
         validate_object(bucket, key, OP)?;

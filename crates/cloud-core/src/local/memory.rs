@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, btree_map::Entry};
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,11 +13,12 @@ use object_store::path::Path;
 use object_store::{Attribute, AttributeValue, Attributes, GetResultPayload, ObjectStore, ObjectStoreExt};
 
 use super::codec::Codec;
-use super::common::{Gates, ListSpec, collect_payload, listed_meta, slice_body};
+use super::common::{Gates, ListSpec, collect_payload, listed_meta, roll_up, slice_body};
 use super::error::{in_local, map_store_error};
 use crate::storage::{
-    BucketInfo, CreateBucketOptions, GetOptions, GetResult, ListOptions, ObjectMeta, PresignMethod, PresignedUrl,
-    PutOptions, PutPayload, PutResult, StorageCapabilities, validate_bucket_name, validate_key, validate_metadata,
+    BucketInfo, CopyMode, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions,
+    ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutMode, PutOptions, PutPayload,
+    PutResult, StorageCapabilities, validate_bucket_name, validate_key,
 };
 use crate::{CloudProvider, Error, ErrorKind, Result, StorageClient};
 
@@ -107,9 +107,20 @@ fn validate_object(bucket: &str, key: &str, operation: &'static str) -> Result<P
 }
 
 fn to_attributes(options: PutOptions) -> Attributes {
-    let mut attributes = Attributes::with_capacity(options.metadata.len() + 1);
+    let mut attributes = Attributes::with_capacity(options.metadata.len() + 5);
     if let Some(content_type) = options.content_type {
         attributes.insert(Attribute::ContentType, AttributeValue::from(content_type));
+    }
+    let headers = options.headers;
+    for (attribute, value) in [
+        (Attribute::CacheControl, headers.cache_control),
+        (Attribute::ContentDisposition, headers.content_disposition),
+        (Attribute::ContentEncoding, headers.content_encoding),
+        (Attribute::ContentLanguage, headers.content_language),
+    ] {
+        if let Some(value) = value {
+            attributes.insert(attribute, AttributeValue::from(value));
+        }
     }
     for (k, v) in options.metadata {
         attributes.insert(Attribute::Metadata(Cow::Owned(k)), AttributeValue::from(v));
@@ -123,6 +134,10 @@ fn object_meta(key: &str, meta: &object_store::ObjectMeta, attributes: &Attribut
     for (attribute, value) in attributes {
         match attribute {
             Attribute::ContentType => out = out.with_content_type(value.as_ref()),
+            Attribute::CacheControl => out.headers.cache_control = Some(value.to_string()),
+            Attribute::ContentDisposition => out.headers.content_disposition = Some(value.to_string()),
+            Attribute::ContentEncoding => out.headers.content_encoding = Some(value.to_string()),
+            Attribute::ContentLanguage => out.headers.content_language = Some(value.to_string()),
             Attribute::Metadata(k) => {
                 metadata.insert(k.to_string(), value.to_string());
             }
@@ -152,7 +167,7 @@ impl StorageClient for MemoryStorage {
     }
 
     fn capabilities(&self) -> StorageCapabilities {
-        super::LOCAL_CAPABILITIES
+        super::MEMORY_CAPABILITIES
     }
 
     fn list_buckets(&self) -> BoxStream<'static, Result<BucketInfo>> {
@@ -195,6 +210,7 @@ impl StorageClient for MemoryStorage {
             codec: CODEC,
             bucket: bucket.to_owned(),
             prefix: String::new(),
+            start_after: None,
         };
         if spec.any().await.map_err(in_local(OP))? {
             return Err(Error::new(ErrorKind::Conflict, format!("bucket {bucket:?} is not empty"))
@@ -212,31 +228,37 @@ impl StorageClient for MemoryStorage {
     async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
         const OP: &str = "put_object";
         let path = validate_object(bucket, key, OP)?;
-        validate_metadata(&options.metadata).map_err(in_local(OP))?;
+        options.validate(&super::MEMORY_CAPABILITIES).map_err(in_local(OP))?;
         let gate = self.inner.gates.of(bucket);
         let _shared = gate.read().await;
         self.require_bucket(bucket, OP)?;
         // Collect first: a stream that fails stores nothing. Its errors come back as they are.
         let bytes = collect_payload(payload).await?;
         let size = bytes.len() as u64;
-        let result = self
-            .inner
-            .store
-            .put_opts(&path, bytes.into(), object_store::PutOptions::from(to_attributes(options)))
-            .await
-            .map_err(|e| map_store_error(e, OP))?;
+        let mode = match &options.mode {
+            PutMode::Create => object_store::PutMode::Create,
+            PutMode::Update(etag) => object_store::PutMode::Update(object_store::UpdateVersion {
+                e_tag: Some(crate::storage::unquote(etag).to_owned()),
+                version: None,
+            }),
+            _ => object_store::PutMode::Overwrite,
+        };
+        let put = object_store::PutOptions { mode, ..object_store::PutOptions::from(to_attributes(options)) };
+        let result = self.inner.store.put_opts(&path, bytes.into(), put).await.map_err(|e| map_store_error(e, OP))?;
         Ok(PutResult::new(result.e_tag, Some(size)))
     }
 
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         const OP: &str = "get_object";
         let path = validate_object(bucket, key, OP)?;
+        options.conditions.validate(&super::MEMORY_CAPABILITIES).map_err(in_local(OP))?;
         let result = self.fetch(bucket, key, &path, OP).await?;
+        let meta = object_meta(key, &result.meta, &result.attributes);
+        options.conditions.evaluate(&meta).map_err(in_local(OP))?;
         let range = match &options.range {
             Some(range) => range.resolve(result.meta.size).map_err(in_local(OP))?,
             None => 0..result.meta.size,
         };
-        let meta = object_meta(key, &result.meta, &result.attributes);
         let body = match result.payload {
             GetResultPayload::Stream(body) => body,
             GetResultPayload::File(..) => {
@@ -247,14 +269,17 @@ impl StorageClient for MemoryStorage {
         Ok(GetResult::new(meta, range.clone(), slice_body(body, range, OP)))
     }
 
-    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+    async fn head_object(&self, bucket: &str, key: &str, options: HeadOptions) -> Result<ObjectMeta> {
         const OP: &str = "head_object";
         let path = validate_object(bucket, key, OP)?;
+        options.conditions.validate(&super::MEMORY_CAPABILITIES).map_err(in_local(OP))?;
         let result = self.fetch(bucket, key, &path, OP).await?;
-        Ok(object_meta(key, &result.meta, &result.attributes))
+        let meta = object_meta(key, &result.meta, &result.attributes);
+        options.conditions.evaluate(&meta).map_err(in_local(OP))?;
+        Ok(meta)
     }
 
-    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+    async fn delete_object(&self, bucket: &str, key: &str, _options: DeleteOptions) -> Result<()> {
         const OP: &str = "delete_object";
         let path = validate_object(bucket, key, OP)?;
         // `InMemory` deletes missing objects silently; the contract wants `NotFound`.
@@ -262,30 +287,47 @@ impl StorageClient for MemoryStorage {
         self.inner.store.delete(&path).await.map_err(|e| map_store_error(e, OP))
     }
 
-    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+    fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
         const OP: &str = "list_objects";
-        if let Err(e) = validate_bucket_name(bucket).and_then(|()| self.require_bucket(bucket, OP)) {
+        let checked = validate_bucket_name(bucket)
+            .and_then(|()| options.validate(&super::MEMORY_CAPABILITIES))
+            .and_then(|()| self.require_bucket(bucket, OP));
+        if let Err(e) = checked {
             return stream::once(async move { Err(e.in_context(CloudProvider::Local, OP)) }).boxed();
         }
-        ListSpec {
+        let prefix = options.prefix.unwrap_or_default();
+        let spec = ListSpec {
             store: Arc::clone(&self.inner.store) as Arc<dyn ObjectStore>,
             codec: CODEC,
             bucket: bucket.to_owned(),
-            prefix: options.prefix.unwrap_or_default(),
-        }
-        .stream(options.page_size)
+            prefix: prefix.clone(),
+            start_after: options.start_after.clone(),
+        };
+        roll_up(spec.stream(options.page_size), prefix, options.delimiter, options.start_after)
     }
 
-    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
+    async fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        options: CopyOptions,
+    ) -> Result<()> {
         const OP: &str = "copy_object";
         let src = validate_object(src_bucket, src_key, OP)?;
         let dst = validate_object(dst_bucket, dst_key, OP)?;
+        options.mode.validate(&super::MEMORY_CAPABILITIES).map_err(in_local(OP))?;
         let gate = self.inner.gates.of(dst_bucket);
         let _shared = gate.read().await;
         self.fetch(src_bucket, src_key, &src, OP).await?;
         self.require_bucket(dst_bucket, OP)?;
-        // `InMemory` copies the attributes (content type, metadata) with the data.
-        match self.inner.store.copy(&src, &dst).await {
+        let mode = match options.mode {
+            CopyMode::Create => object_store::CopyMode::Create,
+            _ => object_store::CopyMode::Overwrite,
+        };
+        // `InMemory` copies the attributes (content type, metadata, headers) with the data.
+        match self.inner.store.copy_opts(&src, &dst, object_store::CopyOptions::new().with_mode(mode)).await {
             Ok(()) => Ok(()),
             Err(object_store::Error::NotFound { .. }) => Err(self.not_found(src_bucket, src_key, OP)),
             Err(e) => Err(map_store_error(e, OP)),
@@ -297,7 +339,7 @@ impl StorageClient for MemoryStorage {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        _expires_in: Duration,
+        _options: PresignOptions,
     ) -> Result<PresignedUrl> {
         const OP: &str = "presign";
         validate_object(bucket, key, OP)?;

@@ -2,7 +2,8 @@
 //!
 //! Both implement [`StorageClient`](crate::StorageClient) with provider
 //! [`CloudProvider::Local`](crate::CloudProvider::Local), pass the whole storage conformance suite,
-//! and declare the same [`StorageCapabilities`]: everything but presigned URLs.
+//! and declare their [`StorageCapabilities`]: everything but presigned URLs (and, for
+//! `LocalStorage`, replacing an object only if its ETag matches).
 //!
 //! Layout: `codec` maps keys to `object_store` paths, `common` holds the listing, body and upload
 //! machinery both use, `sidecar` keeps the content types and metadata of `LocalStorage`, and
@@ -20,8 +21,8 @@ pub use memory::MemoryStorage;
 
 use crate::storage::StorageCapabilities;
 
-/// What both local backends support.
-const LOCAL_CAPABILITIES: StorageCapabilities = StorageCapabilities {
+/// What `MemoryStorage` supports: everything but presigned URLs.
+const MEMORY_CAPABILITIES: StorageCapabilities = StorageCapabilities {
     list_buckets: true,
     create_bucket: true,
     copy: true,
@@ -33,7 +34,25 @@ const LOCAL_CAPABILITIES: StorageCapabilities = StorageCapabilities {
     presign_put: false,
     presign_max_expiry: None,
     max_object_size: None,
+    put_if_not_exists: true,
+    put_if_match: true,
+    if_match: true,
+    if_none_match: true,
+    if_modified_since: true,
+    if_unmodified_since: true,
+    copy_if_not_exists: true,
+    list_delimiter: true,
+    list_delimiter_multi_char: true,
+    list_start_after: true,
+    cache_control: true,
+    content_disposition: true,
+    content_encoding: true,
+    content_language: true,
 };
+
+/// What `LocalStorage` supports: as `MemoryStorage`, except replacing an object only if its
+/// ETag matches, which a file system cannot do atomically across processes.
+const LOCAL_CAPABILITIES: StorageCapabilities = StorageCapabilities { put_if_match: false, ..MEMORY_CAPABILITIES };
 
 #[cfg(test)]
 mod tests {

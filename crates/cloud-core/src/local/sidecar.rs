@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::storage::{ContentHeaders, PutOptions};
+
 /// The name of the directory, directly under the root, that holds the sidecars.
 pub(crate) const META_DIR: &str = ".cloud-meta";
 const TMP_DIR: &str = ".tmp";
@@ -35,11 +37,42 @@ pub(crate) struct Attrs {
     pub(crate) content_type: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) metadata: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) cache_control: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) content_disposition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) content_encoding: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) content_language: Option<String>,
 }
 
 impl Attrs {
+    /// The attributes a put stores.
+    pub(crate) fn from_options(options: PutOptions) -> Self {
+        let headers = options.headers;
+        Self {
+            content_type: options.content_type,
+            metadata: options.metadata,
+            cache_control: headers.cache_control,
+            content_disposition: headers.content_disposition,
+            content_encoding: headers.content_encoding,
+            content_language: headers.content_language,
+        }
+    }
+
+    /// The content headers recorded.
+    pub(crate) fn headers(&self) -> ContentHeaders {
+        let mut headers = ContentHeaders::default();
+        headers.cache_control.clone_from(&self.cache_control);
+        headers.content_disposition.clone_from(&self.content_disposition);
+        headers.content_encoding.clone_from(&self.content_encoding);
+        headers.content_language.clone_from(&self.content_language);
+        headers
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
-        self.content_type.is_none() && self.metadata.is_empty()
+        self.content_type.is_none() && self.metadata.is_empty() && self.headers().is_empty()
     }
 }
 
@@ -176,7 +209,7 @@ mod tests {
     fn attrs(ct: &str) -> Attrs {
         let mut metadata = BTreeMap::new();
         metadata.insert("owner".to_owned(), "me".to_owned());
-        Attrs { content_type: Some(ct.to_owned()), metadata }
+        Attrs { content_type: Some(ct.to_owned()), metadata, ..Attrs::default() }
     }
 
     #[test]

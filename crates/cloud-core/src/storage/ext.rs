@@ -8,8 +8,13 @@ use bytes::Bytes;
 use futures::stream::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
+use std::time::Duration;
+
+use futures::stream::BoxStream;
+
 use super::{
-    CreateBucketOptions, GetOptions, ListOptions, ObjectMeta, PutOptions, PutPayload, PutResult, StorageClient,
+    CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, HeadOptions, ListEntry, ListOptions, ObjectMeta,
+    PresignMethod, PresignOptions, PresignedUrl, PutOptions, PutPayload, PutResult, StorageClient,
 };
 use crate::{Error, ErrorKind, Result};
 
@@ -19,7 +24,9 @@ pub const DEFAULT_COPY_BUFFER: usize = 1 << 20;
 /// A progress callback: bytes done so far, and the total if known.
 pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 
-/// Conveniences for every [`StorageClient`]: files, bytes, `ensure_bucket`, prefix deletion.
+/// Conveniences for every [`StorageClient`]: the short forms of the calls that take options
+/// (`head`, `delete`, `copy`, `presign_get`/`presign_put`, `list_objects`), files, bytes,
+/// `ensure_bucket`, prefix deletion.
 ///
 /// Implemented for every `StorageClient` (including `dyn StorageClient`); you MUST NOT implement
 /// it yourself.
@@ -30,10 +37,77 @@ pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 /// store.ensure_bucket("reports").await?;
 /// store.put_bytes("reports", "2026/q3.csv", "a,b\n1,2\n").await?;
 /// assert_eq!(store.get_bytes("reports", "2026/q3.csv").await?, "a,b\n1,2\n");
+/// assert_eq!(store.head("reports", "2026/q3.csv").await?.size, 8);
+/// store.copy("reports", "2026/q3.csv", "reports", "latest.csv").await?;
+/// store.delete("reports", "2026/q3.csv").await?;
 /// # Ok(()) }
 /// ```
 #[async_trait]
 pub trait StorageClientExt: StorageClient {
+    /// An object's metadata, without conditions.
+    ///
+    /// # Errors
+    /// As [`StorageClient::head_object`].
+    async fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+        self.head_object(bucket, key, HeadOptions::default()).await
+    }
+
+    /// Deletes an object.
+    ///
+    /// # Errors
+    /// As [`StorageClient::delete_object`].
+    async fn delete(&self, bucket: &str, key: &str) -> Result<()> {
+        self.delete_object(bucket, key, DeleteOptions::default()).await
+    }
+
+    /// Copies an object, replacing the destination.
+    ///
+    /// # Errors
+    /// As [`StorageClient::copy_object`].
+    async fn copy(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()> {
+        self.copy_object(src_bucket, src_key, dst_bucket, dst_key, CopyOptions::default()).await
+    }
+
+    /// A URL to download one object until `expires_in` has passed.
+    ///
+    /// # Errors
+    /// As [`StorageClient::presign`].
+    async fn presign_get(&self, bucket: &str, key: &str, expires_in: Duration) -> Result<PresignedUrl> {
+        self.presign(PresignMethod::Get, bucket, key, PresignOptions::new(expires_in)).await
+    }
+
+    /// A URL to upload one object until `expires_in` has passed.
+    ///
+    /// # Errors
+    /// As [`StorageClient::presign`].
+    async fn presign_put(&self, bucket: &str, key: &str, expires_in: Duration) -> Result<PresignedUrl> {
+        self.presign(PresignMethod::Put, bucket, key, PresignOptions::new(expires_in)).await
+    }
+
+    /// The objects whose keys start with `options.prefix`, in key order: the listing of
+    /// [`StorageClient::list_entries`] without a delimiter.
+    ///
+    /// # Errors
+    /// As [`StorageClient::list_entries`]; a delimiter in `options` is `InvalidInput` (common
+    /// prefixes are not objects: use `list_entries`).
+    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>> {
+        if options.delimiter.is_some() {
+            let err = Error::invalid_input("list_objects lists objects only; list with a delimiter with list_entries");
+            return futures::stream::once(async move { Err(err) }).boxed();
+        }
+        self.list_entries(bucket, options)
+            .try_filter_map(|entry| async move {
+                match entry {
+                    ListEntry::Object(meta) => Ok(Some(meta)),
+                    ListEntry::Prefix(prefix) => Err(Error::new(
+                        ErrorKind::ResponseInvalid,
+                        format!("a listing without a delimiter returned the common prefix {prefix:?}"),
+                    )),
+                }
+            })
+            .boxed()
+    }
+
     /// Stores `bytes` under `key` with default options.
     ///
     /// # Errors
@@ -145,7 +219,7 @@ pub trait StorageClientExt: StorageClient {
         let mut listing = self.list_objects(bucket, ListOptions::default().with_prefix(prefix));
         let mut deleted = 0;
         while let Some(meta) = listing.try_next().await? {
-            match self.delete_object(bucket, &meta.key).await {
+            match self.delete(bucket, &meta.key).await {
                 Ok(()) => deleted += 1,
                 Err(e) if e.kind() == ErrorKind::NotFound => {}
                 Err(e) => return Err(e),

@@ -3,19 +3,21 @@
 
 mod ext;
 mod model;
+mod options;
 mod validate;
 
 use std::fmt::{Debug, Display};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
 pub use ext::{DEFAULT_COPY_BUFFER, Progress, StorageClientExt};
 pub use model::{
-    BucketInfo, ByteStream, CreateBucketOptions, GetOptions, GetRange, GetResult, ListOptions, ObjectMeta,
-    PresignMethod, PresignedUrl, PutOptions, PutPayload, PutResult, StorageCapabilities,
+    BucketInfo, ByteStream, ContentHeaders, CreateBucketOptions, GetOptions, GetRange, GetResult, ListOptions,
+    ObjectMeta, PresignMethod, PresignedUrl, PutOptions, PutPayload, PutResult, StorageCapabilities,
 };
+pub(crate) use options::unquote;
+pub use options::{Conditions, CopyMode, CopyOptions, DeleteOptions, HeadOptions, ListEntry, PresignOptions, PutMode};
 pub use validate::{validate_bucket_name, validate_key, validate_metadata};
 
 use crate::{CloudProvider, Result};
@@ -36,6 +38,13 @@ use crate::{CloudProvider, Result};
 /// - Listings are streams in key order (lexicographic by UTF-8 bytes) and never collect whole
 ///   listings in memory.
 /// - Bodies are streams: an object of any size passes through in bounded memory.
+/// - Every call that can grow takes an options struct (`#[non_exhaustive]`, built from
+///   `Default` or `new` and `with_*` methods); the short forms live in [`StorageClientExt`].
+/// - An option the backend cannot honour (see [`StorageCapabilities`]) is `Unsupported`, never
+///   ignored; malformed options (an empty ETag, a start key past every key, a delimiter longer
+///   than the backend allows) are `InvalidInput`, both before any request is sent.
+/// - Conditional requests: [`PutMode`] and [`CopyMode`] (`AlreadyExists`, `PreconditionFailed`),
+///   and [`Conditions`] on get and head (`PreconditionFailed`, `NotModified`).
 ///
 /// # Wrappers
 ///
@@ -78,46 +87,68 @@ pub trait StorageClient: Debug + Display + Send + Sync + 'static {
     /// `Ok(false)`, not an error.
     async fn bucket_exists(&self, bucket: &str) -> Result<bool>;
 
-    /// Stores an object, replacing any object with the same key.
+    /// Stores an object, replacing any object with the same key (or not: see [`PutMode`]).
     ///
     /// # Errors
-    /// `InvalidInput` for a bad bucket name, key or metadata; `NotFound` if the bucket does not
-    /// exist; any error of the payload stream, returned as is after the upload was abandoned.
+    /// `InvalidInput` for a bad bucket name, key, metadata, header value or mode; `Unsupported`
+    /// for a mode or content header the backend cannot honour; `NotFound` if the bucket does not
+    /// exist; `AlreadyExists` (`PutMode::Create`) or `PreconditionFailed` (`PutMode::Update`);
+    /// any error of the payload stream, returned as is after the upload was abandoned.
     async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult>;
 
-    /// Reads an object (or a range of it) as a stream.
+    /// Reads an object (or a range of it) as a stream, with its metadata (content type, user
+    /// metadata and content headers included).
     ///
     /// # Errors
     /// `NotFound` if the bucket or object does not exist; `InvalidInput` for a range that starts
-    /// past the end; errors while streaming come through the body stream.
+    /// past the end or a malformed condition; `PreconditionFailed` / `NotModified` when a
+    /// condition fails; `Unsupported` for a condition the backend cannot evaluate; errors while
+    /// streaming come through the body stream.
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult>;
 
-    /// An object's metadata, including content type and user metadata.
+    /// An object's metadata, including content type, user metadata and content headers.
     ///
     /// # Errors
-    /// `NotFound` if the bucket or object does not exist; `InvalidInput`.
-    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta>;
+    /// `NotFound` if the bucket or object does not exist; `InvalidInput`; `PreconditionFailed` /
+    /// `NotModified` / `Unsupported` as for [`get_object`](Self::get_object).
+    async fn head_object(&self, bucket: &str, key: &str, options: HeadOptions) -> Result<ObjectMeta>;
 
     /// Deletes an object.
     ///
     /// # Errors
     /// `NotFound` if the bucket or object does not exist (backends whose API is idempotent check
     /// first); `InvalidInput`.
-    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()>;
+    async fn delete_object(&self, bucket: &str, key: &str, options: DeleteOptions) -> Result<()>;
 
-    /// The objects of a bucket whose keys start with the given prefix, in key order.
+    /// The entries of a bucket whose keys start with `options.prefix`, in byte order of their
+    /// names, fetched page by page.
+    ///
+    /// Without a delimiter every entry is a [`ListEntry::Object`]. With a delimiter `d`, a key
+    /// `prefix + rest` where `rest` contains `d` is rolled up into one
+    /// [`ListEntry::Prefix`]`(prefix + rest[..=first d])`, listed once, in the place its
+    /// first key would take. With `start_after`, only entries whose name sorts after it are
+    /// listed (a common prefix too: so a listing resumes after the last entry it returned).
+    /// [`StorageClientExt::list_objects`] is the short form for listings without a delimiter.
     ///
     /// # Errors
-    /// The stream yields `NotFound` if the bucket does not exist, `InvalidInput` for a bad name,
-    /// and transport kinds.
-    fn list_objects(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ObjectMeta>>;
+    /// The stream yields `NotFound` if the bucket does not exist; `InvalidInput` for a bad name or
+    /// options ([`ListOptions::validate`]); `Unsupported`; transport kinds.
+    fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>>;
 
-    /// Copies an object, with its content type and user metadata, within or across buckets.
+    /// Copies an object, with its content type, user metadata and content headers, within or
+    /// across buckets.
     ///
     /// # Errors
-    /// `NotFound` if the source (or the destination bucket) does not exist; `Unsupported`;
-    /// `InvalidInput`.
-    async fn copy_object(&self, src_bucket: &str, src_key: &str, dst_bucket: &str, dst_key: &str) -> Result<()>;
+    /// `NotFound` if the source (or the destination bucket) does not exist; `AlreadyExists` if
+    /// `CopyMode::Create` finds the destination taken; `Unsupported`; `InvalidInput`.
+    async fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        options: CopyOptions,
+    ) -> Result<()>;
 
     /// A URL that lets anyone holding it GET or PUT one object until it expires.
     ///
@@ -129,7 +160,7 @@ pub trait StorageClient: Debug + Display + Send + Sync + 'static {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        expires_in: Duration,
+        options: PresignOptions,
     ) -> Result<PresignedUrl>;
 }
 

@@ -9,6 +9,7 @@ use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 
+use super::{Conditions, PutMode};
 use crate::{Error, Result};
 
 /// A stream of body chunks.
@@ -64,12 +65,31 @@ pub struct ObjectMeta {
     /// User metadata (`x-amz-meta-*`, `x-ms-meta-*`, `X-Object-Meta-*` …), keys lowercased.
     /// Listings usually do not carry it; `head_object` does.
     pub metadata: BTreeMap<String, String>,
+    /// `Cache-Control`, `Content-Disposition`, `Content-Encoding`, `Content-Language`, where the
+    /// backend stores them (listings usually do not carry them; `head_object` does).
+    pub headers: ContentHeaders,
 }
 
 impl ObjectMeta {
     /// Metadata with only the key and size known.
     pub fn new(key: impl Into<String>, size: u64) -> Self {
-        Self { key: key.into(), size, last_modified: None, etag: None, content_type: None, metadata: BTreeMap::new() }
+        Self {
+            key: key.into(),
+            size,
+            last_modified: None,
+            etag: None,
+            content_type: None,
+            metadata: BTreeMap::new(),
+            headers: ContentHeaders::default(),
+        }
+    }
+
+    /// Sets the content headers (`Cache-Control`, `Content-Disposition`, `Content-Encoding`,
+    /// `Content-Language`).
+    #[must_use]
+    pub fn with_headers(mut self, headers: ContentHeaders) -> Self {
+        self.headers = headers;
+        self
     }
 
     /// Sets the modification time.
@@ -239,9 +259,43 @@ pub struct PutOptions {
     /// User metadata. Keys should be lowercase ASCII letters, digits and `-`: that is what every
     /// backend can store. Other keys are rejected with `InvalidInput`.
     pub metadata: BTreeMap<String, String>,
+    /// What to do if an object is stored under the key (see [`PutMode`]).
+    pub mode: PutMode,
+    /// `Cache-Control`, `Content-Disposition`, `Content-Encoding` and `Content-Language`, stored
+    /// and returned by `head_object`/`get_object`. Setting one the backend cannot store is
+    /// `Unsupported`.
+    pub headers: ContentHeaders,
 }
 
 impl PutOptions {
+    /// Sets the mode (create only, update if the ETag matches).
+    #[must_use]
+    pub fn with_mode(mut self, mode: PutMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the content headers.
+    #[must_use]
+    pub fn with_headers(mut self, headers: ContentHeaders) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Checks everything but the payload before anything is sent: metadata, header values, the
+    /// mode (`InvalidInput`), and that the backend supports what is asked (`Unsupported`).
+    ///
+    /// # Errors
+    /// As above.
+    pub fn validate(&self, caps: &StorageCapabilities) -> Result<()> {
+        super::validate_metadata(&self.metadata)?;
+        if let Some(ct) = &self.content_type {
+            validate_header_value("content_type", ct)?;
+        }
+        self.headers.validate(caps)?;
+        self.mode.validate(caps)
+    }
+
     /// Sets the content type.
     #[must_use]
     pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
@@ -338,9 +392,18 @@ impl From<std::ops::RangeFrom<u64>> for GetRange {
 pub struct GetOptions {
     /// Read only this range.
     pub range: Option<GetRange>,
+    /// Preconditions (see [`Conditions`]).
+    pub conditions: Conditions,
 }
 
 impl GetOptions {
+    /// Sets the preconditions.
+    #[must_use]
+    pub fn with_conditions(mut self, conditions: Conditions) -> Self {
+        self.conditions = conditions;
+        self
+    }
+
     /// Reads only `range`.
     #[must_use]
     pub fn with_range(mut self, range: impl Into<GetRange>) -> Self {
@@ -396,9 +459,93 @@ pub struct ListOptions {
     /// Ask the backend for pages of at most this many entries (where it supports it); the stream
     /// still yields every entry.
     pub page_size: Option<u32>,
+    /// Roll keys that continue past this string (after the prefix) up into one
+    /// [`ListEntry::Prefix`](super::ListEntry::Prefix) each (`capabilities().list_delimiter`;
+    /// longer than one character only where `capabilities().list_delimiter_multi_char`).
+    pub delimiter: Option<String>,
+    /// Only entries (keys, or common prefixes) whose name sorts after this one, in byte order
+    /// (`capabilities().list_start_after`).
+    pub start_after: Option<String>,
 }
 
 impl ListOptions {
+    /// Rolls keys up at `delimiter` (usually `/`).
+    #[must_use]
+    pub fn with_delimiter(mut self, delimiter: impl Into<String>) -> Self {
+        self.delimiter = Some(delimiter.into());
+        self
+    }
+
+    /// Lists only keys after `key`.
+    #[must_use]
+    pub fn with_start_after(mut self, key: impl Into<String>) -> Self {
+        self.start_after = Some(key.into());
+        self
+    }
+
+    /// Checks the options before anything is sent: an empty delimiter or start key, a start key
+    /// past every key under the prefix, and a multi-character delimiter where the backend allows
+    /// one character are `InvalidInput`; a delimiter or start key the backend cannot honour is
+    /// `Unsupported`.
+    ///
+    /// # Errors
+    /// As above.
+    ///
+    /// ```
+    /// use cloud_core::ErrorKind;
+    /// use cloud_core::storage::{ListOptions, StorageCapabilities};
+    /// let mut caps = StorageCapabilities::default();
+    /// caps.list_delimiter = true;
+    /// caps.list_start_after = true;
+    /// assert!(ListOptions::default().with_delimiter("/").validate(&caps).is_ok());
+    /// let err = ListOptions::default().with_delimiter("::").validate(&caps).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// // Every key under "a/" sorts before "b": nothing could be listed.
+    /// let err = ListOptions::from("a/").with_start_after("b").validate(&caps).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// ```
+    pub fn validate(&self, caps: &StorageCapabilities) -> Result<()> {
+        if let Some(delimiter) = &self.delimiter {
+            if delimiter.is_empty() || delimiter.chars().any(char::is_control) {
+                return Err(Error::invalid_input(format!(
+                    "delimiter {delimiter:?} is empty or has control characters"
+                )));
+            }
+            if !caps.list_delimiter {
+                return Err(Error::unsupported("this backend cannot list with a delimiter"));
+            }
+            if delimiter.chars().count() > 1 && !caps.list_delimiter_multi_char {
+                return Err(Error::invalid_input(format!(
+                    "delimiter {delimiter:?} is longer than the one character this backend allows"
+                )));
+            }
+        }
+        if let Some(start) = &self.start_after {
+            if start.is_empty() {
+                return Err(Error::invalid_input("start_after is empty (leave it unset to start at the first key)"));
+            }
+            if self.start_after_is_past_every_key() {
+                return Err(Error::invalid_input(format!(
+                    "start_after {start:?} sorts after every key starting with {:?}: the listing would be empty",
+                    self.prefix.as_deref().unwrap_or_default()
+                )));
+            }
+            if !caps.list_start_after {
+                return Err(Error::unsupported("this backend cannot start a listing after a given key"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `start_after` sorts after every key that starts with `prefix` (then no key can be
+    /// listed).
+    pub fn start_after_is_past_every_key(&self) -> bool {
+        match (&self.start_after, self.prefix.as_deref().filter(|p| !p.is_empty())) {
+            (Some(start), Some(prefix)) => start.as_str() > prefix && !start.starts_with(prefix),
+            _ => false,
+        }
+    }
+
     /// Lists keys starting with `prefix`.
     #[must_use]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -526,4 +673,136 @@ pub struct StorageCapabilities {
     pub presign_max_expiry: Option<Duration>,
     /// Objects this large can be stored (`None`: no known limit).
     pub max_object_size: Option<u64>,
+    /// `PutMode::Create`: store only if the key is free (`AlreadyExists` otherwise).
+    pub put_if_not_exists: bool,
+    /// `PutMode::Update`: replace only if the ETag matches (`PreconditionFailed` otherwise).
+    pub put_if_match: bool,
+    /// `Conditions::if_match` on get and head.
+    pub if_match: bool,
+    /// `Conditions::if_none_match` on get and head.
+    pub if_none_match: bool,
+    /// `Conditions::if_modified_since` on get and head.
+    pub if_modified_since: bool,
+    /// `Conditions::if_unmodified_since` on get and head.
+    pub if_unmodified_since: bool,
+    /// `CopyMode::Create`: copy only if the destination is free (`AlreadyExists` otherwise).
+    pub copy_if_not_exists: bool,
+    /// `ListOptions::delimiter`: listings with common prefixes.
+    pub list_delimiter: bool,
+    /// Delimiters longer than one character.
+    pub list_delimiter_multi_char: bool,
+    /// `ListOptions::start_after`.
+    pub list_start_after: bool,
+    /// `Cache-Control` is stored and returned.
+    pub cache_control: bool,
+    /// `Content-Disposition` is stored and returned.
+    pub content_disposition: bool,
+    /// `Content-Encoding` is stored and returned.
+    pub content_encoding: bool,
+    /// `Content-Language` is stored and returned.
+    pub content_language: bool,
+}
+
+/// The content headers an object can carry besides its content type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ContentHeaders {
+    /// `Cache-Control` (`max-age=3600`).
+    pub cache_control: Option<String>,
+    /// `Content-Disposition` (`attachment; filename="report.csv"`).
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding` (`gzip`): the body is stored as given, and served with this header.
+    pub content_encoding: Option<String>,
+    /// `Content-Language` (`fr-CH`).
+    pub content_language: Option<String>,
+}
+
+impl ContentHeaders {
+    /// Sets `Cache-Control`.
+    #[must_use]
+    pub fn with_cache_control(mut self, value: impl Into<String>) -> Self {
+        self.cache_control = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Disposition`.
+    #[must_use]
+    pub fn with_content_disposition(mut self, value: impl Into<String>) -> Self {
+        self.content_disposition = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Encoding`.
+    #[must_use]
+    pub fn with_content_encoding(mut self, value: impl Into<String>) -> Self {
+        self.content_encoding = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Language`.
+    #[must_use]
+    pub fn with_content_language(mut self, value: impl Into<String>) -> Self {
+        self.content_language = Some(value.into());
+        self
+    }
+
+    /// Whether no header is set.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// The headers that are set, as (lowercase HTTP name, value).
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("cache-control", &self.cache_control),
+            ("content-disposition", &self.content_disposition),
+            ("content-encoding", &self.content_encoding),
+            ("content-language", &self.content_language),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+    }
+
+    /// Sets the header named `name` (lowercase HTTP name) if it is one of the four; returns
+    /// whether it was.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) -> bool {
+        let slot = match name {
+            "cache-control" => &mut self.cache_control,
+            "content-disposition" => &mut self.content_disposition,
+            "content-encoding" => &mut self.content_encoding,
+            "content-language" => &mut self.content_language,
+            _ => return false,
+        };
+        *slot = Some(value.into());
+        true
+    }
+
+    /// Checks the values (printable ASCII, as HTTP headers carry them: `InvalidInput`) and that
+    /// the backend stores each header that is set (`Unsupported`).
+    ///
+    /// # Errors
+    /// As above.
+    pub fn validate(&self, caps: &StorageCapabilities) -> Result<()> {
+        for (name, value) in self.iter() {
+            validate_header_value(name, value)?;
+            let supported = match name {
+                "cache-control" => caps.cache_control,
+                "content-disposition" => caps.content_disposition,
+                "content-encoding" => caps.content_encoding,
+                _ => caps.content_language,
+            };
+            if !supported {
+                return Err(Error::unsupported(format!("this backend does not store {name}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A header value: printable ASCII or tabs, not empty.
+fn validate_header_value(name: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() || !value.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\t') {
+        return Err(Error::invalid_input(format!("{name} {value:?} must be non-empty printable ASCII")));
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 
 use super::{list_keys, put, put_with, random_bucket, read, with_cleanup};
+use crate::StorageClientExt;
 use crate::conformance::{CheckResult, Context, ResultExt, ensure_same_bytes, expect_kind, pattern_bytes};
 use crate::storage::{BucketInfo, CreateBucketOptions, GetOptions, PutOptions, PutPayload};
 use crate::{Error, ErrorKind, StorageClient};
@@ -66,7 +67,7 @@ pub async fn check_delete_non_empty_bucket(store: &dyn StorageClient, _ctx: &Con
         expect_kind(store.delete_bucket(&bucket).await, ErrorKind::Conflict, "deleting a non-empty bucket")?;
         let kept = read(store, &bucket, key).await?;
         ensure_same_bytes(&kept, b"x", "the object of a bucket whose deletion was refused")?;
-        store.delete_object(&bucket, key).await.step("delete the object")?;
+        store.delete(&bucket, key).await.step("delete the object")?;
         store.delete_bucket(&bucket).await.step("delete the emptied bucket")?;
         ensure!(
             !store.bucket_exists(&bucket).await.step("bucket_exists after delete")?,
@@ -115,12 +116,12 @@ async fn copy_and_compare(
     let options =
         PutOptions::default().with_content_type("application/x-conformance-copy").with_metadata("origin", "copied");
     store.put_object(src_bucket, src, PutPayload::from_bytes(content.clone()), options).await.step("put the source")?;
-    store.copy_object(src_bucket, src, dst_bucket, dst).await.step("copy_object")?;
+    store.copy(src_bucket, src, dst_bucket, dst).await.step("copy_object")?;
     let copied = read(store, dst_bucket, dst).await?;
     ensure_same_bytes(&copied, &content, "the copy")?;
     let original = read(store, src_bucket, src).await?;
     ensure_same_bytes(&original, &content, "the source after the copy")?;
-    let head = store.head_object(dst_bucket, dst).await.step("head the copy")?;
+    let head = store.head(dst_bucket, dst).await.step("head the copy")?;
     if caps.content_type {
         ensure_eq!(head.content_type.as_deref(), Some("application/x-conformance-copy"), "content type of the copy");
     }
@@ -147,9 +148,9 @@ pub async fn check_copy_overwrites(store: &dyn StorageClient, ctx: &Context) -> 
 /// Copying a missing object is `NotFound`, and creates nothing.
 pub async fn check_copy_missing_source(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let dst = ctx.key("copy/never");
-    let copied = store.copy_object(ctx.bucket(), &ctx.key("copy/missing"), ctx.bucket(), &dst).await;
+    let copied = store.copy(ctx.bucket(), &ctx.key("copy/missing"), ctx.bucket(), &dst).await;
     expect_kind(copied, ErrorKind::NotFound, "copy of a missing object")?;
-    expect_kind(store.head_object(ctx.bucket(), &dst).await, ErrorKind::NotFound, "head of the copy that failed")
+    expect_kind(store.head(ctx.bucket(), &dst).await, ErrorKind::NotFound, "head of the copy that failed")
 }
 
 /// Copying into a bucket that does not exist is `NotFound`.
@@ -157,7 +158,7 @@ pub async fn check_copy_to_missing_bucket(store: &dyn StorageClient, ctx: &Conte
     let src = ctx.key("copy/source");
     put(store, ctx, &src, Bytes::from_static(b"x")).await?;
     let missing = random_bucket("missing");
-    let copied = store.copy_object(ctx.bucket(), &src, &missing, "dst").await;
+    let copied = store.copy(ctx.bucket(), &src, &missing, "dst").await;
     expect_kind(copied, ErrorKind::NotFound, "copy into a missing bucket")
 }
 
@@ -176,9 +177,9 @@ pub async fn check_copy_across_buckets(store: &dyn StorageClient, ctx: &Context)
 pub async fn check_copy_unsupported(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let src = ctx.key("copy/source");
     put(store, ctx, &src, Bytes::from_static(b"x")).await?;
-    let copied = store.copy_object(ctx.bucket(), &src, ctx.bucket(), &ctx.key("copy/dst")).await;
+    let copied = store.copy(ctx.bucket(), &src, ctx.bucket(), &ctx.key("copy/dst")).await;
     expect_kind(copied, ErrorKind::Unsupported, "copy_object on a backend without copy")?;
-    let head = store.head_object(ctx.bucket(), &ctx.key("copy/dst")).await;
+    let head = store.head(ctx.bucket(), &ctx.key("copy/dst")).await;
     expect_kind(head, ErrorKind::NotFound, "head of the copy that was refused")?;
     let _ = store.get_object(ctx.bucket(), &src, GetOptions::default()).await.step("get the source")?;
     Ok(())

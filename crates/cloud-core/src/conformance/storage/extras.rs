@@ -14,7 +14,7 @@ use super::{list_keys, put, random_bucket, read, with_cleanup};
 use crate::conformance::{
     CheckResult, Context, Failure, Fingerprint, ResultExt, ensure_same_bytes, expect_kind, pattern_bytes,
 };
-use crate::storage::{PresignMethod, PutOptions, PutPayload};
+use crate::storage::{PresignMethod, PresignOptions, PutOptions, PutPayload};
 use crate::{ErrorKind, StorageClient, StorageClientExt};
 
 /// A payload streaming `content` in 16 chunks, yielding to the runtime before each.
@@ -76,7 +76,7 @@ pub async fn check_presign_unsupported(store: &dyn StorageClient, ctx: &Context)
     let key = ctx.key("presign/denied");
     for (method, supported) in [(PresignMethod::Get, caps.presign_get), (PresignMethod::Put, caps.presign_put)] {
         if !supported {
-            let result = store.presign(method, ctx.bucket(), &key, Duration::from_secs(300)).await;
+            let result = store.presign(method, ctx.bucket(), &key, PresignOptions::new(Duration::from_secs(300))).await;
             expect_kind(result, ErrorKind::Unsupported, format!("presign {method} without the capability"))?;
         }
     }
@@ -88,8 +88,10 @@ async fn presign_shape(store: &dyn StorageClient, ctx: &Context, method: Presign
     let key = ctx.key("presign/object.txt");
     put(store, ctx, &key, Bytes::from_static(b"presigned")).await?;
     let before = Utc::now();
-    let url =
-        store.presign(method, ctx.bucket(), &key, Duration::from_secs(300)).await.step(format!("presign {method}"))?;
+    let url = store
+        .presign(method, ctx.bucket(), &key, PresignOptions::new(Duration::from_secs(300)))
+        .await
+        .step(format!("presign {method}"))?;
     ensure_eq!(url.method, method, "method of the presigned URL");
     ensure!(matches!(url.url.scheme(), "http" | "https"), "presigned URL scheme {:?} is not http(s)", url.url.scheme());
     let ahead = (url.expires_at - before).num_seconds();
@@ -112,12 +114,16 @@ pub async fn check_presign_invalid_expiry(store: &dyn StorageClient, ctx: &Conte
     let caps = ctx.capabilities();
     let method = if caps.presign_get { PresignMethod::Get } else { PresignMethod::Put };
     let key = ctx.key("presign/expiry");
-    let zero = store.presign(method, ctx.bucket(), &key, Duration::ZERO).await;
+    let zero = store.presign(method, ctx.bucket(), &key, PresignOptions::new(Duration::ZERO)).await;
     expect_kind(zero, ErrorKind::InvalidInput, "presign with a zero expiry")?;
     if let Some(max) = caps.presign_max_expiry {
-        let too_long = store.presign(method, ctx.bucket(), &key, max + Duration::from_secs(1)).await;
+        let too_long =
+            store.presign(method, ctx.bucket(), &key, PresignOptions::new(max + Duration::from_secs(1))).await;
         expect_kind(too_long, ErrorKind::InvalidInput, format!("presign for {max:?} + 1 s"))?;
-        store.presign(method, ctx.bucket(), &key, max).await.step("presign for exactly the maximum expiry")?;
+        store
+            .presign(method, ctx.bucket(), &key, PresignOptions::new(max))
+            .await
+            .step("presign for exactly the maximum expiry")?;
     }
     Ok(())
 }
@@ -156,7 +162,7 @@ pub async fn check_ext_file_round_trip(store: &dyn StorageClient, ctx: &Context)
     let downloaded = tokio::fs::read(&target).await.map_err(|e| fail("read the downloaded file", e))?;
     ensure_same_bytes(&downloaded, &content, "the downloaded file")?;
     if ctx.capabilities().content_type {
-        let head = store.head_object(ctx.bucket(), &key).await.step("head the uploaded file")?;
+        let head = store.head(ctx.bucket(), &key).await.step("head the uploaded file")?;
         ensure_eq!(
             head.content_type.as_deref(),
             Some("application/x-conformance-file"),

@@ -4,6 +4,7 @@ use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::{list_keys, put, random_bucket, read};
+use crate::StorageClientExt;
 use crate::conformance::{CheckResult, Context, ResultExt, ensure_same_bytes, expect_kind, pattern_bytes};
 use crate::storage::{CreateBucketOptions, GetOptions, ListOptions, PutOptions, PutPayload};
 use crate::{Error, ErrorKind, StorageClient};
@@ -16,16 +17,12 @@ pub async fn check_get_missing(store: &dyn StorageClient, ctx: &Context) -> Chec
 
 /// Heading a missing object is `NotFound`.
 pub async fn check_head_missing(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
-    expect_kind(
-        store.head_object(ctx.bucket(), &ctx.key("missing")).await,
-        ErrorKind::NotFound,
-        "head of a missing object",
-    )
+    expect_kind(store.head(ctx.bucket(), &ctx.key("missing")).await, ErrorKind::NotFound, "head of a missing object")
 }
 
 /// Deleting a missing object is `NotFound`.
 pub async fn check_delete_missing(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
-    let result = store.delete_object(ctx.bucket(), &ctx.key("missing")).await;
+    let result = store.delete(ctx.bucket(), &ctx.key("missing")).await;
     expect_kind(result, ErrorKind::NotFound, "delete of a missing object")
 }
 
@@ -37,8 +34,8 @@ pub async fn check_missing_bucket_reads(store: &dyn StorageClient, ctx: &Context
     ensure!(!exists, "bucket_exists says the never-created bucket {bucket:?} exists");
     let get = store.get_object(&bucket, &key, GetOptions::default()).await;
     expect_kind(get, ErrorKind::NotFound, "get from a missing bucket")?;
-    expect_kind(store.head_object(&bucket, &key).await, ErrorKind::NotFound, "head in a missing bucket")?;
-    expect_kind(store.delete_object(&bucket, &key).await, ErrorKind::NotFound, "delete in a missing bucket")?;
+    expect_kind(store.head(&bucket, &key).await, ErrorKind::NotFound, "head in a missing bucket")?;
+    expect_kind(store.delete(&bucket, &key).await, ErrorKind::NotFound, "delete in a missing bucket")?;
     let listed: Result<Vec<_>, Error> = store.list_objects(&bucket, ListOptions::default()).try_collect().await;
     expect_kind(listed, ErrorKind::NotFound, "listing a missing bucket")?;
     expect_kind(store.delete_bucket(&bucket).await, ErrorKind::NotFound, "delete of a missing bucket")
@@ -92,8 +89,8 @@ pub async fn check_invalid_bucket_names(store: &dyn StorageClient, ctx: &Context
         expect_kind(put, kind, format!("put_object into {bucket:?}"))?;
         let get = store.get_object(bucket, &key, GetOptions::default()).await;
         expect_kind(get, kind, format!("get_object from {bucket:?}"))?;
-        expect_kind(store.head_object(bucket, &key).await, kind, format!("head_object in {bucket:?}"))?;
-        expect_kind(store.delete_object(bucket, &key).await, kind, format!("delete_object in {bucket:?}"))?;
+        expect_kind(store.head(bucket, &key).await, kind, format!("head_object in {bucket:?}"))?;
+        expect_kind(store.delete(bucket, &key).await, kind, format!("delete_object in {bucket:?}"))?;
         let listed: Result<Vec<_>, Error> = store.list_objects(bucket, ListOptions::default()).try_collect().await;
         expect_kind(listed, kind, format!("list_objects of {bucket:?}"))?;
     }
@@ -129,16 +126,16 @@ pub async fn check_invalid_keys(store: &dyn StorageClient, ctx: &Context) -> Che
             .await;
         if put.is_ok() {
             // Do not leave what a broken backend wrote.
-            let _ = store.delete_object(bucket, key).await;
+            let _ = store.delete(bucket, key).await;
         }
         expect_kind(put, kind, format!("put_object {key:?}"))?;
         let get = store.get_object(bucket, key, GetOptions::default()).await;
         expect_kind(get, kind, format!("get_object {key:?}"))?;
-        expect_kind(store.head_object(bucket, key).await, kind, format!("head_object {key:?}"))?;
-        expect_kind(store.delete_object(bucket, key).await, kind, format!("delete_object {key:?}"))?;
+        expect_kind(store.head(bucket, key).await, kind, format!("head_object {key:?}"))?;
+        expect_kind(store.delete(bucket, key).await, kind, format!("delete_object {key:?}"))?;
         if ctx.capabilities().copy {
-            expect_kind(store.copy_object(bucket, &good, bucket, key).await, kind, format!("copy to {key:?}"))?;
-            expect_kind(store.copy_object(bucket, key, bucket, &good).await, kind, format!("copy from {key:?}"))?;
+            expect_kind(store.copy(bucket, &good, bucket, key).await, kind, format!("copy to {key:?}"))?;
+            expect_kind(store.copy(bucket, key, bucket, &good).await, kind, format!("copy from {key:?}"))?;
         }
     }
     Ok(())
@@ -161,7 +158,7 @@ pub async fn check_invalid_metadata(store: &dyn StorageClient, ctx: &Context) ->
         let put = store.put_object(ctx.bucket(), &key, PutPayload::from_bytes(Bytes::from_static(b"x")), options).await;
         expect_kind(put, ErrorKind::InvalidInput, format!("put with metadata {k:?}={v:?}"))?;
     }
-    let head = store.head_object(ctx.bucket(), &key).await;
+    let head = store.head(ctx.bucket(), &key).await;
     expect_kind(head, ErrorKind::NotFound, "head after the rejected puts")
 }
 
@@ -191,7 +188,7 @@ pub async fn check_failing_stream_leaves_nothing(store: &dyn StorageClient, ctx:
     let marker = super::random_suffix();
     let result = store.put_object(ctx.bucket(), &key, failing_payload(&marker, true), PutOptions::default()).await;
     expect_injected(result, &marker)?;
-    expect_kind(store.head_object(ctx.bucket(), &key).await, ErrorKind::NotFound, "head after the failed put")?;
+    expect_kind(store.head(ctx.bucket(), &key).await, ErrorKind::NotFound, "head after the failed put")?;
     let listed = list_keys(store, ctx.bucket(), &ctx.key("failed/")).await?;
     ensure!(listed.is_empty(), "the failed put left {listed:?}");
     Ok(())

@@ -5,6 +5,7 @@
 //! buckets create them with random names (`cc-<what>-<random>`) and delete them before returning.
 
 mod buckets;
+mod conditions;
 mod extras;
 mod failures;
 mod listing;
@@ -14,6 +15,7 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 
 pub use buckets::*;
+pub use conditions::*;
 pub use extras::*;
 pub use failures::*;
 pub use listing::*;
@@ -77,7 +79,12 @@ pub fn storage_checks(caps: StorageCapabilities) -> Vec<Check> {
         check!(check_ext_ensure_bucket),
         check!(check_ext_delete_prefix),
         check!(check_ext_bytes_helpers),
+        check!(check_invalid_conditions),
+        check!(check_invalid_content_headers),
+        check!(check_list_invalid_options),
     ];
+    checks.extend(conditional_checks(caps));
+    checks.extend(listing_checks(caps));
     if caps.max_object_size.is_none_or(|max| max >= BIG_OBJECT) {
         checks.push(check!(check_round_trip_100mib_stream));
     }
@@ -132,6 +139,81 @@ pub fn storage_checks(caps: StorageCapabilities) -> Vec<Check> {
     }
     if caps.presign_get || caps.presign_put {
         checks.push(check!(check_presign_invalid_expiry));
+    }
+    checks
+}
+
+/// The checks of conditional requests and content headers: each claimed capability is checked, and
+/// each unclaimed one must be `Unsupported`.
+fn conditional_checks(caps: StorageCapabilities) -> Vec<Check> {
+    let mut checks = Vec::new();
+    checks.push(if caps.put_if_not_exists {
+        check!(check_put_if_not_exists)
+    } else {
+        check!(check_put_if_not_exists_unsupported)
+    });
+    if caps.put_if_match {
+        checks.extend([check!(check_put_if_match), check!(check_put_if_match_race)]);
+    } else {
+        checks.push(check!(check_put_if_match_unsupported));
+    }
+    if caps.if_match {
+        checks.push(check!(check_read_if_match));
+    }
+    if caps.if_none_match {
+        checks.push(check!(check_read_if_none_match));
+    }
+    if caps.if_modified_since {
+        checks.push(check!(check_read_if_modified_since));
+    }
+    if caps.if_unmodified_since {
+        checks.push(check!(check_read_if_unmodified_since));
+    }
+    if !(caps.if_match && caps.if_none_match && caps.if_modified_since && caps.if_unmodified_since) {
+        checks.push(check!(check_read_conditions_unsupported));
+    }
+    if caps.copy {
+        checks.push(if caps.copy_if_not_exists {
+            check!(check_copy_if_not_exists)
+        } else {
+            check!(check_copy_if_not_exists_unsupported)
+        });
+    }
+    if caps.cache_control || caps.content_disposition || caps.content_encoding || caps.content_language {
+        checks.push(check!(check_content_headers_round_trip));
+    }
+    if !(caps.cache_control && caps.content_disposition && caps.content_encoding && caps.content_language) {
+        checks.push(check!(check_content_headers_unsupported));
+    }
+    checks
+}
+
+/// The checks of delimiter listings and start keys.
+fn listing_checks(caps: StorageCapabilities) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if caps.list_delimiter {
+        checks.extend([
+            check!(check_list_delimiter_nested),
+            check!(check_list_delimiter_key_equal_to_prefix),
+            check!(check_list_delimiter_twice),
+            check!(check_list_delimiter_other_character),
+        ]);
+        if caps.list_delimiter_multi_char {
+            checks.push(check!(check_list_delimiter_multi_char));
+        }
+        if caps.list_page_size {
+            checks.push(check!(check_list_delimiter_pages));
+        }
+    } else {
+        checks.push(check!(check_list_delimiter_unsupported));
+    }
+    if caps.list_start_after {
+        checks.push(check!(check_list_start_after));
+        if caps.list_delimiter {
+            checks.push(check!(check_list_start_after_with_delimiter));
+        }
+    } else {
+        checks.push(check!(check_list_start_after_unsupported));
     }
     checks
 }
@@ -226,6 +308,20 @@ mod tests {
             list_page_size: true,
             presign_get: true,
             presign_put: true,
+            put_if_not_exists: true,
+            put_if_match: true,
+            if_match: true,
+            if_none_match: true,
+            if_modified_since: true,
+            if_unmodified_since: true,
+            copy_if_not_exists: true,
+            list_delimiter: true,
+            list_delimiter_multi_char: true,
+            list_start_after: true,
+            cache_control: true,
+            content_disposition: true,
+            content_encoding: true,
+            content_language: true,
             ..StorageCapabilities::default()
         };
         for caps in [all, StorageCapabilities::default()] {
@@ -247,12 +343,30 @@ mod tests {
             "bucket_lifecycle",
             "copy_same_bucket",
             "presign_get",
+            "put_if_match",
+            "read_if_match",
+            "copy_if_not_exists",
+            "copy_if_not_exists_unsupported",
+            "list_delimiter_nested",
+            "list_start_after",
+            "content_headers_round_trip",
         ] {
             assert!(!none.contains(&absent), "{absent}");
         }
-        for present in
-            ["create_bucket_unsupported", "copy_unsupported", "list_buckets_unsupported", "presign_unsupported"]
-        {
+        for present in [
+            "create_bucket_unsupported",
+            "copy_unsupported",
+            "list_buckets_unsupported",
+            "presign_unsupported",
+            "put_if_not_exists_unsupported",
+            "put_if_match_unsupported",
+            "read_conditions_unsupported",
+            "content_headers_unsupported",
+            "list_delimiter_unsupported",
+            "list_start_after_unsupported",
+            "invalid_conditions",
+            "list_invalid_options",
+        ] {
             assert!(none.contains(&present), "{present}");
         }
         let small = StorageCapabilities { max_object_size: Some(5 << 20), ..StorageCapabilities::default() };

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use chrono::Utc;
 
 use super::{BIG_OBJECT, list_keys, put, put_with, read};
+use crate::StorageClientExt;
 use crate::conformance::{
     CheckResult, Context, ResultExt, ensure_same_bytes, expect_kind, fingerprint_stream, pattern_bytes, pattern_stream,
     uneven_chunks,
@@ -16,7 +17,7 @@ use crate::{ErrorKind, StorageClient};
 /// Puts `content` under `key`, reads it back with get and head, and compares.
 async fn round_trip(store: &dyn StorageClient, ctx: &Context, key: &str, content: Bytes) -> CheckResult {
     put(store, ctx, key, content.clone()).await?;
-    let head = store.head_object(ctx.bucket(), key).await.step("head the object")?;
+    let head = store.head(ctx.bucket(), key).await.step("head the object")?;
     ensure_eq!(head.size, content.len() as u64, "head_object size of {key:?}");
     ensure_eq!(head.key, key, "head_object key");
     let got = store.get_object(ctx.bucket(), key, GetOptions::default()).await.step("get the object")?;
@@ -56,7 +57,7 @@ async fn big_round_trip(
     if let Some(reported) = result.size {
         ensure_eq!(reported, size, "put_object result size");
     }
-    let head = store.head_object(ctx.bucket(), &key).await.step("head the object")?;
+    let head = store.head(ctx.bucket(), &key).await.step("head the object")?;
     ensure_eq!(head.size, size, "head_object size");
     let got = store.get_object(ctx.bucket(), &key, GetOptions::default()).await.step("get the object")?;
     ensure_eq!(got.meta.size, size, "get_object meta.size");
@@ -104,7 +105,7 @@ pub async fn check_put_result_matches_head(store: &dyn StorageClient, ctx: &Cont
     if let Some(size) = put.size {
         ensure_eq!(size, 1000, "put_object result size");
     }
-    let head = store.head_object(ctx.bucket(), &key).await.step("head")?;
+    let head = store.head(ctx.bucket(), &key).await.step("head")?;
     ensure_eq!(head.size, 1000, "head_object size");
     if let (Some(put_tag), Some(head_tag)) = (&put.etag, &head.etag) {
         ensure_eq!(head_tag, put_tag, "head_object etag against the put's etag");
@@ -207,7 +208,7 @@ async fn keys_round_trip(store: &dyn StorageClient, ctx: &Context, sub: &str, na
     for key in &expected {
         let got = read(store, ctx.bucket(), key).await?;
         ensure_same_bytes(&got, key.as_bytes(), format!("content of {key:?}"))?;
-        let head = store.head_object(ctx.bucket(), key).await.step(format!("head {key:?}"))?;
+        let head = store.head(ctx.bucket(), key).await.step(format!("head {key:?}"))?;
         ensure_eq!(head.key, *key, "head_object key");
     }
     expected.sort();
@@ -283,7 +284,7 @@ pub async fn check_overwrite_replaces(store: &dyn StorageClient, ctx: &Context) 
     put(store, ctx, &key, Bytes::from_static(b"second")).await?;
     let got = read(store, ctx.bucket(), &key).await?;
     ensure_same_bytes(&got, b"second", "overwritten object")?;
-    let head = store.head_object(ctx.bucket(), &key).await.step("head the overwritten object")?;
+    let head = store.head(ctx.bucket(), &key).await.step("head the overwritten object")?;
     ensure_eq!(head.size, 6, "size after the overwrite");
     if caps.user_metadata {
         ensure!(head.metadata.is_empty(), "metadata of the first put survived the overwrite: {:?}", head.metadata);
@@ -303,14 +304,14 @@ pub async fn check_delete_removes(store: &dyn StorageClient, ctx: &Context) -> C
     let neighbour = ctx.key("deleted/neighbour");
     put(store, ctx, &key, Bytes::from_static(b"bye")).await?;
     put(store, ctx, &neighbour, Bytes::from_static(b"stay")).await?;
-    store.delete_object(ctx.bucket(), &key).await.step("delete the object")?;
+    store.delete(ctx.bucket(), &key).await.step("delete the object")?;
     expect_kind(
         store.get_object(ctx.bucket(), &key, GetOptions::default()).await,
         ErrorKind::NotFound,
         "get after delete",
     )?;
-    expect_kind(store.head_object(ctx.bucket(), &key).await, ErrorKind::NotFound, "head after delete")?;
-    expect_kind(store.delete_object(ctx.bucket(), &key).await, ErrorKind::NotFound, "second delete")?;
+    expect_kind(store.head(ctx.bucket(), &key).await, ErrorKind::NotFound, "head after delete")?;
+    expect_kind(store.delete(ctx.bucket(), &key).await, ErrorKind::NotFound, "second delete")?;
     ensure_eq!(list_keys(store, ctx.bucket(), &ctx.key("deleted/")).await?, vec![neighbour], "keys after the delete");
     Ok(())
 }
@@ -330,7 +331,7 @@ pub async fn check_metadata_round_trip(store: &dyn StorageClient, ctx: &Context)
         options = options.with_metadata(k, v);
     }
     put_with(store, ctx, &key, Bytes::from_static(b"meta"), options).await?;
-    let head = store.head_object(ctx.bucket(), &key).await.step("head")?;
+    let head = store.head(ctx.bucket(), &key).await.step("head")?;
     ensure_eq!(head.metadata, sample_metadata(), "head_object metadata");
     let got = store.get_object(ctx.bucket(), &key, GetOptions::default()).await.step("get")?;
     ensure_eq!(got.meta.metadata, sample_metadata(), "get_object metadata");
@@ -341,7 +342,7 @@ pub async fn check_metadata_round_trip(store: &dyn StorageClient, ctx: &Context)
 pub async fn check_metadata_absent_when_unset(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     let key = ctx.key("without-metadata");
     put(store, ctx, &key, Bytes::from_static(b"plain")).await?;
-    let head = store.head_object(ctx.bucket(), &key).await.step("head")?;
+    let head = store.head(ctx.bucket(), &key).await.step("head")?;
     ensure!(head.metadata.is_empty(), "an object put without metadata has {:?}", head.metadata);
     Ok(())
 }
@@ -352,7 +353,7 @@ pub async fn check_content_type_round_trip(store: &dyn StorageClient, ctx: &Cont
     let content_type = "application/x-conformance+json";
     let options = PutOptions::default().with_content_type(content_type);
     put_with(store, ctx, &key, Bytes::from_static(b"{}"), options).await?;
-    let head = store.head_object(ctx.bucket(), &key).await.step("head")?;
+    let head = store.head(ctx.bucket(), &key).await.step("head")?;
     ensure_eq!(head.content_type.as_deref(), Some(content_type), "head_object content type");
     let got = store.get_object(ctx.bucket(), &key, GetOptions::default()).await.step("get")?;
     ensure_eq!(got.meta.content_type.as_deref(), Some(content_type), "get_object content type");
