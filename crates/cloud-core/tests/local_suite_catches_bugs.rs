@@ -45,8 +45,11 @@ enum Bug {
     IgnoreStartAfter,
     /// Content headers are stored but not returned.
     DropContentHeaders,
-    /// The capabilities deny conditions, put and copy modes, delimiters, start keys and content
-    /// headers, but the backend silently ignores them instead of saying `Unsupported`.
+    /// Not a bug: the capabilities deny conditions, put and copy modes, delimiters, start keys and
+    /// content headers, and the backend says `Unsupported` for them (the baseline of the next one).
+    ReducedCapabilities,
+    /// As `ReducedCapabilities`, but the backend silently ignores what it does not support
+    /// instead of saying `Unsupported`.
     SilentlyIgnoreUnsupported,
     /// Empty ETags and delimiters are taken as "no condition" and "no delimiter".
     AcceptEmptyOptions,
@@ -83,7 +86,7 @@ impl StorageClient for Broken {
 
     fn capabilities(&self) -> StorageCapabilities {
         let mut caps = self.inner.capabilities();
-        if self.bug == Bug::SilentlyIgnoreUnsupported {
+        if matches!(self.bug, Bug::ReducedCapabilities | Bug::SilentlyIgnoreUnsupported) {
             caps.put_if_not_exists = false;
             caps.put_if_match = false;
             caps.if_match = false;
@@ -124,6 +127,9 @@ impl StorageClient for Broken {
         payload: PutPayload,
         mut options: PutOptions,
     ) -> Result<PutResult> {
+        if self.bug == Bug::ReducedCapabilities {
+            options.validate(&self.capabilities())?;
+        }
         match self.bug {
             Bug::IgnorePutMode => options.mode = PutMode::Overwrite,
             Bug::SilentlyIgnoreUnsupported => {
@@ -149,6 +155,9 @@ impl StorageClient for Broken {
     }
 
     async fn get_object(&self, bucket: &str, key: &str, mut options: GetOptions) -> Result<GetResult> {
+        if self.bug == Bug::ReducedCapabilities {
+            options.conditions.validate(&self.capabilities())?;
+        }
         match self.bug {
             Bug::IgnoreRange => options.range = None,
             Bug::IgnoreConditions | Bug::SilentlyIgnoreUnsupported => options.conditions = Conditions::default(),
@@ -173,6 +182,9 @@ impl StorageClient for Broken {
     }
 
     async fn head_object(&self, bucket: &str, key: &str, mut options: HeadOptions) -> Result<ObjectMeta> {
+        if self.bug == Bug::ReducedCapabilities {
+            options.conditions.validate(&self.capabilities())?;
+        }
         match self.bug {
             Bug::IgnoreConditions | Bug::SilentlyIgnoreUnsupported => options.conditions = Conditions::default(),
             Bug::AcceptEmptyOptions => options.conditions = drop_empty(options.conditions),
@@ -191,6 +203,11 @@ impl StorageClient for Broken {
     }
 
     fn list_entries(&self, bucket: &str, mut options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
+        if self.bug == Bug::ReducedCapabilities
+            && let Err(e) = options.validate(&self.capabilities())
+        {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
         match self.bug {
             Bug::IgnoreDelimiter => options.delimiter = None,
             Bug::IgnoreStartAfter => options.start_after = None,
@@ -253,6 +270,9 @@ impl StorageClient for Broken {
         dst_key: &str,
         mut options: CopyOptions,
     ) -> Result<()> {
+        if self.bug == Bug::ReducedCapabilities {
+            options.mode.validate(&self.capabilities())?;
+        }
         if matches!(self.bug, Bug::IgnoreCopyMode | Bug::SilentlyIgnoreUnsupported) {
             options.mode = CopyMode::Overwrite;
         }
@@ -342,7 +362,8 @@ async fn each_bug_fails_the_checks_that_cover_it() {
         (Bug::AcceptEmptyOptions, &["invalid_conditions", "list_invalid_options"]),
     ];
     for (bug, names) in cases {
-        assert_eq!(failing_checks(Bug::None, names).await, Vec::<String>::new(), "without a bug, for {bug:?}");
+        let baseline = if bug == Bug::SilentlyIgnoreUnsupported { Bug::ReducedCapabilities } else { Bug::None };
+        assert_eq!(failing_checks(baseline, names).await, Vec::<String>::new(), "without a bug, for {bug:?}");
         let failed = failing_checks(bug, names).await;
         let expected: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         assert_eq!(failed, expected, "checks failed by {bug:?}");

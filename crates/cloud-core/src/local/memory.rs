@@ -238,7 +238,8 @@ impl StorageClient for MemoryStorage {
         let mode = match &options.mode {
             PutMode::Create => object_store::PutMode::Create,
             PutMode::Update(etag) => object_store::PutMode::Update(object_store::UpdateVersion {
-                e_tag: Some(crate::storage::unquote(etag).to_owned()),
+                // `InMemory` compares quoted entity tags.
+                e_tag: Some(format!("\"{}\"", crate::storage::unquote(etag))),
                 version: None,
             }),
             _ => object_store::PutMode::Overwrite,
