@@ -178,7 +178,8 @@ impl StorageClient for S3Client {
         validate_key(key)?;
         options.conditions.validate(&self.capabilities())?;
         let provider = self.provider();
-        let c = &options.conditions;
+        let (c, none_match_any) = without_wildcards(&options.conditions);
+        let c = &c;
         let out = match self
             .sdk_client()
             .get_object()
@@ -207,6 +208,9 @@ impl StorageClient for S3Client {
                 return Err(err);
             }
         };
+        if none_match_any {
+            return Err(not_modified(key).in_context(provider, "get_object"));
+        }
         let length = out.content_length().and_then(|l| u64::try_from(l).ok());
         let served = out.content_range().and_then(parse_content_range);
         let (size, range) = match served.clone() {
@@ -247,7 +251,8 @@ impl StorageClient for S3Client {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         options.conditions.validate(&self.capabilities())?;
-        let c: &Conditions = &options.conditions;
+        let (c, none_match_any) = without_wildcards(&options.conditions);
+        let c = &c;
         let request = self
             .sdk_client()
             .head_object()
@@ -270,6 +275,9 @@ impl StorageClient for S3Client {
                 return Err(Box::pin(explain_head_failure(err, probe)).await);
             }
         };
+        if none_match_any {
+            return Err(not_modified(key).in_context(self.provider(), "head_object"));
+        }
         let size = out.content_length().and_then(|l| u64::try_from(l).ok()).unwrap_or(0);
         let mut meta =
             ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata())).with_headers(content_headers([
@@ -461,6 +469,29 @@ fn already_exists(bucket: &str) -> Error {
 /// An SDK timestamp as a `chrono` one.
 fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// The read conditions to send, without the `*` that S3-compatible servers do not all understand
+/// (moto refuses `If-Match: *` and ignores `If-None-Match: *`), and whether `if_none_match` was
+/// `*`. `if_match: *` only asks that the object exists, which the read itself checks (404);
+/// `if_none_match: *` asks that it does not, so a read that succeeds is `NotModified`.
+fn without_wildcards(conditions: &Conditions) -> (Conditions, bool) {
+    let is_any = |etag: &Option<String>| etag.as_deref().is_some_and(|e| e.trim().trim_matches('"') == "*");
+    let mut sent = conditions.clone();
+    if is_any(&sent.if_match) {
+        sent.if_match = None;
+    }
+    let none_match_any = is_any(&sent.if_none_match);
+    if none_match_any {
+        // `*` matches whatever exists: `if_modified_since` no longer applies (RFC 9110 §13.2.2).
+        sent.if_none_match = None;
+        sent.if_modified_since = None;
+    }
+    (sent, none_match_any)
+}
+
+fn not_modified(key: &str) -> Error {
+    Error::new(ErrorKind::NotModified, format!("{key:?} exists and if_none_match is *"))
 }
 
 /// A `chrono` timestamp as an SDK one (whole seconds, as HTTP dates carry them).

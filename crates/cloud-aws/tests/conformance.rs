@@ -4,7 +4,7 @@
 //! that is not configured or does not answer becomes one failing trial naming
 //! `cargo xtask emulators up s3`.
 //!
-//! s3s-fs 0.14.1 has three bugs of its own that the suite catches; for those checks the trial
+//! s3s-fs 0.14.1 has bugs of its own that the suite catches (listed in `S3S_FS_DEVIATIONS`); for those checks the trial
 //! asserts the server's current (wrong) behaviour, so that a fixed s3s-fs shows up as a failure
 //! here, while the same checks pass unchanged against moto.
 
@@ -33,7 +33,40 @@ const S3S_FS_DEVIATIONS: &[(&str, &str, &str)] = &[
         "InternalError (status 500)",
         "FIXME(s3s-fs 0.14.1): a suffix range longer than the object seeks before the file start (500)",
     ),
+    (
+        "read_if_match",
+        "expected a precondition_failed error, but it succeeded",
+        "FIXME(s3s-fs 0.14.1): GetObject and HeadObject ignore If-Match",
+    ),
+    (
+        "read_if_none_match",
+        "expected a not_modified error, but it succeeded",
+        "FIXME(s3s-fs 0.14.1): GetObject and HeadObject ignore If-None-Match",
+    ),
+    (
+        "read_if_modified_since",
+        "expected a not_modified error, but it succeeded",
+        "FIXME(s3s-fs 0.14.1): GetObject and HeadObject ignore If-Modified-Since",
+    ),
+    (
+        "read_if_unmodified_since",
+        "expected a precondition_failed error, but it succeeded",
+        "FIXME(s3s-fs 0.14.1): GetObject and HeadObject ignore If-Unmodified-Since",
+    ),
+    (
+        "put_if_match_race",
+        "that succeeded",
+        "FIXME(s3s-fs 0.14.1): PutObject checks If-Match, then writes, without a lock: racing updates all win",
+    ),
+    (
+        "list_delimiter_multi_char",
+        "expected [(\"p\", \"m/a::\")",
+        "FIXME(s3s-fs 0.14.1): ListObjectsV2 splits at the first character of a delimiter only",
+    ),
 ];
+
+/// Deviations that depend on timing: the check may pass on a lucky run.
+const S3S_FS_RACY: &[&str] = &["put_if_match_race"];
 
 fn main() {
     let args = Arguments::from_args();
@@ -64,6 +97,10 @@ fn main() {
                         (Some((_, expected, why)), Err(failure)) => Err(Failed::from(format!(
                             "{why}; expected the failure to contain {expected:?}, got: {failure}"
                         ))),
+                        (Some((name, _, why)), Ok(())) if S3S_FS_RACY.contains(&name) => {
+                            eprintln!("{why}: no race was lost on this run");
+                            Ok(())
+                        }
                         (Some((_, _, why)), Ok(())) => Err(Failed::from(format!(
                             "the check passes now: s3s-fs no longer deviates ({why}); remove it from S3S_FS_DEVIATIONS"
                         ))),

@@ -797,38 +797,41 @@ impl StorageClient for SwiftClient {
         let threshold = self.threshold;
         let size = payload.size();
         let url = join_object_url(&self.account_url().await?, bucket, key)?;
-        let result = match size {
-            Some(n) if n <= threshold => {
-                let answer = self.put_stream(url, headers, payload.into_stream(), Some(n), "put_object").await?;
-                Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
-            }
-            Some(_) => self.put_large(bucket, key, Bytes::new(), payload.into_stream(), &options).await,
-            None => {
-                // Read up to the threshold: a stream that ends before it is one plain object.
-                let mut stream = payload.into_stream();
-                let limit = usize::try_from(threshold).unwrap_or(usize::MAX);
-                let mut buffer = BytesMut::new();
-                let mut ended = false;
-                while buffer.len() <= limit {
-                    match stream.try_next().await? {
-                        Some(chunk) => buffer.extend_from_slice(&chunk),
-                        None => {
-                            ended = true;
-                            break;
+        let result: Result<PutResult> = async {
+            match size {
+                Some(n) if n <= threshold => {
+                    let answer = self.put_stream(url, headers, payload.into_stream(), Some(n), "put_object").await?;
+                    Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
+                }
+                Some(_) => self.put_large(bucket, key, Bytes::new(), payload.into_stream(), &options).await,
+                None => {
+                    // Read up to the threshold: a stream that ends before it is one plain object.
+                    let mut stream = payload.into_stream();
+                    let limit = usize::try_from(threshold).unwrap_or(usize::MAX);
+                    let mut buffer = BytesMut::new();
+                    let mut ended = false;
+                    while buffer.len() <= limit {
+                        match stream.try_next().await? {
+                            Some(chunk) => buffer.extend_from_slice(&chunk),
+                            None => {
+                                ended = true;
+                                break;
+                            }
                         }
                     }
-                }
-                if ended {
-                    let bytes = buffer.freeze();
-                    let n = bytes.len() as u64;
-                    let body = futures::stream::once(async move { Ok(bytes) }).boxed();
-                    let answer = self.put_stream(url, headers, body, Some(n), "put_object").await?;
-                    Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
-                } else {
-                    self.put_large(bucket, key, buffer.freeze(), stream, &options).await
+                    if ended {
+                        let bytes = buffer.freeze();
+                        let n = bytes.len() as u64;
+                        let body = futures::stream::once(async move { Ok(bytes) }).boxed();
+                        let answer = self.put_stream(url, headers, body, Some(n), "put_object").await?;
+                        Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
+                    } else {
+                        self.put_large(bucket, key, buffer.freeze(), stream, &options).await
+                    }
                 }
             }
-        };
+        }
+        .await;
         if result.is_ok() && !old_segments.is_empty() {
             self.delete_segments(&old_segments).await;
         }

@@ -327,7 +327,11 @@ impl StorageClient for InfomaniakS3Client {
     }
 
     fn capabilities(&self) -> StorageCapabilities {
-        self.s3.capabilities()
+        let mut caps = self.s3.capabilities();
+        // Swift's `s3api` answers conditional PUTs with 501 (`If-None-Match: *` and `If-Match`).
+        caps.put_if_not_exists = false;
+        caps.put_if_match = false;
+        caps
     }
 
     fn list_buckets(&self) -> BoxStream<'static, Result<BucketInfo>> {
@@ -347,6 +351,7 @@ impl StorageClient for InfomaniakS3Client {
     }
 
     async fn put_object(&self, bucket: &str, key: &str, payload: PutPayload, options: PutOptions) -> Result<PutResult> {
+        options.validate(&self.capabilities())?;
         self.s3.put_object(bucket, key, payload, options).await
     }
 

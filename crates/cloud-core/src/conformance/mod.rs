@@ -48,6 +48,15 @@
 //!   bucket, `list_buckets`; copies within and across buckets, with metadata.
 //! - Concurrent writers on distinct keys and on one key (the result is one whole write).
 //! - Presigned URLs (shape and expiry only; fetching them is the provider crates' business).
+//! - Conditional requests, each claimed capability: create-only and compare-and-swap puts (with a
+//!   race of writers from one version), create-only copies, `if_match` / `if_none_match` /
+//!   `if_modified_since` / `if_unmodified_since` on get and head; each unclaimed one must be
+//!   `Unsupported` and change nothing; malformed ETags are `InvalidInput`.
+//! - Delimiter listings: nested prefixes, a key equal to the listing's prefix, keys holding the
+//!   delimiter twice, another delimiter character, multi-character delimiters, small pages, start
+//!   keys with and without a delimiter; invalid listing options are `InvalidInput`.
+//! - Content headers (`Cache-Control`, `Content-Disposition`, `Content-Encoding`,
+//!   `Content-Language`) through head, get, copy and overwrite.
 //! - [`StorageClientExt`](crate::StorageClientExt): file upload and download, `ensure_bucket`,
 //!   `delete_prefix`, the bytes helpers.
 //!

@@ -250,6 +250,20 @@ pub fn apply_capability_overrides(mut caps: StorageCapabilities, overrides: &str
             "presign_put" => caps.presign_put = flag()?,
             "presign_max_expiry" => caps.presign_max_expiry = number()?.map(std::time::Duration::from_secs),
             "max_object_size" => caps.max_object_size = number()?,
+            "put_if_not_exists" => caps.put_if_not_exists = flag()?,
+            "put_if_match" => caps.put_if_match = flag()?,
+            "if_match" => caps.if_match = flag()?,
+            "if_none_match" => caps.if_none_match = flag()?,
+            "if_modified_since" => caps.if_modified_since = flag()?,
+            "if_unmodified_since" => caps.if_unmodified_since = flag()?,
+            "copy_if_not_exists" => caps.copy_if_not_exists = flag()?,
+            "list_delimiter" => caps.list_delimiter = flag()?,
+            "list_delimiter_multi_char" => caps.list_delimiter_multi_char = flag()?,
+            "list_start_after" => caps.list_start_after = flag()?,
+            "cache_control" => caps.cache_control = flag()?,
+            "content_disposition" => caps.content_disposition = flag()?,
+            "content_encoding" => caps.content_encoding = flag()?,
+            "content_language" => caps.content_language = flag()?,
             other => return Err(Error::invalid_config(format!("unknown capability {other:?}"))),
         }
     }
@@ -268,9 +282,16 @@ mod tests {
         let caps = apply_capability_overrides(
             StorageCapabilities::default(),
             "list_buckets=true, create_bucket=true,copy=true,range_reads=true,user_metadata=true,content_type=true,\
-             list_page_size=true,presign_get=true,presign_put=true,presign_max_expiry=60,max_object_size=none",
+             list_page_size=true,presign_get=true,presign_put=true,presign_max_expiry=60,max_object_size=none,\
+             put_if_not_exists=true,put_if_match=true,if_match=true,if_none_match=true,if_modified_since=true,\
+             if_unmodified_since=true,copy_if_not_exists=true,list_delimiter=true,list_delimiter_multi_char=true,\
+             list_start_after=true,cache_control=true,content_disposition=true,content_encoding=true,\
+             content_language=true",
         )
         .unwrap();
+        assert!(
+            caps.put_if_match && caps.if_unmodified_since && caps.list_delimiter_multi_char && caps.content_language
+        );
         assert!(caps.list_buckets && caps.create_bucket && caps.copy && caps.range_reads && caps.presign_put);
         assert_eq!(caps.presign_max_expiry, Some(Duration::from_secs(60)));
         assert_eq!(caps.max_object_size, None);
