@@ -259,15 +259,7 @@ async fn no_token_or_secret_in_any_trace_line() {
     let container = common::name("cloud-test-canary");
     swift.ensure_bucket(&container).await.unwrap();
     swift.put_bytes(&container, "k", &b"v"[..]).await.unwrap();
-    let url = cloud_core::StorageClient::presign(
-        &swift,
-        cloud_core::storage::PresignMethod::Get,
-        &container,
-        "k",
-        Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
+    let url = swift.presign_get(&container, "k", Duration::from_secs(60)).await.unwrap();
     let key = common::account_temp_url_key(&real).await;
     let container_key = "container-tempurl-canary-2b9c";
     let metadata = [("temp-url-key".to_owned(), container_key.to_owned())].into_iter().collect();
