@@ -220,7 +220,9 @@ impl CodaBuilder {
 
     /// The limiter with Coda's five budgets, each window widened by `margin`.
     pub fn default_rate_limiter(margin: Duration) -> Result<RateLimiter> {
-        RateLimiter::new(Budget::ALL.map(|b| rate_limit::Budget::new(b.as_str(), b.requests(), b.window() + margin)))
+        RateLimiter::new(
+            Budget::ALL.map(|b| rate_limit::Budget::new(b.as_str(), b.requests(), b.window().saturating_add(margin))),
+        )
     }
 
     /// Validates the settings and builds the client.

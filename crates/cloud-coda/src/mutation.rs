@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use cloud_core::poll::saturating_deadline;
 use cloud_core::{CloudProvider, Error, ErrorKind, Result};
 use tokio::time::Instant;
 
@@ -36,7 +37,7 @@ impl CodaClient {
     /// `Timeout` when the mutation has not completed within `timeout`; `NotFound` when the status
     /// stays unknown (or disappears after being seen); the errors of `get_mutation_status`.
     pub async fn wait_for_mutation(&self, request_id: &str, timeout: Duration) -> Result<MutationStatus> {
-        let deadline = Instant::now() + timeout;
+        let deadline = saturating_deadline(Instant::now(), timeout);
         let mut delay = FIRST_DELAY;
         let mut not_found = 0;
         let mut seen = false;
@@ -50,7 +51,7 @@ impl CodaClient {
                 }
                 Err(err) => return Err(err),
             }
-            if Instant::now() + delay > deadline {
+            if saturating_deadline(Instant::now(), delay) > deadline {
                 return Err(timed_out(format!("mutation {request_id} did not complete within {timeout:?}")));
             }
             tokio::time::sleep(delay).await;
@@ -74,14 +75,14 @@ impl CodaClient {
         request_id: &str,
         timeout: Duration,
     ) -> Result<String> {
-        let deadline = Instant::now() + timeout;
+        let deadline = saturating_deadline(Instant::now(), timeout);
         let mut delay = FIRST_DELAY;
         loop {
             let status = self.get_page_content_export_status(doc_id, page_id_or_name, request_id).await?;
             if let Some(link) = export_outcome(&status)? {
                 return Ok(link);
             }
-            if Instant::now() + delay > deadline {
+            if saturating_deadline(Instant::now(), delay) > deadline {
                 return Err(timed_out(format!(
                     "the export {request_id} of page {page_id_or_name:?} is still {:?} after {timeout:?}",
                     status.status

@@ -251,6 +251,25 @@ async fn wait_for_mutation_gives_up() {
     assert_eq!(server.requests().len(), 6, "five 404s are tolerated, the sixth is reported");
 }
 
+/// A timeout of `Duration::MAX` ("wait as long as it takes") panicked with "overflow when adding
+/// duration to instant" before the first poll; a rate-limit margin of `Duration::MAX` panicked in
+/// the builder.
+#[tokio::test(start_paused = true)]
+async fn huge_durations_wait_instead_of_panicking() {
+    let _clock = ClockDriver::start();
+    let status = contract("getMutationStatus");
+    let server = Server::replies(vec![
+        status.reply(200, &json!({"completed": false})),
+        status.reply(200, &json!({"completed": true})),
+    ])
+    .await;
+    let done = client(&server).wait_for_mutation("abc-123", Duration::MAX).await.unwrap();
+    assert!(done.completed);
+    assert_eq!(server.requests().len(), 2);
+    let limiter = cloud_coda::CodaBuilder::default_rate_limiter(Duration::MAX).unwrap();
+    assert!(limiter.budgets().all(|b| b.per() == Duration::MAX));
+}
+
 #[tokio::test(start_paused = true)]
 async fn page_export_is_polled_to_its_download_link() {
     let _clock = ClockDriver::start();

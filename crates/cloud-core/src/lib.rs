@@ -35,6 +35,7 @@ mod resource;
 mod secret;
 mod serverless;
 
+pub mod content_range;
 pub mod poll;
 pub mod rate_limit;
 pub mod retry;

@@ -12,6 +12,27 @@ pub const FIRST_DELAY: Duration = Duration::from_secs(1);
 /// The longest delay between polls.
 pub const MAX_DELAY: Duration = Duration::from_secs(5);
 
+/// How far ahead [`saturating_deadline`] puts a deadline that would not fit in an `Instant`:
+/// about 30 years, which every caller may treat as "never".
+pub const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
+
+/// `start + timeout`, or `start +` [`FAR_FUTURE`] when `timeout` is longer than that.
+///
+/// `Instant + Duration` panics when the sum does not fit, so a user-given timeout such as
+/// `Duration::MAX` ("wait forever") must never be added directly; every deadline in the workspace
+/// is computed here.
+///
+/// ```
+/// use std::time::Duration;
+/// use cloud_core::poll::{saturating_deadline, FAR_FUTURE};
+/// let now = tokio::time::Instant::now();
+/// assert_eq!(saturating_deadline(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+/// assert_eq!(saturating_deadline(now, Duration::MAX), now + FAR_FUTURE);
+/// ```
+pub fn saturating_deadline(start: tokio::time::Instant, timeout: Duration) -> tokio::time::Instant {
+    start.checked_add(timeout.min(FAR_FUTURE)).unwrap_or(start)
+}
+
 /// What one poll found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollState<T> {
@@ -50,7 +71,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<PollState<T>>>,
 {
-    let deadline = tokio::time::Instant::now() + timeout;
+    let deadline = saturating_deadline(tokio::time::Instant::now(), timeout);
     let mut delay = FIRST_DELAY;
     loop {
         let last = match check().await? {
@@ -99,6 +120,23 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Timeout);
         assert!(err.to_string().contains("volume v1") && err.to_string().contains("creating"), "{err}");
         assert_eq!(start.elapsed(), Duration::from_secs(10));
+    }
+
+    /// A timeout of `Duration::MAX` ("wait forever") panicked with "overflow when adding duration
+    /// to instant" before the deadline saturated.
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_timeout_waits_instead_of_panicking() {
+        for timeout in [Duration::MAX, Duration::from_secs(u64::MAX), Duration::from_secs(1 << 62)] {
+            let mut polls = 0;
+            let got = poll_until("thing", timeout, || {
+                polls += 1;
+                let state = if polls < 4 { PollState::Pending("BUILD".into()) } else { PollState::Ready(polls) };
+                async move { Ok(state) }
+            })
+            .await
+            .unwrap();
+            assert_eq!(got, 4);
+        }
     }
 
     #[tokio::test(start_paused = true)]

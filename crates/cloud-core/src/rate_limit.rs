@@ -20,7 +20,9 @@
 //! them allow it, then counts against all of them at the same instant.
 //!
 //! [`RateLimiter::penalize`] reacts to a `429 Too Many Requests`: it pauses a budget until the
-//! service's `Retry-After` has passed.
+//! service's `Retry-After` has passed. A pause is never longer than the limiter's
+//! [maximum pause](RateLimiter::with_max_pause) (5 minutes unless set), so one answer with a huge
+//! `Retry-After` cannot freeze a client for a day.
 //!
 //! # Unknown budget names
 //!
@@ -54,7 +56,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::poll::saturating_deadline;
 use crate::{Error, Result};
+
+/// The longest pause [`RateLimiter::penalize`] applies unless [`RateLimiter::with_max_pause`] says
+/// otherwise.
+pub const DEFAULT_MAX_PAUSE: Duration = Duration::from_secs(5 * 60);
 
 /// A named limit: at most `requests` acquisitions in any window of length `per`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -102,6 +109,7 @@ impl fmt::Display for Budget {
 #[derive(Clone)]
 pub struct RateLimiter {
     buckets: Arc<[Bucket]>,
+    max_pause: Duration,
 }
 
 /// The state of one budget.
@@ -131,7 +139,7 @@ impl Bucket {
         if window.grants.len() >= limit {
             // The grant `requests` places back must have left the window.
             let oldest = window.grants[window.grants.len() - limit];
-            at = at.max(oldest + self.budget.per);
+            at = at.max(saturating_deadline(oldest, self.budget.per));
         }
         at
     }
@@ -172,7 +180,20 @@ impl RateLimiter {
                 window: Mutex::new(Window { grants: VecDeque::with_capacity(capacity), paused_until: None }),
             });
         }
-        Ok(Self { buckets: buckets.into() })
+        Ok(Self { buckets: buckets.into(), max_pause: DEFAULT_MAX_PAUSE })
+    }
+
+    /// Sets the longest pause one [`penalize`](Self::penalize) may impose (default
+    /// [`DEFAULT_MAX_PAUSE`]); a longer `Retry-After` is shortened to it.
+    #[must_use]
+    pub fn with_max_pause(mut self, max_pause: Duration) -> Self {
+        self.max_pause = max_pause;
+        self
+    }
+
+    /// The longest pause one [`penalize`](Self::penalize) may impose.
+    pub fn max_pause(&self) -> Duration {
+        self.max_pause
     }
 
     /// The budgets, in the order given to [`RateLimiter::new`].
@@ -221,13 +242,15 @@ impl RateLimiter {
         }
     }
 
-    /// Pauses budget `name` for `retry_after` from now (or longer, if it is paused longer already):
-    /// no acquisition of it completes before then. Call it when the service answers 429.
+    /// Pauses budget `name` for `retry_after` from now, shortened to the
+    /// [maximum pause](Self::with_max_pause) (or longer, if it is paused longer already): no
+    /// acquisition of it completes before then. Call it when the service answers 429.
     ///
     /// Fails with `InvalidConfig` if the limiter has no such budget.
     pub fn penalize(&self, name: &str, retry_after: Duration) -> Result<()> {
         let bucket = &self.buckets[self.index_of(name)?];
-        let until = Instant::now() + retry_after;
+        let retry_after = retry_after.min(self.max_pause);
+        let until = saturating_deadline(Instant::now(), retry_after);
         let mut window = bucket.window.lock().unwrap_or_else(PoisonError::into_inner);
         let paused = window.paused_until.map_or(until, |p| p.max(until));
         window.paused_until = Some(paused);
@@ -251,7 +274,10 @@ impl RateLimiter {
 
 impl fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RateLimiter").field("budgets", &self.budgets().collect::<Vec<_>>()).finish()
+        f.debug_struct("RateLimiter")
+            .field("budgets", &self.budgets().collect::<Vec<_>>())
+            .field("max_pause", &self.max_pause)
+            .finish()
     }
 }
 
@@ -425,6 +451,33 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::from_secs(9));
     }
 
+    /// A `Retry-After` of `10000000000000000000` seconds panicked ("overflow when adding duration
+    /// to instant"); `86400` paused the budget for a day.
+    #[tokio::test(start_paused = true)]
+    async fn huge_pauses_are_capped_instead_of_panicking() {
+        for pause in [Duration::MAX, Duration::from_secs(10_000_000_000_000_000_000), Duration::from_secs(86_400)] {
+            let limiter = limiter();
+            let start = Instant::now();
+            limiter.penalize("read", pause).unwrap();
+            limiter.acquire("read").await.unwrap();
+            assert_eq!(start.elapsed(), DEFAULT_MAX_PAUSE, "pause {pause:?}");
+        }
+        let limiter = limiter().with_max_pause(Duration::from_secs(2));
+        let start = Instant::now();
+        limiter.penalize("write", Duration::from_secs(86_400)).unwrap();
+        limiter.acquire("write").await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+    }
+
+    /// A window of `Duration::MAX` (a margin added by the caller) panicked on the second grant.
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_window_does_not_panic() {
+        let limiter = RateLimiter::new([Budget::new("slow", 1, Duration::MAX)]).unwrap();
+        limiter.acquire("slow").await.unwrap();
+        let second = tokio::time::timeout(Duration::from_secs(3600), limiter.acquire("slow")).await;
+        assert!(second.is_err(), "the second grant must wait for the (practically endless) window");
+    }
+
     #[tokio::test]
     async fn unknown_budgets_are_config_errors() {
         let limiter = limiter();
@@ -451,5 +504,58 @@ mod tests {
         assert_eq!(limiter.budgets().count(), 3);
         assert!(format!("{limiter:?}").contains("doc_content"));
         assert_eq!(limiter.budget("read").unwrap().to_string(), "read: 100 per 6s");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        #[derive(Debug, Clone)]
+        enum Step {
+            Acquire,
+            Penalize(Duration),
+            Sleep(Duration),
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                4 => Just(Step::Acquire),
+                1 => prop_oneof![any::<u64>().prop_map(Duration::from_secs), (0u64..20_000).prop_map(Duration::from_millis), Just(Duration::MAX)]
+                    .prop_map(Step::Penalize),
+                2 => (0u64..5_000).prop_map(|ms| Step::Sleep(Duration::from_millis(ms))),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            /// Any sequence of acquisitions, pauses of any length and sleeps, under paused time:
+            /// no panic, the sliding-window bound holds, and no acquisition waits longer than
+            /// the window plus the maximum pause.
+            #[test]
+            fn sequences_keep_the_bound(requests in 1u32..5, per_ms in 1u64..3_000, steps in proptest::collection::vec(step(), 1..60)) {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+                let per = Duration::from_millis(per_ms);
+                let grants = runtime.block_on(async {
+                    let limiter = RateLimiter::new([Budget::new("b", requests, per)]).unwrap().with_max_pause(Duration::from_secs(30));
+                    let mut grants = Vec::new();
+                    for step in steps {
+                        match step {
+                            Step::Acquire => {
+                                let before = Instant::now();
+                                limiter.acquire("b").await.unwrap();
+                                assert!(before.elapsed() <= per + limiter.max_pause(), "waited {:?}", before.elapsed());
+                                grants.push(Instant::now());
+                            }
+                            Step::Penalize(pause) => limiter.penalize("b", pause).unwrap(),
+                            Step::Sleep(d) => tokio::time::sleep(d).await,
+                        }
+                    }
+                    grants
+                });
+                assert_sliding_bound(&grants, requests as usize, per);
+            }
+        }
     }
 }

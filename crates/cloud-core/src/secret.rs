@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use zeroize::Zeroize;
+
 /// What `Debug` and `Display` print in place of a secret.
 pub const REDACTED: &str = "** redacted **";
 
@@ -57,11 +59,8 @@ impl fmt::Display for SecretString {
 
 impl Drop for SecretString {
     fn drop(&mut self) {
-        // Safe zeroing: replace every byte through the String's own API.
-        let len = self.0.len();
-        self.0.clear();
-        self.0.extend(std::iter::repeat_n('\0', len));
-        self.0.clear();
+        // Volatile writes the optimiser may not remove, over the whole allocation.
+        self.0.zeroize();
     }
 }
 

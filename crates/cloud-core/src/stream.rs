@@ -1,5 +1,6 @@
 //! [`paginate`]: turns a page-fetching closure into a stream of items.
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -26,8 +27,9 @@ impl<T> Page<T> {
 /// Streams every item of a paginated listing, fetching a page only when the previous one is used up.
 ///
 /// `fetch` receives `None` for the first page and then each page's `next` token. The stream ends
-/// after a page without a token, and after the first error. A service that returns the same token
-/// twice in a row would loop forever; that is reported as `ResponseInvalid` instead.
+/// after a page without a token, and after the first error. A service that returns a token it
+/// already returned (the same token twice in a row, or a cycle `A → B → A`) would loop forever;
+/// that is reported as `ResponseInvalid` instead.
 ///
 /// ```
 /// use cloud_core::stream::{paginate, Page};
@@ -53,24 +55,30 @@ where
 {
     enum State<F> {
         Start(F),
-        Next(F, String),
+        Next(F, String, HashSet<String>),
         Done,
     }
     stream::try_unfold(State::Start(fetch), |state| async move {
-        let (mut fetch, token) = match state {
-            State::Start(f) => (f, None),
-            State::Next(f, t) => (f, Some(t)),
+        let (mut fetch, token, mut seen) = match state {
+            State::Start(f) => (f, None, HashSet::new()),
+            State::Next(f, t, seen) => (f, Some(t), seen),
             State::Done => return Ok(None),
         };
         let page = fetch(token.clone()).await?;
+        if let Some(token) = token {
+            seen.insert(token);
+        }
         let next = match page.next {
-            Some(next) if token.as_deref() == Some(next.as_str()) => {
+            Some(next) if seen.contains(&next) => {
                 return Err(Error::new(
                     ErrorKind::ResponseInvalid,
-                    format!("the service returned the continuation token {next:?} twice in a row"),
+                    format!(
+                        "the service returned the continuation token {next:?} again after {} pages: the listing loops",
+                        seen.len()
+                    ),
                 ));
             }
-            Some(next) if !next.is_empty() => State::Next(fetch, next),
+            Some(next) if !next.is_empty() => State::Next(fetch, next, seen),
             _ => State::Done,
         };
         Ok(Some((stream::iter(page.items.into_iter().map(Ok)), next)))
@@ -115,6 +123,27 @@ mod tests {
         assert_eq!(result.unwrap_err().kind(), ErrorKind::ResponseInvalid);
     }
 
+    /// A cycle `A → B → A` looped forever: only a token repeated twice in a row was caught.
+    #[tokio::test]
+    async fn a_token_cycle_is_an_error_not_a_loop() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let s = paginate(move |token: Option<String>| {
+            c.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let next = match token.as_deref() {
+                    None | Some("B") => "A",
+                    _ => "B",
+                };
+                Ok(Page::new(vec![1], Some(next.to_owned())))
+            }
+        });
+        let result: Result<Vec<i32>> =
+            tokio::time::timeout(std::time::Duration::from_secs(10), s.try_collect()).await.expect("the listing loops");
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::ResponseInvalid);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
     #[tokio::test]
     async fn error_ends_the_stream() {
         let s = paginate(|token: Option<String>| async move {
@@ -126,5 +155,53 @@ mod tests {
         let items: Vec<Result<i32>> = s.collect().await;
         assert_eq!(items.len(), 2);
         assert!(items[1].is_err());
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+
+            /// A service whose page `i` points at an arbitrary page (or at the end): the listing
+            /// ends after at most one visit of every page, either with every item of the chain or
+            /// with `ResponseInvalid` when the chain loops.
+            #[test]
+            fn any_page_script_terminates(links in proptest::collection::vec(proptest::option::of(0usize..20), 1..20)) {
+                let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                let script = links.clone();
+                let calls = Arc::new(AtomicUsize::new(0));
+                let c = calls.clone();
+                let result: Result<Vec<usize>> = runtime.block_on(
+                    paginate(move |token: Option<String>| {
+                        c.fetch_add(1, Ordering::SeqCst);
+                        let page = token.map_or(0, |t| t.parse::<usize>().unwrap());
+                        let next = script[page].map(|n| (n % script.len()).to_string());
+                        async move { Ok(Page::new(vec![page], next)) }
+                    })
+                    .try_collect(),
+                );
+                // The reference: the first page is asked for without a token; follow the tokens
+                // until the chain ends or a token comes back.
+                let mut chain = vec![0];
+                let mut tokens = Vec::new();
+                let mut looped = false;
+                while let Some(next) = links[*chain.last().unwrap()].map(|n| n % links.len()) {
+                    if tokens.contains(&next) {
+                        looped = true;
+                        break;
+                    }
+                    tokens.push(next);
+                    chain.push(next);
+                }
+                prop_assert_eq!(calls.load(Ordering::SeqCst), chain.len());
+                match result {
+                    Ok(items) => prop_assert!(!looped && items == chain),
+                    Err(err) => prop_assert!(looped && err.kind() == ErrorKind::ResponseInvalid),
+                }
+            }
+        }
     }
 }

@@ -286,6 +286,39 @@ async fn a_429_with_retry_after_pauses_the_budget_and_retries() {
     assert_eq!(doc.id, "d3");
 }
 
+/// A `Retry-After` of `10000000000000000000` or `1e19` panicked in the limiter ("overflow when
+/// adding duration to instant"); `86400` held every later request of the budget for a day. Now
+/// the pause is capped and the wait for the budget counts against the request timeout.
+#[tokio::test]
+async fn a_huge_retry_after_neither_panics_nor_stalls() {
+    for retry_after in ["10000000000000000000", "1e19", "86400", "18446744073709551616"] {
+        let server = Server::start(vec![
+            Reply::json(429, r#"{"message":"Too Many Requests"}"#).header("retry-after", retry_after),
+            Reply::new(200),
+        ])
+        .await;
+        let limiter = RateLimiter::new([Budget::new("read", 100, Duration::from_secs(6))]).unwrap();
+        let client = HttpClient::builder(CloudProvider::Coda, server.url())
+            .with_retry(fast_retry().with_max_backoff(Duration::from_millis(10)))
+            .with_rate_limiter(limiter.clone())
+            .with_timeout(Duration::from_millis(400))
+            .build()
+            .unwrap();
+        let start = Instant::now();
+        let call = tokio::spawn(async move { client.get("docs").budget("read").send().await.map(|_| ()) });
+        let outcome = tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .expect("the call must end within its timeout")
+            .unwrap_or_else(|panic| panic!("Retry-After {retry_after}: the call panicked: {panic}"));
+        let err = outcome.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "Retry-After {retry_after}: {err}");
+        assert!(start.elapsed() < Duration::from_secs(5), "Retry-After {retry_after}: {:?}", start.elapsed());
+        // Only the first request went out; the retry gave up waiting for the paused budget.
+        assert_eq!(server.seen().len(), 1, "Retry-After {retry_after}");
+        assert!(limiter.max_pause() <= Duration::from_secs(300));
+    }
+}
+
 #[tokio::test]
 async fn a_429_without_retry_after_pauses_for_the_budget_window() {
     let server = Server::start(vec![Reply::json(429, r#"{"message":"Too Many Requests"}"#), Reply::new(204)]).await;

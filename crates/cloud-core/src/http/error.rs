@@ -467,4 +467,52 @@ mod tests {
         headers.insert("x-request-id", HeaderValue::from_static("generic"));
         assert_eq!(request_id(&headers), Some("generic"));
     }
+
+    mod properties {
+        use std::time::Duration;
+
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::rate_limit::{Budget, RateLimiter};
+        use crate::retry::RetryConfig;
+
+        /// Texts a server might put in `Retry-After`: digits of any length, floats, dates, noise.
+        fn retry_after_text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[0-9]{1,30}",
+                any::<f64>().prop_map(|f| f.to_string()),
+                any::<u64>().prop_map(|n| format!("{n}e{}", n % 400)),
+                "[0-9.eE+-]{1,25}",
+                Just("Wed, 21 Oct 2015 07:28:00 GMT".to_owned()),
+                Just("Fri, 31 Dec 9999 23:59:59 GMT".to_owned()),
+                ".{0,40}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            /// Whatever the server sends: parsing, the retry wait and the limiter pause never
+            /// panic, and both waits stay within their caps.
+            #[test]
+            fn retry_after_never_panics_and_waits_are_capped(value in retry_after_text()) {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+                runtime.block_on(async {
+                    let parsed = parse_retry_after(&value, Utc::now());
+                    let config = RetryConfig::default();
+                    let error = Error::from_status(429, "slow down");
+                    let error = match parsed { Some(wait) => error.with_retry_after(wait), None => error };
+                    let delay = config.delay_for(0, &error, &mut rand::rng());
+                    prop_assert!(delay <= config.max_backoff());
+                    let limiter = RateLimiter::new([Budget::new("b", 1, Duration::from_secs(1))]).unwrap();
+                    let start = tokio::time::Instant::now();
+                    limiter.penalize("b", parsed.unwrap_or(Duration::MAX)).unwrap();
+                    limiter.acquire("b").await.unwrap();
+                    prop_assert!(start.elapsed() <= limiter.max_pause());
+                    Ok(())
+                })?;
+            }
+        }
+    }
 }

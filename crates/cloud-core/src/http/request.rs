@@ -17,7 +17,7 @@ use url::Url;
 use super::client::HttpClient;
 use super::error::{parse_retry_after, transport_error};
 use super::response::{Response, ResponseContext};
-use crate::retry::{self, RequestSafety, RetryConfig};
+use crate::retry::{self, NotSent, RequestSafety, RetryConfig};
 use crate::{Error, ErrorKind, Result};
 
 /// One request through an [`HttpClient`], built step by step and sent with one of the `send*`
@@ -27,7 +27,9 @@ use crate::{Error, ErrorKind, Result};
 /// applies the client's auth provider (same origin only), sends, and maps failures to
 /// [`Error`]s; it retries under the client's [`RetryConfig`] (see [`crate::retry`]) and, on
 /// `429 Too Many Requests`, first pauses the request's budgets (for the `Retry-After`, or for each
-/// budget's window when the service gives none). The whole call runs in a `DEBUG` span
+/// budget's window when the service gives none, never longer than the limiter's
+/// [maximum pause](crate::rate_limit::RateLimiter::with_max_pause)); the wait for the budgets
+/// counts against the request's timeout. The whole call runs in a `DEBUG` span
 /// `http_request` with the fields `provider`, `operation`, `method` and `path`; neither the query
 /// string nor any header or body is ever logged.
 ///
@@ -257,7 +259,21 @@ impl Prepared {
         let shared = &self.client.shared;
         if let Some(limiter) = shared.limiter.as_ref().filter(|_| !self.budgets.is_empty()) {
             let names: Vec<&str> = self.budgets.iter().map(AsRef::as_ref).collect();
-            limiter.acquire_all(&names).await.map_err(|e| self.context.contextualize(e))?;
+            // The wait for the budgets counts against the request's timeout, so a long pause
+            // (after a 429) cannot hold the call past it. The request was not sent yet.
+            let acquired = match self.request.timeout() {
+                Some(&timeout) => {
+                    tokio::time::timeout(timeout, limiter.acquire_all(&names)).await.unwrap_or_else(|_| {
+                        Err(Error::new(
+                            ErrorKind::Timeout,
+                            format!("waited {timeout:?} for the rate limit and gave up before sending"),
+                        )
+                        .with_source(NotSent::new("rate-limit wait exceeded the request timeout")))
+                    })
+                }
+                None => limiter.acquire_all(&names).await,
+            };
+            acquired.map_err(|e| self.context.contextualize(e))?;
         }
         let mut request = self.request.try_clone().ok_or_else(|| {
             self.context.contextualize(Error::new(ErrorKind::Construction, "the request body cannot be replayed"))
