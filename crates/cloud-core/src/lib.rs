@@ -35,6 +35,8 @@ mod resource;
 mod secret;
 mod serverless;
 
+#[cfg(feature = "object-store")]
+pub mod adapter;
 pub mod content_range;
 pub mod poll;
 pub mod rate_limit;

@@ -91,9 +91,13 @@ macro_rules! ensure_eq {
 }
 
 mod data;
+#[cfg(feature = "object-store")]
+mod object_store;
 mod runner;
 pub mod storage;
 
+#[cfg(feature = "object-store")]
+pub use self::object_store::{SuiteFunction, object_store_functions, object_store_trials, run_object_store_function};
 pub use data::{Fingerprint, Pattern, Tally, fingerprint_stream, pattern_bytes, pattern_stream, uneven_chunks};
 pub use runner::{
     Check, CheckFn, CheckFuture, Context, Suite, apply_capability_overrides, ignored_trials, random_suffix,
