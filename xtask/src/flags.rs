@@ -48,5 +48,13 @@ xflags::xflags! {
             /// The API document to read.
             optional --spec spec: PathBuf
         }
+        /// Bump the version, move the changelogs' Unreleased sections, package and verify every
+        /// published crate, then publish, commit and tag.
+        cmd release {
+            /// The version to release (e.g. 0.1.0).
+            required version: String
+            /// Work on a temporary copy and stop before uploading.
+            optional --dry-run
+        }
     }
 }

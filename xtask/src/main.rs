@@ -5,13 +5,17 @@
 //! - `cargo xtask tidy`: repository rules (docs headers, READMEs, changelogs, no `todo!`).
 //! - `cargo xtask emulators up|down|status|env [NAMES…]`: the local servers the tests talk to.
 //! - `cargo xtask codegen <target> [--check]`: regenerates code from vendor API documents.
+//! - `cargo xtask release [--dry-run] <version>`: bumps, packages and publishes the crates.
 
+mod checks;
 mod codegen;
 mod deps;
 mod emulators;
 mod flags;
+mod release;
 mod test;
 mod tidy;
+mod workspace;
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +40,7 @@ fn main() -> Result<()> {
             emulators::run(&sh, action, &names)
         }
         flags::XtaskCmd::Codegen(cmd) => codegen::run(&sh, &cmd.target, cmd.check, cmd.spec),
+        flags::XtaskCmd::Release(cmd) => release::run(&sh, &cmd.version, cmd.dry_run),
     }
 }
 

@@ -43,7 +43,17 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
                     .context("clippy found problems")
             })?;
             step("dependency rules", || crate::deps::run(sh))?;
-            step("cargo deny", || deny(sh))?;
+            step("unused dependencies", || crate::checks::unused_dependencies(sh))?;
+            step("cargo deny", || crate::checks::deny(sh))?;
+            step("docs (as docs.rs builds them)", || crate::checks::docs(sh))?;
+            step("each feature alone", || crate::checks::features(sh))?;
+            step("release dry run", || {
+                let version = crate::workspace::published(sh)?
+                    .first()
+                    .map(|p| p.version.clone())
+                    .context("the workspace publishes no crate")?;
+                crate::release::run(sh, &version, true)
+            })?;
         }
         // Build the tests before starting servers, so a compile error does not cost a server start.
         step("build tests", || {
@@ -88,35 +98,6 @@ fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let out = f().with_context(|| format!("step `{name}` failed"))?;
     eprintln!("    {name}: ok ({:.1?})", t.elapsed());
     Ok(out)
-}
-
-/// `cargo deny check`, installing cargo-deny first if it is missing.
-///
-/// The advisory database lives on GitHub, which machines without internet access cannot reach:
-/// there the bans, licenses and sources checks run, and the advisories check runs against a
-/// database already on disk or is reported as not run.
-fn deny(sh: &Shell) -> Result<()> {
-    if cmd!(sh, "cargo deny --version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
-        eprintln!("    installing cargo-deny (once)");
-        let home = std::env::var("HOME").context("HOME is not set")?;
-        let _target = sh.push_env("CARGO_TARGET_DIR", format!("{home}/.cache/cloud-tools-target"));
-        cmd!(sh, "cargo install cargo-deny@0.20.2 --locked --quiet").run().context("installing cargo-deny")?;
-    }
-    cmd!(sh, "cargo deny --log-level error check bans licenses sources").run().context("cargo deny found problems")?;
-    match cmd!(sh, "cargo deny --log-level error check advisories").ignore_stderr().run() {
-        Ok(()) => eprintln!("    advisories: ok"),
-        Err(_) => {
-            let offline =
-                cmd!(sh, "cargo deny --log-level error check --disable-fetch advisories").ignore_stderr().run();
-            match offline {
-                Ok(()) => eprintln!("    advisories: ok (cached database; the fetch failed)"),
-                Err(_) => eprintln!(
-                    "    advisories: NOT RUN — the RustSec database could not be fetched (no access to GitHub) and none is cached"
-                ),
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
