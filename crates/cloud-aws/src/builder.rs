@@ -78,7 +78,7 @@ pub enum S3ConfigKey {
 
 impl S3ConfigKey {
     /// Every key, in the order `from_env` applies them.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: &'static [Self] = &[
         Self::AccessKeyId,
         Self::SecretAccessKey,
         Self::SessionToken,
@@ -147,7 +147,8 @@ impl FromStr for S3ConfigKey {
 
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str() == s || k.env_names().contains(&s))
             .ok_or_else(|| Error::invalid_config(format!("unknown S3 configuration key {s:?}")))
     }
@@ -238,7 +239,7 @@ impl S3ClientBuilder {
         let mut builder = Self::new();
         let ignore_endpoints =
             env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        for key in S3ConfigKey::ALL {
+        for &key in S3ConfigKey::ALL {
             if key == S3ConfigKey::Endpoint && ignore_endpoints {
                 continue;
             }
@@ -620,7 +621,7 @@ mod tests {
 
     #[test]
     fn keys_parse_from_canonical_and_env_names() {
-        for key in S3ConfigKey::ALL {
+        for &key in S3ConfigKey::ALL {
             assert_eq!(key.as_str().parse::<S3ConfigKey>().unwrap(), key);
             for name in key.env_names() {
                 assert_eq!(name.parse::<S3ConfigKey>().unwrap(), key);

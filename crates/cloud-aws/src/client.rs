@@ -121,7 +121,7 @@ impl S3Client {
         self.inner.multipart
     }
 
-    /// An object's metadata: the seed's `get_metadata`, same as
+    /// An object's metadata: the Python client's `get_metadata`, same as
     /// [`StorageClient::head_object`].
     ///
     /// # Errors
@@ -281,7 +281,7 @@ pub enum CannedAcl {
 
 impl CannedAcl {
     /// Every canned ACL.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: &'static [Self] = &[
         Self::Private,
         Self::PublicRead,
         Self::PublicReadWrite,
@@ -318,7 +318,8 @@ impl FromStr for CannedAcl {
 
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|acl| acl.as_str() == s)
             .ok_or_else(|| Error::invalid_input(format!("unknown canned ACL {s:?}")))
     }
@@ -330,7 +331,7 @@ mod tests {
 
     #[test]
     fn canned_acls_round_trip() {
-        for acl in CannedAcl::ALL {
+        for &acl in CannedAcl::ALL {
             assert_eq!(acl.to_string().parse::<CannedAcl>().unwrap(), acl);
         }
         assert!("public".parse::<CannedAcl>().is_err());

@@ -1,11 +1,11 @@
-//! The seed's method names where they differ from the API's `operationId`s.
+//! The Python client's method names (compatibility names) where they differ from the API's `operationId`s.
 //!
 //! The Python client this crate replaces named seven methods its own way; these keep those names
-//! working, each forwarding to the generated method. Every other seed method has the same name
+//! working, each forwarding to the generated method. Every other Python method has the same name
 //! here (`list_docs`, `get_row`, `whoami` …), except that listings are now streams with a
 //! `*_page` method for one page.
 //!
-//! | seed method | operation | method here |
+//! | Python method | operation | method here |
 //! |---|---|---|
 //! | `list_permissions` | `getPermissions` | [`CodaClient::get_permissions`] |
 //! | `insert_rows` | `upsertRows` | [`CodaClient::upsert_rows`] |
@@ -27,7 +27,7 @@ use crate::models::{
 use crate::operations::{GetPermissionsOptions, ListDocAnalyticsSummaryOptions, UpsertRowsOptions};
 
 impl CodaClient {
-    /// The seed's name for [`get_permissions`](Self::get_permissions): every permission of a doc.
+    /// Compatibility name (from the Python client) for [`get_permissions`](Self::get_permissions): every permission of a doc.
     pub fn list_permissions(
         &self,
         doc_id: &str,
@@ -36,7 +36,7 @@ impl CodaClient {
         self.get_permissions(doc_id, options)
     }
 
-    /// The seed's name for [`upsert_rows`](Self::upsert_rows): inserts rows, or upserts them when
+    /// Compatibility name (from the Python client) for [`upsert_rows`](Self::upsert_rows): inserts rows, or upserts them when
     /// `body.key_columns` is set.
     ///
     /// # Errors
@@ -51,7 +51,7 @@ impl CodaClient {
         self.upsert_rows(doc_id, table_id_or_name, body, options).await
     }
 
-    /// The seed's name for [`trigger_webhook_automation`](Self::trigger_webhook_automation).
+    /// Compatibility name (from the Python client) for [`trigger_webhook_automation`](Self::trigger_webhook_automation).
     ///
     /// # Errors
     /// As [`trigger_webhook_automation`](Self::trigger_webhook_automation).
@@ -64,7 +64,7 @@ impl CodaClient {
         self.trigger_webhook_automation(doc_id, rule_id, payload).await
     }
 
-    /// The seed's name for [`list_categories`](Self::list_categories).
+    /// Compatibility name (from the Python client) for [`list_categories`](Self::list_categories).
     ///
     /// # Errors
     /// As [`list_categories`](Self::list_categories).
@@ -72,7 +72,7 @@ impl CodaClient {
         self.list_categories().await
     }
 
-    /// The seed's name for [`begin_page_content_export`](Self::begin_page_content_export); see
+    /// Compatibility name (from the Python client) for [`begin_page_content_export`](Self::begin_page_content_export); see
     /// [`export_page_content`](Self::export_page_content) to also wait for the download link.
     ///
     /// # Errors
@@ -86,7 +86,7 @@ impl CodaClient {
         self.begin_page_content_export(doc_id, page_id_or_name, body).await
     }
 
-    /// The seed's name for [`get_page_content_export_status`](Self::get_page_content_export_status).
+    /// Compatibility name (from the Python client) for [`get_page_content_export_status`](Self::get_page_content_export_status).
     ///
     /// # Errors
     /// As [`get_page_content_export_status`](Self::get_page_content_export_status).
@@ -99,7 +99,7 @@ impl CodaClient {
         self.get_page_content_export_status(doc_id, page_id_or_name, request_id).await
     }
 
-    /// The seed's name for [`list_doc_analytics_summary`](Self::list_doc_analytics_summary).
+    /// Compatibility name (from the Python client) for [`list_doc_analytics_summary`](Self::list_doc_analytics_summary).
     ///
     /// # Errors
     /// As [`list_doc_analytics_summary`](Self::list_doc_analytics_summary).

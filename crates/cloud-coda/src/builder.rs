@@ -16,7 +16,7 @@ use crate::operation::Budget;
 /// Coda's API endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://coda.io/apis/v1";
 
-/// The default time allowed for one request (the seed's 30 seconds).
+/// The default time allowed for one request (the Python client's 30 seconds).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default time added to each rate-limit window, so that requests granted at the very end of a
@@ -43,7 +43,7 @@ pub enum CodaConfigKey {
 
 impl CodaConfigKey {
     /// Every key.
-    pub const ALL: [Self; 3] = [Self::ApiToken, Self::BaseUrl, Self::Timeout];
+    pub const ALL: &'static [Self] = &[Self::ApiToken, Self::BaseUrl, Self::Timeout];
 
     /// The canonical spelling (`api_token`).
     pub const fn as_str(self) -> &'static str {
@@ -82,7 +82,8 @@ impl FromStr for CodaConfigKey {
     /// Accepts the canonical spelling or the environment variable, ignoring ASCII case.
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str().eq_ignore_ascii_case(s) || k.env_name().eq_ignore_ascii_case(s))
             .ok_or_else(|| Error::invalid_config(format!("unknown Coda configuration key {s:?}")))
     }
@@ -221,7 +222,9 @@ impl CodaBuilder {
     /// The limiter with Coda's five budgets, each window widened by `margin`.
     pub fn default_rate_limiter(margin: Duration) -> Result<RateLimiter> {
         RateLimiter::new(
-            Budget::ALL.map(|b| rate_limit::Budget::new(b.as_str(), b.requests(), b.window().saturating_add(margin))),
+            Budget::ALL
+                .iter()
+                .map(|b| rate_limit::Budget::new(b.as_str(), b.requests(), b.window().saturating_add(margin))),
         )
     }
 
@@ -330,7 +333,7 @@ mod tests {
 
     #[test]
     fn keys_parse_both_spellings() {
-        for key in CodaConfigKey::ALL {
+        for &key in CodaConfigKey::ALL {
             assert_eq!(key.as_str().parse::<CodaConfigKey>().unwrap(), key);
             assert_eq!(key.env_name().parse::<CodaConfigKey>().unwrap(), key);
         }

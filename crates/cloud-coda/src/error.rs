@@ -6,7 +6,7 @@
 //! is Coda's `message`, and validation errors are appended to it and stay available, structured,
 //! through [`validation_errors`].
 //!
-//! | status | kind | seed exception |
+//! | status | kind | Python exception |
 //! |---|---|---|
 //! | 400 | `InvalidInput` (`PreconditionFailed` for "Doc is not yet up to date.") | `CodaValidationError` |
 //! | 401 | `Unauthenticated` | `CodaAuthenticationError` |
@@ -17,8 +17,8 @@
 //! | 429 | `RateLimited` (after the client's retries) | `CodaRateLimitError` |
 //! | other 4xx/5xx | `Service` (`Timeout` for 504, `Unsupported` for 501) | `CodaAPIError` |
 //!
-//! The seed's base class `CodaAPIError` is `cloud_core::Error` itself: `http_status()` gives its
-//! `status_code` (which the seed lost for unmapped codes), and the body is the error's source
+//! The Python client's base class `CodaAPIError` is `cloud_core::Error` itself: `http_status()` gives its
+//! `status_code` (which the Python client lost for unmapped codes), and the body is the error's source
 //! ([`cloud_core::http::HttpErrorBody`]).
 
 use cloud_core::http::{ErrorContext, HttpErrorBody};

@@ -49,7 +49,7 @@ pub enum Budget {
 
 impl Budget {
     /// Every budget.
-    pub const ALL: [Self; 5] = [Self::Read, Self::Write, Self::DocContent, Self::ListDocs, Self::Analytics];
+    pub const ALL: &'static [Self] = &[Self::Read, Self::Write, Self::DocContent, Self::ListDocs, Self::Analytics];
 
     /// The budget's name in the client's [`RateLimiter`](cloud_core::rate_limit::RateLimiter).
     pub const fn as_str(self) -> &'static str {

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 /// A value that can be sent as a query (or numeric path) parameter.
 ///
-/// Booleans are `true`/`false` (not the seed's `True`/`False`), dates `YYYY-MM-DD`, timestamps
+/// Booleans are `true`/`false` (not the Python client's `True`/`False`), dates `YYYY-MM-DD`, timestamps
 /// RFC 3339, and lists comma-joined (`explode: false` in the API document).
 pub(crate) trait QueryValue {
     /// The value as it appears after `name=`, before URL encoding.

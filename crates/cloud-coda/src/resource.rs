@@ -9,14 +9,14 @@ use crate::client::CodaClient;
 use crate::models::{Doc, DocCreate, DocumentCreationResult};
 use crate::operations::ListDocsOptions;
 
-/// The region of every Coda resource (Coda has none; the seed said `"global"`).
+/// The region of every Coda resource (Coda has none; the Python client said `"global"`).
 const REGION: &str = "global";
 
-/// Docs as resources, as the seed's `CodaClient` offered them.
+/// Docs as resources, as the Python client's `CodaClient` offered them.
 ///
 /// - `list_resources(None | Some(Document))` streams every doc (all pages, not just the first 25);
 ///   any other type yields one `Unsupported` error.
-/// - `get_resource(id)` reads a doc; unlike the seed, a missing doc is a `NotFound` error, not `None`.
+/// - `get_resource(id)` reads a doc; unlike the Python client, a missing doc is a `NotFound` error, not `None`.
 /// - `create_resource(name, Document, config)` creates a doc titled `name`; `config` is a JSON object
 ///   of [`DocCreate`] fields (`sourceDoc`, `timezone`, `folderId`, `initialPage`).
 /// - `delete_resource(id)` deletes a doc (Coda applies it asynchronously).

@@ -1,5 +1,5 @@
 //! The client's behaviour beyond single calls: pagination, retries, errors, asynchronous work,
-//! rate limits, the resource view and the seed's names. Answers are validated against the OpenAPI
+//! rate limits, the resource view and the Python client's names. Answers are validated against the OpenAPI
 //! document like the contract tests'.
 
 mod support;
@@ -438,7 +438,7 @@ async fn docs_are_cloud_resources() {
 }
 
 #[tokio::test]
-async fn the_seed_names_forward_to_the_operations() {
+async fn the_compatibility_names_forward_to_the_operations() {
     let replies = vec![
         contract("getPermissions")
             .reply(200, &json!({"items": [], "href": format!("{}/docs/{DOC_ID}/acl/permissions", fixtures::API)})),

@@ -107,7 +107,7 @@ impl Instance {
     }
 }
 
-/// What to create: the seed's `create_instance(name, instance_type, image_id, **kwargs)`, typed.
+/// What to create: the Python library's `create_instance(name, instance_type, image_id, **kwargs)`, typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CreateInstanceRequest {

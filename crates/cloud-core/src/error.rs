@@ -88,7 +88,7 @@ impl ErrorKind {
     }
 
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: &'static [Self] = &[
         Self::NotFound,
         Self::AlreadyExists,
         Self::Conflict,
@@ -495,7 +495,7 @@ mod tests {
     #[test]
     fn kind_strings_are_unique() {
         let mut seen = std::collections::HashSet::new();
-        for kind in ErrorKind::ALL {
+        for &kind in ErrorKind::ALL {
             assert!(seen.insert(kind.as_str()), "{kind:?}");
         }
     }

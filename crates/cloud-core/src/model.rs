@@ -114,7 +114,7 @@ string_enum! {
     }
 }
 
-/// Credentials for one provider, as the seed's `CloudCredentials` held them.
+/// Credentials for one provider, as the Python library's `CloudCredentials` held them.
 ///
 /// The secret key is a [`SecretString`]: `Debug` never shows it.
 #[derive(Clone, Debug)]
@@ -126,7 +126,7 @@ pub struct CloudCredentials {
     pub access_key: Option<String>,
     /// The secret paired with `access_key`.
     pub secret_key: Option<SecretString>,
-    /// The region (default `us-east-1`, as in the seed).
+    /// The region (default `us-east-1`, as in the Python client).
     pub region: String,
     /// The project (GCP project, OpenStack project).
     pub project_id: Option<String>,
@@ -137,7 +137,7 @@ pub struct CloudCredentials {
 }
 
 impl CloudCredentials {
-    /// Empty credentials for `provider` in the seed's default region `us-east-1`.
+    /// Empty credentials for `provider` in the Python library's default region `us-east-1`.
     pub fn new(provider: CloudProvider) -> Self {
         Self {
             provider,
@@ -180,7 +180,7 @@ impl CloudCredentials {
     }
 }
 
-/// A resource of any provider, in the seed's generic shape.
+/// A resource of any provider, in the Python library's generic shape.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CloudResource {
@@ -278,7 +278,7 @@ mod tests {
     }
 
     #[test]
-    fn resource_serializes_like_the_seed() {
+    fn resource_serializes_like_the_python_client() {
         let r = CloudResource::new("d1", "Doc", ResourceType::Document, CloudProvider::Coda, "");
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["type"], "document");

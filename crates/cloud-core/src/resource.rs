@@ -7,7 +7,7 @@ use futures::stream::BoxStream;
 
 use crate::{CloudProvider, CloudResource, ResourceType, Result};
 
-/// The seed's generic resource contract, made async and typed.
+/// The Python library's generic resource contract, made async and typed.
 ///
 /// Providers expose what they host (Coda docs, OpenStack servers, volumes and containers) as
 /// [`CloudResource`]s; create takes a JSON configuration whose shape each provider documents.

@@ -1,4 +1,4 @@
-//! Functions: the seed's [`ServerlessClient`] contract, typed. No provider implements it yet.
+//! Functions: the Python library's [`ServerlessClient`] contract, typed. No provider implements it yet.
 
 use std::fmt::{Debug, Display};
 use std::path::PathBuf;
@@ -43,7 +43,7 @@ pub struct CreateFunctionRequest {
 }
 
 impl CreateFunctionRequest {
-    /// A request from the seed's four arguments.
+    /// A request from the Python library's four arguments.
     pub fn new(
         name: impl Into<String>,
         runtime: impl Into<String>,

@@ -1,5 +1,5 @@
 //! [`InfomaniakS3Client`], its [`InfomaniakS3Builder`] and [`InfomaniakRegion`]: the Infomaniak
-//! preset of [`cloud_aws::S3Client`], and the seed's conveniences.
+//! preset of [`cloud_aws::S3Client`], and the Python client's conveniences.
 
 use std::fmt;
 use std::str::FromStr;
@@ -32,7 +32,7 @@ pub enum InfomaniakRegion {
 
 impl InfomaniakRegion {
     /// Every region.
-    pub const ALL: [Self; 2] = [Self::Dc3A, Self::Dc4A];
+    pub const ALL: &'static [Self] = &[Self::Dc3A, Self::Dc4A];
 
     /// The region's name (`dc3-a`, `dc4-a`).
     pub const fn as_str(self) -> &'static str {
@@ -62,7 +62,8 @@ impl FromStr for InfomaniakRegion {
 
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| Error::invalid_config(format!("unknown Infomaniak region {s:?}; use dc3-a or dc4-a")))
     }
@@ -114,7 +115,7 @@ impl InfomaniakS3Builder {
         Self::from_env_with(&Env::real())
     }
 
-    /// A builder set from the seed's variables in `env`.
+    /// A builder set from the Python client's variables in `env`.
     ///
     /// | Variable | Description | Default |
     /// |---|---|---|
@@ -268,7 +269,7 @@ impl InfomaniakS3Client {
         &self.s3
     }
 
-    /// Stores bytes (the seed's `upload_data`).
+    /// Stores bytes (the Python client's `upload_data`).
     ///
     /// # Errors
     /// As [`StorageClient::put_object`].
@@ -286,7 +287,7 @@ impl InfomaniakS3Client {
         self.s3.put_object(bucket, key, PutPayload::from_bytes(data), options).await
     }
 
-    /// Reads a whole object into memory (the seed's `download_data`; prefer `get_object` for
+    /// Reads a whole object into memory (the Python client's `download_data`; prefer `get_object` for
     /// large objects).
     ///
     /// # Errors
@@ -295,7 +296,7 @@ impl InfomaniakS3Client {
         self.s3.get_bytes(bucket, key).await
     }
 
-    /// A presigned URL (the seed's `generate_presigned_url`, whose `operation="get_object"` is
+    /// A presigned URL (the Python client's `generate_presigned_url`, whose `operation="get_object"` is
     /// [`PresignMethod::Get`] here).
     ///
     /// # Errors
@@ -310,7 +311,7 @@ impl InfomaniakS3Client {
         self.s3.presign(method, bucket, key, PresignOptions::new(expires_in)).await
     }
 
-    /// An object's metadata (the seed's `get_metadata`).
+    /// An object's metadata (the Python client's `get_metadata`).
     ///
     /// # Errors
     /// As [`StorageClient::head_object`].
@@ -416,7 +417,7 @@ mod tests {
     }
 
     #[test]
-    fn env_reads_the_seed_variables() {
+    fn env_reads_the_compatibility_variables() {
         let env = Env::from_slice(&[
             ("INFOMANIAK_S3_ACCESS_KEY", "AK"),
             ("INFOMANIAK_S3_SECRET_KEY", "s3cr3t"),
@@ -428,7 +429,7 @@ mod tests {
         assert_eq!(s3.signing_region(), "us-east-1");
         assert_eq!(s3.provider(), CloudProvider::Infomaniak);
 
-        // A non-datacenter region is the signing region (the seed's meaning); the endpoint wins.
+        // A non-datacenter region is the signing region (the Python client's meaning); the endpoint wins.
         let env = Env::from_slice(&[
             ("INFOMANIAK_S3_ACCESS_KEY", "AK"),
             ("INFOMANIAK_S3_SECRET_KEY", "s3cr3t"),

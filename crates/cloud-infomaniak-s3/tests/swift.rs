@@ -1,5 +1,5 @@
 //! Integration tests through the Infomaniak preset against Swift's `s3api` on 127.0.0.1: the
-//! seed's conveniences, batch deletes (which s3api accepts only with a Content-MD5), presigned
+//! Python client's conveniences, batch deletes (which s3api accepts only with a Content-MD5), presigned
 //! URLs over plain HTTP, multipart uploads and their abort, and error kinds.
 
 use std::time::Duration;
@@ -18,7 +18,7 @@ use support::Swift;
 const MIB: u64 = 1024 * 1024;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn seed_conveniences_round_trip() {
+async fn compatibility_conveniences_round_trip() {
     let swift = Swift::get();
     let s3 = swift.client();
     assert!(s3.bucket_exists(&swift.bucket).await.expect("bucket_exists"));
