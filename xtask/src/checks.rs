@@ -4,7 +4,20 @@
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
+use crate::test::step;
 use crate::workspace;
+
+/// Every check publishing needs, as `cargo xtask test` runs them (`cargo xtask checks` alone).
+pub(crate) fn publishing(sh: &Shell) -> Result<()> {
+    step("unused dependencies", || unused_dependencies(sh))?;
+    step("cargo deny", || deny(sh))?;
+    step("docs (as docs.rs builds them)", || docs(sh))?;
+    step("each feature alone", || features(sh))?;
+    step("release dry run", || {
+        let version = workspace::published(sh)?.first().map(|p| p.version.clone()).context("no published crate")?;
+        crate::release::run(sh, &version, true)
+    })
+}
 
 /// Every published crate compiles without warnings (with its tests, examples and benches) with no
 /// features, and with each of its features alone.
@@ -32,7 +45,10 @@ pub(crate) fn features(sh: &Shell) -> Result<()> {
             }
             checked += 1;
             if !ok {
-                failed.push(format!("{name} with {}", feature.map_or("no features".to_owned(), |f| format!("only `{f}`"))));
+                failed.push(format!(
+                    "{name} with {}",
+                    feature.map_or("no features".to_owned(), |f| format!("only `{f}`"))
+                ));
             }
         }
     }
@@ -53,6 +69,9 @@ pub(crate) fn docs(sh: &Shell) -> Result<()> {
         .collect();
     cmd!(sh, "cargo doc --quiet --workspace {excluded...} --all-features --no-deps")
         .env("RUSTDOCFLAGS", "--cfg docsrs -D warnings")
+        // docs.rs builds with a nightly toolchain, where `#![cfg_attr(docsrs, feature(doc_cfg))]`
+        // is allowed; this machine has only a stable one, told to accept it for this step.
+        .env("RUSTC_BOOTSTRAP", "1")
         .run()
         .context("the documentation has warnings (broken links?)")
 }
@@ -60,12 +79,16 @@ pub(crate) fn docs(sh: &Shell) -> Result<()> {
 /// `cargo machete`: dependencies declared but never used.
 pub(crate) fn unused_dependencies(sh: &Shell) -> Result<()> {
     install_tool(sh, "cargo-machete", "0.9.2", &["machete", "--version"])?;
-    cmd!(sh, "cargo machete --skip-target-dir").run().context("unused dependencies (remove them, or list a false positive under [package.metadata.cargo-machete] ignored)")
+    // cargo-machete reads its arguments differently when `CARGO_PKG_NAME` is set, as it is for
+    // xtask itself under `cargo run`.
+    cmd!(sh, "cargo machete --skip-target-dir").env_remove("CARGO_PKG_NAME").run().context(
+        "unused dependencies (remove them, or list a false positive under [package.metadata.cargo-machete] ignored)",
+    )
 }
 
 /// `cargo install`s a tool at a pinned version unless `cargo <probe>` already answers.
 pub(crate) fn install_tool(sh: &Shell, krate: &str, version: &str, probe: &[&str]) -> Result<()> {
-    if cmd!(sh, "cargo {probe...}").quiet().ignore_stdout().ignore_stderr().run().is_ok() {
+    if cmd!(sh, "cargo {probe...}").env_remove("CARGO_PKG_NAME").quiet().ignore_stdout().ignore_stderr().run().is_ok() {
         return Ok(());
     }
     eprintln!("    installing {krate} {version} (once)");
@@ -81,18 +104,27 @@ pub(crate) fn install_tool(sh: &Shell, krate: &str, version: &str, probe: &[&str
 pub(crate) fn deny(sh: &Shell) -> Result<()> {
     install_tool(sh, "cargo-deny", "0.20.2", &["deny", "--version"])?;
     cmd!(sh, "cargo deny --log-level error check bans licenses sources").run().context("cargo deny found problems")?;
-    if cmd!(sh, "cargo deny --log-level error check advisories").quiet().ignore_stderr().run().is_ok() {
+    // Ask GitHub first, briefly: cargo-deny's own fetch waits minutes before it gives up.
+    let reachable = cmd!(sh, "timeout 20 git ls-remote --heads {ADVISORY_DB_URL}")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_ok();
+    if reachable {
+        cmd!(sh, "cargo deny --log-level error check advisories").run().context("cargo deny found advisories")?;
         eprintln!("    advisories: ok (database fetched from GitHub)");
         return Ok(());
     }
     let snapshot = crate::project_root().join("../shared/advisory-db");
     let commit = install_advisory_snapshot(sh, &snapshot)?;
-    cmd!(sh, "cargo deny --log-level error --offline check --disable-fetch advisories")
-        .run()
-        .context("cargo deny found advisories")?;
+    cmd!(sh, "cargo deny --log-level error --offline check advisories").run().context("cargo deny found advisories")?;
     eprintln!("    advisories: ok (GitHub unreachable; offline snapshot {commit})");
     Ok(())
 }
+
+/// The RustSec advisory database cargo-deny uses by default.
+const ADVISORY_DB_URL: &str = "https://github.com/rustsec/advisory-db";
 
 /// The folder cargo-deny 0.20 derives from the default advisory URL.
 const ADVISORY_DB_DIR: &str = "advisory-db-3157b0e258782691";
@@ -101,10 +133,7 @@ const ADVISORY_DB_DIR: &str = "advisory-db-3157b0e258782691";
 /// dated like the snapshot (cargo-deny reads the date of `HEAD`). Returns the snapshot's commit.
 fn install_advisory_snapshot(sh: &Shell, snapshot: &std::path::Path) -> Result<String> {
     let readme = std::fs::read_to_string(snapshot.join("README.md")).with_context(|| {
-        format!(
-            "the RustSec database could not be fetched and there is no offline snapshot at {}",
-            snapshot.display()
-        )
+        format!("the RustSec database could not be fetched and there is no offline snapshot at {}", snapshot.display())
     })?;
     let commit = readme
         .split('`')
@@ -147,8 +176,7 @@ fn install_advisory_snapshot(sh: &Shell, snapshot: &std::path::Path) -> Result<S
 
 /// `YYYY-MM-DD`.
 fn is_iso_date(s: &str) -> bool {
-    s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+    s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
 }
 
 #[cfg(test)]

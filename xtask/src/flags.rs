@@ -20,6 +20,9 @@ xflags::xflags! {
         }
         /// Check repository rules.
         cmd tidy {}
+        /// Run the checks publishing needs: unused dependencies, cargo deny (advisories included),
+        /// docs as docs.rs builds them, each feature alone, a release dry run.
+        cmd checks {}
         /// Check dependency invariants with cargo tree.
         cmd check-deps {}
         /// Manage the local servers the tests talk to.

@@ -2,6 +2,8 @@
 //!
 //! - `cargo xtask test`: everything CI checks (format, lints, tidy, codegen freshness, local
 //!   servers, tests, doctests, dependency rules, `cargo deny`).
+//! - `cargo xtask checks`: what publishing needs (features alone, docs, unused dependencies,
+//!   advisories, a release dry run); part of `test`.
 //! - `cargo xtask tidy`: repository rules (docs headers, READMEs, changelogs, no `todo!`).
 //! - `cargo xtask emulators up|down|status|env [NAMES…]`: the local servers the tests talk to.
 //! - `cargo xtask codegen <target> [--check]`: regenerates code from vendor API documents.
@@ -29,6 +31,7 @@ fn main() -> Result<()> {
     match flags.subcommand {
         flags::XtaskCmd::Test(cmd) => test::run(&sh, &cmd),
         flags::XtaskCmd::Tidy(_) => tidy::run(&project_root()),
+        flags::XtaskCmd::Checks(_) => checks::publishing(&sh),
         flags::XtaskCmd::CheckDeps(_) => deps::run(&sh),
         flags::XtaskCmd::Emulators(cmd) => {
             let (action, names) = match cmd.subcommand {

@@ -70,7 +70,10 @@ pub(crate) fn run(sh: &Shell, version: &str, dry_run: bool) -> Result<()> {
     let tag = format!("v{version}");
     cmd!(sh, "git commit -qam {tag}").run()?;
     cmd!(sh, "git tag -a {tag} -m {tag}").run()?;
-    eprintln!("    published {} crates; committed and tagged {tag} (push it with `git push --follow-tags`)", names.len());
+    eprintln!(
+        "    published {} crates; committed and tagged {tag} (push it with `git push --follow-tags`)",
+        names.len()
+    );
     Ok(())
 }
 
@@ -78,7 +81,8 @@ pub(crate) fn run(sh: &Shell, version: &str, dry_run: bool) -> Result<()> {
 fn validate_version(version: &str) -> Result<()> {
     let (core, pre) = version.split_once('-').map_or((version, None), |(c, p)| (c, Some(p)));
     let parts: Vec<&str> = core.split('.').collect();
-    let numeric = |s: &&str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s.len() == 1 || !s.starts_with('0'));
+    let numeric =
+        |s: &&str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s.len() == 1 || !s.starts_with('0'));
     ensure!(parts.len() == 3 && parts.iter().all(numeric), "`{version}` is not a version like 0.1.0");
     if let Some(pre) = pre {
         ensure!(
@@ -107,7 +111,8 @@ fn bump_manifest(text: &str, old: &str, new: &str, names: &[&str]) -> Result<Str
         }
         let old_field = format!("version = \"{old}\"");
         let new_field = format!("version = \"{new}\"");
-        let is_internal = names.iter().any(|n| trimmed.starts_with(&format!("{n} ")) || trimmed.starts_with(&format!("{n}=")));
+        let is_internal =
+            names.iter().any(|n| trimmed.starts_with(&format!("{n} ")) || trimmed.starts_with(&format!("{n}=")));
         if section == "package" && trimmed == old_field {
             out.push_str(&line.replacen(&old_field, &new_field, 1));
             bumped_package = true;

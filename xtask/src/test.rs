@@ -43,17 +43,7 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
                     .context("clippy found problems")
             })?;
             step("dependency rules", || crate::deps::run(sh))?;
-            step("unused dependencies", || crate::checks::unused_dependencies(sh))?;
-            step("cargo deny", || crate::checks::deny(sh))?;
-            step("docs (as docs.rs builds them)", || crate::checks::docs(sh))?;
-            step("each feature alone", || crate::checks::features(sh))?;
-            step("release dry run", || {
-                let version = crate::workspace::published(sh)?
-                    .first()
-                    .map(|p| p.version.clone())
-                    .context("the workspace publishes no crate")?;
-                crate::release::run(sh, &version, true)
-            })?;
+            crate::checks::publishing(sh)?;
         }
         // Build the tests before starting servers, so a compile error does not cost a server start.
         step("build tests", || {
@@ -92,7 +82,7 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
 }
 
 /// Runs one named step, timing it and naming it in the error.
-fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     eprintln!("==> {name}");
     let t = Instant::now();
     let out = f().with_context(|| format!("step `{name}` failed"))?;

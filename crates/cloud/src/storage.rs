@@ -3,8 +3,8 @@
 //!
 //! | Scheme | Backend | Example | Feature |
 //! |---|---|---|---|
-//! | `file` | [`LocalStorage`](crate::LocalStorage) rooted at the path; buckets are sub-directories | `file:///srv/data` | always |
-//! | `memory` | [`MemoryStorage`](crate::MemoryStorage) (a new, empty store each time) | `memory://bucket/prefix/` | always |
+//! | `file` | [`LocalStorage`] rooted at the path; buckets are sub-directories | `file:///srv/data` | always |
+//! | `memory` | [`MemoryStorage`] (a new, empty store each time) | `memory://bucket/prefix/` | always |
 //! | `swift` | Swift of Infomaniak's OpenStack, credentials from `OS_CLOUD`/`OS_*` or `INFOMANIAK_*` (through [`open_async`] only: it authenticates first) | `swift://container/prefix/` | `infomaniak-openstack` |
 //! | `s3` | `cloud_aws::S3Client` from the `AWS_*` environment; the query may set non-secret `cloud_aws::S3ConfigKey`s (`?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1`) | `s3://bucket/prefix/` | `aws` |
 //!
