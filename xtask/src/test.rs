@@ -43,7 +43,7 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
                     .context("clippy found problems")
             })?;
             step("dependency rules", || crate::deps::run(sh))?;
-            crate::checks::publishing(sh)?;
+            crate::checks::in_test(sh)?;
         }
         // Build the tests before starting servers, so a compile error does not cost a server start.
         step("build tests", || {
