@@ -169,6 +169,25 @@ pub(crate) enum Entry {
     Prefix(String),
 }
 
+impl Entry {
+    fn name(&self) -> &str {
+        match self {
+            Self::Blob(props) => &props.name,
+            Self::Prefix(prefix) => prefix,
+        }
+    }
+}
+
+/// The common prefix `name` rolls up into under `delimiter`: `prefix` + the rest of the name up
+/// to and including the first delimiter after `prefix`.
+fn roll_up(name: &str, prefix: Option<&str>, delimiter: Option<&str>) -> Option<String> {
+    let delimiter = delimiter?;
+    let prefix = prefix.unwrap_or("");
+    let rest = name.strip_prefix(prefix)?;
+    let at = rest.find(delimiter)?;
+    Some(format!("{prefix}{}", &rest[..at + delimiter.len()]))
+}
+
 /// A client for one Azure Storage account's Blob service.
 ///
 /// Cheap to clone (the state is shared); use it as a [`cloud_core::StorageClient`] or through its
@@ -534,6 +553,12 @@ impl AzureBlobClient {
         parse_page(rsp.body()).map_err(|e| invalid_response(op, format!("cannot read the List Blobs answer: {e}")))
     }
 
+    /// The entries of a container in name order, page by page over `NextMarker`.
+    ///
+    /// Single-character delimiters are sent to the service. Longer ones are rolled up here, over
+    /// a flat listing: Azure accepts them, but Azurite 3.35 cuts them to their first character,
+    /// and rolling up client-side gives the same answer everywhere. Each page is put in name order
+    /// (Azurite lists a page's prefixes before its blobs), and a prefix is never listed twice.
     pub(crate) fn list_stream(
         &self,
         container: &str,
@@ -543,46 +568,69 @@ impl AzureBlobClient {
     ) -> BoxStream<'static, Result<Entry>> {
         let client = self.clone();
         let container = container.to_owned();
-        paginate(move |marker: Option<String>| {
+        let server_delimiter = delimiter.clone().filter(|d| d.chars().count() == 1);
+        let local_delimiter = delimiter.filter(|d| d.chars().count() > 1);
+        let pages = paginate(move |marker: Option<String>| {
             let client = client.clone();
             let container = container.clone();
             let prefix = prefix.clone();
-            let delimiter = delimiter.clone();
+            let server_delimiter = server_delimiter.clone();
+            let local_delimiter = local_delimiter.clone();
             async move {
                 let page = client
                     .list_page(
                         &container,
                         prefix.as_deref(),
-                        delimiter.as_deref(),
+                        server_delimiter.as_deref(),
                         marker.as_deref(),
                         page_size,
                         "list_objects",
                     )
                     .await?;
-                let items = page
+                let mut items: Vec<Entry> = page
                     .entries
                     .into_iter()
                     .map(|entry| match entry {
                         Listed::Prefix(p) => Entry::Prefix(p),
-                        Listed::Blob(b) => Entry::Blob(BlobProps {
-                            name: b.name,
-                            size: b.size,
-                            last_modified: b.last_modified,
-                            etag: b.etag,
-                            headers: BlobHeaders {
-                                content_type: b.content_type,
-                                cache_control: b.cache_control,
-                                content_disposition: b.content_disposition,
-                                content_encoding: b.content_encoding,
-                                content_language: b.content_language,
-                            },
-                            metadata: metadata_from_azure(b.metadata),
-                        }),
+                        Listed::Blob(b) => {
+                            if let Some(rolled) = roll_up(&b.name, prefix.as_deref(), local_delimiter.as_deref()) {
+                                return Entry::Prefix(rolled);
+                            }
+                            Entry::Blob(BlobProps {
+                                name: b.name,
+                                size: b.size,
+                                last_modified: b.last_modified,
+                                etag: b.etag,
+                                headers: BlobHeaders {
+                                    content_type: b.content_type,
+                                    cache_control: b.cache_control,
+                                    content_disposition: b.content_disposition,
+                                    content_encoding: b.content_encoding,
+                                    content_language: b.content_language,
+                                },
+                                metadata: metadata_from_azure(b.metadata),
+                            })
+                        }
                     })
                     .collect();
+                items.sort_by(|a, b| a.name().cmp(b.name()));
                 Ok(Page::new(items, page.next_marker))
             }
-        })
+        });
+        pages
+            .scan(None::<String>, |last_prefix, entry| {
+                let keep = match &entry {
+                    Ok(Entry::Prefix(p)) if last_prefix.as_deref() == Some(p.as_str()) => None,
+                    Ok(Entry::Prefix(p)) => {
+                        *last_prefix = Some(p.clone());
+                        Some(entry)
+                    }
+                    _ => Some(entry),
+                };
+                futures::future::ready(Some(keep))
+            })
+            .filter_map(futures::future::ready)
+            .boxed()
     }
 
     // ---- SAS --------------------------------------------------------------------------------
@@ -692,6 +740,14 @@ pub(crate) fn metadata_from_azure(metadata: impl IntoIterator<Item = (String, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_character_delimiters_roll_up() {
+        assert_eq!(roll_up("m/a::b", Some("m/"), Some("::")).as_deref(), Some("m/a::"));
+        assert_eq!(roll_up("m/a:e", Some("m/"), Some("::")), None);
+        assert_eq!(roll_up("x::y::z", None, Some("::")).as_deref(), Some("x::"));
+        assert_eq!(roll_up("m/a::b", Some("m/"), None), None);
+    }
 
     #[test]
     fn content_ranges_parse() {

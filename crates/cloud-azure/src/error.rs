@@ -14,6 +14,7 @@ use cloud_core::{CloudProvider, Error, ErrorKind, kind_for_status};
 /// | `BlobNotFound`, `ContainerNotFound`, `ResourceNotFound`, `CannotVerifyCopySource` with 404 | `NotFound` |
 /// | `ContainerAlreadyExists`, `BlobAlreadyExists` | `AlreadyExists` |
 /// | `ContainerBeingDeleted`, `ContainerDisabled`, `LeaseIdMissing`, `LeaseAlreadyPresent`, `PendingCopyOperation`, `OperationNotAllowedOnIncrementalCopyBlob` | `Conflict` |
+/// | any code with status 304 (a read whose `If-None-Match` / `If-Modified-Since` failed) | `NotModified` |
 /// | `ConditionNotMet`, `SourceConditionNotMet`, `TargetConditionNotMet` | `PreconditionFailed` |
 /// | `AuthenticationFailed`, `InvalidAuthenticationInfo`, `NoAuthenticationInformation`, `ExpiredToken` | `Unauthenticated` |
 /// | `AuthorizationFailure` whose message says "Server failed to authenticate the request" (what Azurite answers to a bad signature) | `Unauthenticated` |
@@ -25,6 +26,9 @@ use cloud_core::{CloudProvider, Error, ErrorKind, kind_for_status};
 /// | `AccountBeingCreated`, `InternalError` | `Service` |
 /// | anything else | [`kind_for_status`] of the HTTP status, `Service` without one |
 pub(crate) fn kind_for(code: Option<&str>, status: Option<u16>, message: Option<&str>) -> ErrorKind {
+    if status == Some(304) {
+        return ErrorKind::NotModified;
+    }
     let by_code = code.and_then(|code| {
         Some(match code {
             "AuthorizationFailure" if message.is_some_and(|m| m.starts_with("Server failed to authenticate")) => {
@@ -145,6 +149,7 @@ mod tests {
         assert_eq!(kind_for(Some("AuthenticationFailed"), Some(403), None), ErrorKind::Unauthenticated);
         assert_eq!(kind_for(Some("AuthorizationPermissionMismatch"), Some(403), None), ErrorKind::PermissionDenied);
         assert_eq!(kind_for(Some("ConditionNotMet"), Some(412), None), ErrorKind::PreconditionFailed);
+        assert_eq!(kind_for(Some("ConditionNotMet"), Some(304), None), ErrorKind::NotModified);
         assert_eq!(kind_for(Some("InvalidRange"), Some(416), None), ErrorKind::InvalidInput);
         assert_eq!(kind_for(Some("ServerBusy"), Some(503), None), ErrorKind::RateLimited);
         assert_eq!(kind_for(Some("CannotVerifyCopySource"), Some(404), None), ErrorKind::NotFound);

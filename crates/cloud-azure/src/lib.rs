@@ -16,6 +16,7 @@
 //! - `connection_string`: [`ConnectionString`].
 //! - `credential`: [`AzureAuth`], [`EntraSource`] and the Entra ID chain.
 //! - `shared_key`: the SharedKey signing policy.
+//! - `storage`: the [`StorageClient`](cloud_core::StorageClient) implementation.
 //! - `sas`: service and user delegation SAS.
 //! - `upload`: single Put Blob or staged blocks.
 //! - `list`: the List Blobs answer.
@@ -30,6 +31,7 @@ mod error;
 mod list;
 mod sas;
 mod shared_key;
+mod storage;
 mod upload;
 
 pub use builder::{
