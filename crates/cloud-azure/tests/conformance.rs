@@ -23,7 +23,7 @@ fn main() {
                 .with_single_put_threshold(512 * 1024)
                 .build()
                 .expect("client for Azurite");
-            Suite::new("azurite", Arc::new(client), server.container.clone()).trials(runtime.handle())
+            Suite::new("azurite", Arc::new(client), server.container).trials(runtime.handle())
         }
         Err(message) => vec![Trial::test("azurite::server_is_running", move || Err(message.into()))],
     };

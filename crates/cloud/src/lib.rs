@@ -20,7 +20,7 @@
 //! | Name | Description | Default |
 //! |---|---|---|
 //! | `aws` | Amazon S3 and S3-compatible storage: [`aws`] (`cloud-aws`), `s3://` URLs | no |
-//! | `azure` | Azure Blob Storage: [`azure`] (`cloud-azure`) | no |
+//! | `azure` | Azure Blob Storage: [`azure`] (`cloud-azure`), `az://` and `azure://` URLs | no |
 //! | `coda` | Coda.io REST API v1: [`coda`] (`cloud-coda`) | no |
 //! | `infomaniak-openstack` | Infomaniak Public Cloud (OpenStack): [`infomaniak_openstack`] (`cloud-infomaniak-openstack`) | no |
 //! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`) | no |

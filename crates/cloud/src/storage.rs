@@ -6,6 +6,7 @@
 //! | `file` | [`LocalStorage`] rooted at the path; buckets are sub-directories | `file:///srv/data` | always |
 //! | `memory` | [`MemoryStorage`] (a new, empty store each time) | `memory://bucket/prefix/` | always |
 //! | `swift` | Swift of Infomaniak's OpenStack, credentials from `OS_CLOUD`/`OS_*` or `INFOMANIAK_*` (through [`open_async`] only: it authenticates first) | `swift://container/prefix/` | `infomaniak-openstack` |
+//! | `az`, `azure` | `cloud_azure::AzureBlobClient` from the `AZURE_*` environment; the query may set non-secret `cloud_azure::AzureConfigKey`s (`?account_name=acct`, `?endpoint=http://127.0.0.1:10000/devstoreaccount1&allow_http=true`); the host is the container | `az://container/prefix/` | `azure` |
 //! | `s3` | `cloud_aws::S3Client` from the `AWS_*` environment; the query may set non-secret `cloud_aws::S3ConfigKey`s (`?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1`) | `s3://bucket/prefix/` | `aws` |
 //!
 //! For `file` URLs the path is the root directory, so the URL names no bucket; for the other
@@ -68,6 +69,11 @@ pub fn open(url: &str) -> Result<StorageLocation> {
             let (bucket, prefix) = bucket_and_prefix(&parsed)?;
             Ok(StorageLocation { client: Arc::new(s3_client(&parsed)?), bucket, prefix })
         }
+        #[cfg(feature = "azure")]
+        "az" | "azure" => {
+            let (bucket, prefix) = bucket_and_prefix(&parsed)?;
+            Ok(StorageLocation { client: Arc::new(azure_client(&parsed)?), bucket, prefix })
+        }
         other => Err(Error::invalid_input(format!(
             "no storage backend for scheme {other:?} in {url:?}; known schemes: {}",
             known_schemes().join(", ")
@@ -107,6 +113,8 @@ pub fn known_schemes() -> Vec<&'static str> {
     let mut schemes = vec!["file", "memory"];
     #[cfg(feature = "aws")]
     schemes.push("s3");
+    #[cfg(feature = "azure")]
+    schemes.extend(["az", "azure"]);
     #[cfg(feature = "infomaniak-openstack")]
     schemes.push("swift");
     schemes
@@ -124,6 +132,32 @@ fn s3_client(url: &Url) -> Result<cloud_aws::S3Client> {
         if matches!(key, S3ConfigKey::SecretAccessKey | S3ConfigKey::SessionToken) {
             return Err(Error::invalid_input(format!(
                 "{name} does not belong in a URL; set AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN"
+            )));
+        }
+        builder = builder.with_config(key, value.into_owned());
+    }
+    builder.build()
+}
+
+/// The Azure client an `az://` or `azure://` URL asks for: the `AZURE_*` environment, overridden
+/// by the URL's query; secrets (keys, SAS tokens, connection strings) are not accepted in URLs.
+#[cfg(feature = "azure")]
+fn azure_client(url: &Url) -> Result<cloud_azure::AzureBlobClient> {
+    use cloud_azure::AzureConfigKey;
+    let mut builder = cloud_azure::AzureBlobClientBuilder::from_env();
+    for (name, value) in url.query_pairs() {
+        let key: AzureConfigKey = name
+            .parse()
+            .map_err(|_| Error::invalid_input(format!("unknown Azure setting {name:?} in an az:// URL")))?;
+        if matches!(
+            key,
+            AzureConfigKey::AccessKey
+                | AzureConfigKey::SasToken
+                | AzureConfigKey::ClientSecret
+                | AzureConfigKey::ConnectionString
+        ) {
+            return Err(Error::invalid_input(format!(
+                "{name} does not belong in a URL; set AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_CLIENT_SECRET or AZURE_STORAGE_CONNECTION_STRING"
             )));
         }
         builder = builder.with_config(key, value.into_owned());
@@ -182,6 +216,21 @@ mod tests {
         assert_eq!(open("s3://my-bucket/?secret_access_key=x").unwrap_err().kind(), ErrorKind::InvalidInput);
         assert_eq!(open("s3://my-bucket/?teleport=yes").unwrap_err().kind(), ErrorKind::InvalidInput);
         assert_eq!(open("s3://my-bucket/?endpoint=http://127.0.0.1:1").unwrap_err().kind(), ErrorKind::InvalidConfig);
+    }
+
+    #[cfg(feature = "azure")]
+    #[test]
+    fn azure_urls_name_container_prefix_and_settings() {
+        let loc = open("az://photos/2026/?use_emulator=true").unwrap();
+        assert_eq!(loc.bucket.as_deref(), Some("photos"));
+        assert_eq!(loc.prefix, "2026/");
+        assert_eq!(loc.client.provider(), cloud_core::CloudProvider::Azure);
+        let loc = open("azure://photos/?endpoint=http://127.0.0.1:10000/devstoreaccount1&allow_http=true&use_emulator=true")
+            .unwrap();
+        assert_eq!(loc.client.to_string(), "Azure Blob Storage (http://127.0.0.1:10000/devstoreaccount1)");
+        assert_eq!(open("az://photos/?access_key=c2VjcmV0").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(open("az://photos/?sas_token=sv%3D1").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(open("az://photos/?teleport=yes").unwrap_err().kind(), ErrorKind::InvalidInput);
     }
 
     #[test]

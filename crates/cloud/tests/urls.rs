@@ -1,6 +1,7 @@
 //! The same application code runs on every backend a URL can name: a round trip through
 //! `cloud::storage::open_async` on a directory, in memory and (with its feature) on the local
-//! OpenStack's Swift, started by `cargo xtask emulators up openstack-core`.
+//! OpenStack's Swift, started by `cargo xtask emulators up openstack-core`, and on Azurite, started
+//! by `cargo xtask emulators up azure`.
 
 use cloud::StorageClientExt;
 use cloud::storage::{ListOptions, PutOptions, StorageLocation, open_async};
@@ -49,6 +50,19 @@ async fn swift_urls_round_trip() {
     );
     let location = open_async("swift://cloud-facade-urls/prefix/").await.unwrap();
     assert_eq!(location.client.provider(), cloud::CloudProvider::Infomaniak);
+    round_trip(&location, "unused").await;
+    location.client.delete_bucket("cloud-facade-urls").await.unwrap();
+}
+
+#[cfg(feature = "azure")]
+#[tokio::test]
+async fn azure_urls_round_trip() {
+    assert!(
+        std::env::var_os("AZURE_STORAGE_CONNECTION_STRING").is_some(),
+        "AZURE_STORAGE_CONNECTION_STRING is not set: run `cargo xtask emulators up azure` and `eval \"$(cargo xtask emulators env)\"`"
+    );
+    let location = open_async("az://cloud-facade-urls/prefix/").await.unwrap();
+    assert_eq!(location.client.provider(), cloud::CloudProvider::Azure);
     round_trip(&location, "unused").await;
     location.client.delete_bucket("cloud-facade-urls").await.unwrap();
 }
