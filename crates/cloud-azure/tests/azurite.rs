@@ -214,7 +214,10 @@ async fn listing_with_a_delimiter_pages_over_next_marker() {
         client.upload_blob(&server.container, &format!("{root}{name}"), "x", None).await.unwrap();
     }
     let entries: Vec<ListEntry> = client
-        .list_entries(&server.container, ListOptions::default().with_prefix(&root).with_delimiter("/").with_page_size(2))
+        .list_entries(
+            &server.container,
+            ListOptions::default().with_prefix(&root).with_delimiter("/").with_page_size(2),
+        )
         .try_collect()
         .await
         .unwrap();

@@ -225,8 +225,9 @@ mod tests {
         assert_eq!(loc.bucket.as_deref(), Some("photos"));
         assert_eq!(loc.prefix, "2026/");
         assert_eq!(loc.client.provider(), cloud_core::CloudProvider::Azure);
-        let loc = open("azure://photos/?endpoint=http://127.0.0.1:10000/devstoreaccount1&allow_http=true&use_emulator=true")
-            .unwrap();
+        let loc =
+            open("azure://photos/?endpoint=http://127.0.0.1:10000/devstoreaccount1&allow_http=true&use_emulator=true")
+                .unwrap();
         assert_eq!(loc.client.to_string(), "Azure Blob Storage (http://127.0.0.1:10000/devstoreaccount1)");
         assert_eq!(open("az://photos/?access_key=c2VjcmV0").unwrap_err().kind(), ErrorKind::InvalidInput);
         assert_eq!(open("az://photos/?sas_token=sv%3D1").unwrap_err().kind(), ErrorKind::InvalidInput);
