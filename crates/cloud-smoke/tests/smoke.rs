@@ -273,7 +273,17 @@ async fn openstack_core_app_credential_token_and_swift_put_get() {
 async fn openstack_catalog_lists_every_service() {
     let (token, catalog) = app_credential_token("openstack").await;
     let kinds: Vec<&str> = catalog.iter().map(|(kind, _)| kind.as_str()).collect();
-    for wanted in ["compute", "volumev3", "network", "image", "object-store", "orchestration", "dns", "placement"] {
+    for wanted in [
+        "compute",
+        "volumev3",
+        "network",
+        "image",
+        "object-store",
+        "orchestration",
+        "dns",
+        "placement",
+        "load-balancer",
+    ] {
         assert!(kinds.contains(&wanted), "the catalog lacks {wanted}: {kinds:?}");
     }
     // Every listed service answers with that token (a root or version document, never 5xx).

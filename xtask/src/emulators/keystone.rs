@@ -150,6 +150,11 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
     if selected.contains(&Server::Swift) {
         ensure_role(&admin, "ResellerAdmin")?;
     }
+    // Octavia's default policy lets customers in only with this role.
+    let mut roles = vec!["member", "reader"];
+    if selected.contains(&Server::Octavia) {
+        roles.push("load-balancer_member");
+    }
     let project_id = match admin.find_id(PORT, &format!("/v3/projects?name={PROJECT}"), "projects", PROJECT)? {
         Some(id) => id,
         None => created_id(
@@ -176,13 +181,16 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
             "user",
         )?,
     };
-    for role in ["member", "reader"] {
+    for role in roles {
         let role_id = ensure_role(&admin, role)?;
         admin
             .send("PUT", PORT, &format!("/v3/projects/{project_id}/users/{user_id}/roles/{role_id}"), &json!({}))?
             .expect(&[204], &format!("granting {role}"))?;
     }
 
+    // An application credential keeps the roles its user had when it was made: services added
+    // since (Octavia's `load-balancer_member`) need a new one.
+    let stored_cred = stored_cred.filter(|_| wanted.is_subset(&done));
     let (cred_id, cred_secret) = match stored_cred {
         Some(cred) => cred,
         None => new_app_cred(&user_id)?,

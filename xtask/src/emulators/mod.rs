@@ -244,13 +244,14 @@ enum Server {
     Nova,
     Heat,
     Designate,
+    Octavia,
 }
 
 /// Phases of `up`: each starts once the previous one's processes are ready and its hooks ran.
 const PHASES: u8 = 4;
 
 impl Server {
-    const ALL: [Self; 14] = [
+    const ALL: [Self; 15] = [
         Self::S3sFs,
         Self::Moto,
         Self::Azurite,
@@ -265,9 +266,10 @@ impl Server {
         Self::Nova,
         Self::Heat,
         Self::Designate,
+        Self::Octavia,
     ];
 
-    const OPENSTACK: [Self; 10] = [
+    const OPENSTACK: [Self; 11] = [
         Self::Keystone,
         Self::Swift,
         Self::Rabbitmq,
@@ -278,6 +280,7 @@ impl Server {
         Self::Nova,
         Self::Heat,
         Self::Designate,
+        Self::Octavia,
     ];
 
     fn name(self) -> &'static str {
@@ -296,6 +299,7 @@ impl Server {
             Self::Nova => "nova",
             Self::Heat => "heat",
             Self::Designate => "designate",
+            Self::Octavia => "octavia",
         }
     }
 
@@ -308,7 +312,7 @@ impl Server {
         match self {
             Self::S3sFs | Self::Moto | Self::Azurite | Self::Gcs | Self::Keystone | Self::Rabbitmq => &[],
             Self::Swift | Self::Placement | Self::Glance | Self::Neutron => &[Self::Keystone],
-            Self::Cinder | Self::Heat | Self::Designate => &[Self::Keystone, Self::Rabbitmq],
+            Self::Cinder | Self::Heat | Self::Designate | Self::Octavia => &[Self::Keystone, Self::Rabbitmq],
             Self::Nova => &[Self::Keystone, Self::Rabbitmq, Self::Placement, Self::Glance],
         }
     }

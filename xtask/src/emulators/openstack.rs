@@ -1,5 +1,5 @@
 //! OpenStack from Debian bookworm packages (Zed): Keystone, Swift, RabbitMQ, Placement, Glance,
-//! Neutron, Cinder, Nova, Heat and Designate, all on 127.0.0.1, with sqlite databases in WAL
+//! Neutron, Cinder, Nova, Heat, Designate and Octavia, all on 127.0.0.1, with sqlite databases in WAL
 //! mode and no systemd.
 //!
 //! What makes each one work here (each point was found the hard way):
@@ -25,6 +25,10 @@
 //!   tokens fail (`Delegated tokens cannot manage trusts`).
 //! - **Designate** uses a `fake` pool target whose masters point at mdns, and the worker caches
 //!   the pool: `designate-manage pool update` runs before the worker starts.
+//! - **Octavia** uses the amphora provider with noop drivers (load balancers go `ACTIVE` in about a
+//!   second; any subnet id is accepted); `octavia-db-manage upgrade` fails on sqlite, so the schema
+//!   comes from the models with the lookup tables seeded, then it is stamped; a throwaway CA signs
+//!   the (never used) amphora certificates. Customers need the `load-balancer_member` role.
 //! - oslo.service daemons ignore SIGTERM for `graceful_shutdown_timeout` (set to 2 s).
 //!
 //! Setup (schemas, rings, keys) runs once and is stamped with a fingerprint of the rendered
@@ -104,6 +108,7 @@ pub(super) fn apt_packages(server: Server) -> &'static [&'static str] {
         Server::Designate => {
             &["designate-api", "designate-central", "designate-worker", "designate-producer", "designate-mdns"]
         }
+        Server::Octavia => &["octavia-api", "octavia-worker", "openssl"],
         _ => &[],
     }
 }
@@ -125,6 +130,7 @@ pub(super) fn catalog_entry(server: Server) -> Option<(&'static str, &'static st
         Server::Nova => ("compute", "nova", "http://127.0.0.1:8774/v2.1"),
         Server::Heat => ("orchestration", "heat", "http://127.0.0.1:8004/v1/%(project_id)s"),
         Server::Designate => ("dns", "designate", "http://127.0.0.1:9001/"),
+        Server::Octavia => ("load-balancer", "octavia", "http://127.0.0.1:9876"),
         _ => return None,
     })
 }
@@ -188,6 +194,10 @@ fn configs(layout: &Layout, server: Server) -> Result<Vec<(String, String)>> {
         Server::Designate => vec![
             ("designate.conf".into(), render(include_str!("templates/designate.conf"))?),
             ("pools.yaml".into(), include_str!("templates/designate-pools.yaml").to_owned()),
+        ],
+        Server::Octavia => vec![
+            ("octavia.conf".into(), render(include_str!("templates/octavia.conf"))?),
+            ("octavia-db.py".into(), include_str!("templates/octavia-db.py").to_owned()),
         ],
         _ => Vec::new(),
     })
@@ -399,6 +409,33 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
             run("designate-manage", &["--config-file", &conf("designate.conf"), "database", "sync"])?;
             wal(ctx, &log, &[d.join("designate.db")])?;
         }
+        Server::Octavia => {
+            for sub in ["certs", "lock", "state"] {
+                std::fs::create_dir_all(d.join(sub))?;
+            }
+            run(
+                "openssl",
+                &[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "3650",
+                    "-subj",
+                    "/CN=cloud-test-octavia-ca",
+                    "-keyout",
+                    &path("certs/ca.key"),
+                    "-out",
+                    &path("certs/ca.pem"),
+                ],
+            )?;
+            let db = d.join("octavia.db");
+            run(SYSTEM_PYTHON, &["-W", "ignore", &path("octavia-db.py"), &db.to_string_lossy()])?;
+            run("octavia-db-manage", &["--config-file", &conf("octavia.conf"), "stamp", "head"])?;
+            wal(ctx, &log, &[db])?;
+        }
         _ => {}
     }
     std::fs::write(&stamp_path, &stamp)?;
@@ -548,6 +585,10 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
             oslo("designate-producer", "designate-producer", "designate.conf"),
             // After `pool update`: the worker caches the pool at start.
             oslo("designate-worker", "designate-worker", "designate.conf").phase(3),
+        ],
+        Server::Octavia => vec![
+            oslo("octavia-worker", "octavia-worker", "octavia.conf"),
+            oslo("octavia-api", "octavia-api", "octavia.conf").ready(Ready::Http { port: 9876, path: "/" }, 90),
         ],
         _ => Vec::new(),
     }

@@ -191,6 +191,8 @@ fn json_message(json: &Value) -> Option<&str> {
         "/title",
         "/errors/0/message",
         "/errors/0/detail",
+        // Pecan/WSME services (OpenStack Octavia, Designate): {"faultcode": …, "faultstring": …}.
+        "/faultstring",
     ];
     POINTERS.iter().filter_map(|p| json.pointer(p)).filter_map(Value::as_str).map(str::trim).find(|s| !s.is_empty())
 }
@@ -363,6 +365,10 @@ mod tests {
     fn json_messages_are_found() {
         let cases = [
             (r#"{"statusCode":429,"statusMessage":"Too Many Requests","message":"Slow down"}"#, "Slow down"),
+            (
+                r#"{"faultcode": "Client", "faultstring": "Policy does not allow this request to be performed."}"#,
+                "Policy does not allow this request to be performed.",
+            ),
             (r#"{"statusCode":404,"statusMessage":"Not Found"}"#, "Not Found"),
             (r#"{"result":"error","error":{"code":"not_found","description":"No such domain"}}"#, "No such domain"),
             (r#"{"error":{"code":404,"message":"No such object: b/o"}}"#, "No such object: b/o"),
