@@ -179,32 +179,51 @@ pub trait StorageClientExt: StorageClient {
 
     /// Downloads an object to a file, streaming it, and returns its metadata.
     ///
-    /// The data goes to a temporary file beside `path`, renamed into place once complete, so a
-    /// failed download never leaves a truncated file (nor destroys an existing one).
+    /// The data goes to a new temporary file beside `path` (a unique name, created with
+    /// `create_new`, so concurrent downloads to one path never share it and nothing planted at
+    /// the name is followed), renamed into place once complete, so a failed download never leaves
+    /// a truncated file (nor destroys an existing one). The number of bytes received is checked
+    /// against the object's size before the file is published.
     ///
     /// # Errors
-    /// As [`StorageClient::get_object`]; local I/O errors.
+    /// As [`StorageClient::get_object`]; `ResponseInvalid` when the body is shorter or longer
+    /// than the object; local I/O errors.
     async fn download_file(&self, bucket: &str, key: &str, path: &Path) -> Result<ObjectMeta> {
-        let result = self.get_object(bucket, key, GetOptions::default()).await?;
-        let meta = result.meta.clone();
         let file_name =
             path.file_name().ok_or_else(|| Error::invalid_input(format!("{} is not a file path", path.display())))?;
-        let tmp = path.with_file_name(format!(".{}.part-{}", file_name.to_string_lossy(), std::process::id()));
+        let result = self.get_object(bucket, key, GetOptions::default()).await?;
+        let meta = result.meta.clone();
+        let expected = result.range.end.saturating_sub(result.range.start);
+        let (tmp, mut file) = create_part_file(path, &file_name.to_string_lossy()).await?;
         let write = async {
-            let mut file = tokio::fs::File::create(&tmp).await?;
             let mut body = result.into_stream();
+            let mut received: u64 = 0;
             while let Some(chunk) = body.try_next().await? {
+                received = received.saturating_add(chunk.len() as u64);
+                if received > expected {
+                    break;
+                }
                 file.write_all(&chunk).await?;
+            }
+            if received != expected {
+                return Err(Error::new(
+                    ErrorKind::ResponseInvalid,
+                    format!("the body of {bucket}/{key} had {received} bytes instead of {expected}"),
+                ));
             }
             file.flush().await?;
             file.sync_all().await?;
-            drop(file);
-            tokio::fs::rename(&tmp, path).await?;
             Ok::<(), Error>(())
         };
-        if let Err(e) = write.await {
+        let written = write.await;
+        drop(file);
+        if let Err(e) = written {
             let _ = tokio::fs::remove_file(&tmp).await;
             return Err(e);
+        }
+        if let Err(e) = tokio::fs::rename(&tmp, path).await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e.into());
         }
         Ok(meta)
     }
@@ -238,3 +257,21 @@ pub trait StorageClientExt: StorageClient {
 }
 
 impl<T: StorageClient + ?Sized> StorageClientExt for T {}
+
+/// Creates a new, uniquely named `.{name}.part-{pid}-{random}` file next to `path`.
+///
+/// `create_new` fails instead of opening anything that already exists at the name (a symlink
+/// planted there is not followed), and the random part keeps concurrent downloads to one path
+/// apart; a name that exists already is replaced by another.
+async fn create_part_file(path: &Path, name: &str) -> Result<(std::path::PathBuf, tokio::fs::File)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let tmp = path.with_file_name(format!(".{name}.part-{}-{:016x}", std::process::id(), rand::random::<u64>()));
+        match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).await {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.map_or_else(|| Error::new(ErrorKind::Unexpected, "no temporary file name was free"), Error::from))
+}

@@ -434,7 +434,7 @@ impl GetResult {
     /// # Errors
     /// The first error of the body stream.
     pub async fn bytes(self) -> Result<Bytes> {
-        let len = self.range.end - self.range.start;
+        let len = self.range.end.saturating_sub(self.range.start);
         collect_stream(self.body, Some(len)).await
     }
 
