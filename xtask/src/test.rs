@@ -8,7 +8,7 @@ use xshell::{Shell, cmd};
 use crate::flags;
 
 /// The servers the workspace's suites need, started unless `--no-emulators` or `--emulators`.
-const DEFAULT_EMULATORS: &[&str] = &["s3", "azure", "gcs", "openstack"];
+const DEFAULT_EMULATORS: &[&str] = &["s3", "azure", "gcs", "mocks", "openstack"];
 
 pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
     let started = Instant::now();
@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn default_emulators_are_known_names() {
         for name in super::DEFAULT_EMULATORS {
-            assert!(["s3", "azure", "gcs", "openstack", "openstack-core"].contains(name), "{name}");
+            assert!(["s3", "azure", "gcs", "mocks", "openstack", "openstack-core"].contains(name), "{name}");
         }
     }
 }

@@ -10,9 +10,8 @@
 //! cargo run --release -p cloud-coda --example rate_limit_bench -- 13      # a 13 s run
 //! ```
 
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cloud_coda::CodaClient;
@@ -42,32 +41,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run = Duration::from_secs(seconds);
 
     // The server: a sliding window over arrivals, exactly as strict as the documented limit.
-    let arrivals: Arc<Mutex<VecDeque<Instant>>> = Arc::default();
-    let refused = Arc::new(AtomicU64::new(0));
-    let served = Arc::new(AtomicU64::new(0));
     let ok = Reply::json(200, &doc());
     let too_many = Reply::json(
         429,
         &json!({"statusCode": 429, "statusMessage": "Too Many Requests", "message": "Too Many Requests"}),
     )
     .with_header("Retry-After", "1");
-    let server = {
-        let (arrivals, refused, served) = (arrivals.clone(), refused.clone(), served.clone());
-        Server::start(move |request| {
-            let mut window = arrivals.lock().unwrap();
-            while window.front().is_some_and(|first| request.at.duration_since(*first) >= WINDOW) {
-                window.pop_front();
-            }
-            if window.len() >= LIMIT {
-                refused.fetch_add(1, Ordering::Relaxed);
-                return too_many.clone();
-            }
-            window.push_back(request.at);
-            served.fetch_add(1, Ordering::Relaxed);
-            ok.clone()
-        })
-        .await
-    };
+    let (server, counts) = Server::rate_limited(LIMIT, WINDOW, ok, too_many).await;
 
     let client = CodaClient::builder().with_token("bench-token").with_base_url(server.base_url()).build()?;
     let started = Instant::now();
@@ -101,7 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // before the end), which is the most any client can get without a 429.
     let windows = run.as_secs_f64() / WINDOW.as_secs_f64();
     let budget = (windows.ceil() as u64) * LIMIT as u64;
-    let served = served.load(Ordering::Relaxed);
+    let served = counts.served();
     println!("run:                 {elapsed:.2?} with {WORKERS} concurrent readers");
     println!("reads completed:     {}", completed.load(Ordering::Relaxed));
     println!("reads served:        {served}");
@@ -112,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         served as f64 / elapsed.as_secs_f64(),
         LIMIT as f64 / WINDOW.as_secs_f64()
     );
-    println!("429 answers:         {}", refused.load(Ordering::Relaxed));
+    println!("429 answers:         {}", counts.refused());
     println!("failed calls:        {}", failed.load(Ordering::Relaxed));
     Ok(())
 }

@@ -1,6 +1,9 @@
 //! A loopback HTTP/1.1 server that records every request and answers from a handler.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -79,6 +82,25 @@ impl Reply {
     }
 }
 
+/// What a [`Server::rate_limited`] answered.
+#[derive(Debug, Default)]
+pub struct Counts {
+    served: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl Counts {
+    /// Requests answered within the limit.
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
+    }
+
+    /// Requests refused with a 429.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
 type Handler = dyn Fn(&Recorded) -> Reply + Send + Sync;
 
 /// The server; it stops when dropped.
@@ -119,6 +141,30 @@ impl Server {
                 .unwrap_or_else(|| Reply::json(500, &serde_json::json!({"message": "no reply left"})))
         })
         .await
+    }
+
+    /// Starts a server enforcing a rate limit exactly: at most `limit` requests in any window of
+    /// `window`, counted at arrival (a sliding window); within it every request gets `ok`, beyond
+    /// it `too_many` (a 429). The counts say how many of each it sent.
+    pub async fn rate_limited(limit: usize, window: Duration, ok: Reply, too_many: Reply) -> (Self, Arc<Counts>) {
+        let counts = Arc::new(Counts::default());
+        let arrivals: Mutex<VecDeque<Instant>> = Mutex::default();
+        let seen = counts.clone();
+        let server = Self::start(move |request| {
+            let mut arrivals = arrivals.lock().unwrap();
+            while arrivals.front().is_some_and(|first| request.at.duration_since(*first) >= window) {
+                arrivals.pop_front();
+            }
+            if arrivals.len() >= limit {
+                seen.refused.fetch_add(1, Ordering::Relaxed);
+                return too_many.clone();
+            }
+            arrivals.push_back(request.at);
+            seen.served.fetch_add(1, Ordering::Relaxed);
+            ok.clone()
+        })
+        .await;
+        (server, counts)
     }
 
     /// The base URL to give the client.

@@ -2564,7 +2564,7 @@ impl NewsletterClient {
         let domain = self.domain().to_string();
         let segments = ["1", "newsletters", &domain];
         let query = Vec::new();
-        self.call(&OP_DESTROY_DOMAIN, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_DESTROY_DOMAIN, &segments, query, None).await
     }
 
     /// Display Domain.
@@ -3203,7 +3203,7 @@ impl NewsletterClient {
         let field = field.to_string();
         let segments = ["1", "newsletters", &domain, "fields", &field];
         let query = Vec::new();
-        self.call(&OP_DELETE_FIELD, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_DELETE_FIELD, &segments, query, None).await
     }
 
     /// Update a field.
@@ -3315,7 +3315,7 @@ impl NewsletterClient {
         let group = group.to_string();
         let segments = ["1", "newsletters", &domain, "groups", &group];
         let query = Vec::new();
-        self.call(&OP_DELETE_GROUP, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_DELETE_GROUP, &segments, query, None).await
     }
 
     /// Fetch a group.
@@ -3465,7 +3465,7 @@ impl NewsletterClient {
         let domain = self.domain().to_string();
         let segments = ["1", "newsletters", &domain, "operations", operation_id];
         let query = Vec::new();
-        self.call(&OP_CANCEL_OPERATION, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_CANCEL_OPERATION, &segments, query, None).await
     }
 
     /// Delete segments.
@@ -3567,7 +3567,7 @@ impl NewsletterClient {
         let segment = segment.to_string();
         let segments = ["1", "newsletters", &domain, "segments", &segment];
         let query = Vec::new();
-        self.call(&OP_DELETE_SEGMENT, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_DELETE_SEGMENT, &segments, query, None).await
     }
 
     /// Fetch a segment.
@@ -3955,7 +3955,7 @@ impl NewsletterClient {
         let subscriber = subscriber.to_string();
         let segments = ["1", "newsletters", &domain, "subscribers", &subscriber];
         let query = Vec::new();
-        self.call(&OP_DELETE_SUBSCRIBER, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_DELETE_SUBSCRIBER, &segments, query, None).await
     }
 
     /// Fetch a subscriber.
@@ -4027,7 +4027,7 @@ impl NewsletterClient {
         let subscriber = subscriber.to_string();
         let segments = ["1", "newsletters", &domain, "subscribers", &subscriber, "forget"];
         let query = Vec::new();
-        self.call(&OP_FORGET_SUBSCRIBER, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_FORGET_SUBSCRIBER, &segments, query, None).await
     }
 
     /// List all templates.
@@ -4233,7 +4233,7 @@ impl NewsletterClient {
         let webform = webform.to_string();
         let segments = ["1", "newsletters", &domain, "webforms", &webform];
         let query = Vec::new();
-        self.call(&OP_DELETE_WEBFORM, &segments, query, Some(bytes::Bytes::from_static(b"{}"))).await
+        self.call(&OP_DELETE_WEBFORM, &segments, query, None).await
     }
 
     /// Fetch a webform.

@@ -122,9 +122,7 @@ pub(crate) fn generate(sh: &Shell, spec: &Path, mode: Mode) -> Result<()> {
 
 /// Reads the document at `spec` and renders both files, formatted.
 pub(crate) fn render(sh: &Shell, spec: &Path) -> Result<Rendered> {
-    let text = std::fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
-    let mut doc: Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", spec.display()))?;
-    normalize(&mut doc)?;
+    let doc = normalized_document(spec)?;
     let version = doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("unknown").to_owned();
 
     let overrides = CELL_VALUE_SCHEMAS.iter().map(|s| ((*s).to_owned(), "crate::CellValue".to_owned())).collect();
@@ -140,6 +138,14 @@ pub(crate) fn render(sh: &Shell, spec: &Path) -> Result<Rendered> {
         types: builder.defs.len(),
         version,
     })
+}
+
+/// The document at `spec`, with the fixes listed in the module docs.
+pub(crate) fn normalized_document(spec: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
+    let mut doc: Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", spec.display()))?;
+    normalize(&mut doc)?;
+    Ok(doc)
 }
 
 /// Applies the document fixes listed in the module docs.

@@ -63,6 +63,16 @@ pub(crate) fn check_all_if_spec_present(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// The repaired Newsletter document (see [`newsletter::repair`]), for a mock server to serve.
+pub(crate) fn newsletter_document(sh: &Shell) -> Result<serde_json::Value> {
+    newsletter::repaired_document(&SpecSource::NEWSLETTER.locate(sh, None, false)?)
+}
+
+/// Coda's document as the generator reads it (see [`coda`]), for a mock server to serve.
+pub(crate) fn coda_document(sh: &Shell) -> Result<serde_json::Value> {
+    coda::normalized_document(&SpecSource::CODA.locate(sh, None, false)?)
+}
+
 fn mode(check: bool) -> Mode {
     if check { Mode::Check } else { Mode::Write }
 }

@@ -14,9 +14,10 @@
 //!   `Listing` and gets a stream;
 //! - `{domain}` is the client's domain id, not an argument;
 //! - `return=total` is left out of the options: it replaces the listed items by their count;
-//! - requests other than `GET` always carry a JSON body (Infomaniak: "All requests but GET must
-//!   have a JSON encoded body"), `{}` when the operation has no fields; the export's placeholder
-//!   body `{"*": string}` means "no fields".
+//! - a request other than `GET` whose operation declares a body carries one, `{}` when there is
+//!   nothing to send (Infomaniak: "All requests but GET must have a JSON encoded body"); the
+//!   export's placeholder body `{"*": string}` means "no fields". Operations that declare no body
+//!   send none (Prism, like the document, refuses a body there with 415).
 //!
 //! The export is repaired before use, in memory (and in the copy Prism serves, see
 //! [`repaired_document`]), never in the vendor's file ([`repair`] lists each repair).

@@ -27,7 +27,8 @@ pub(crate) struct Conventions {
     pub(crate) implicit_path: &'static [&'static str],
     /// Query parameters left out of the options (with the reason in the target's docs).
     pub(crate) skipped_query: &'static [&'static str],
-    /// Whether a request that declares no body (or a body without properties) still sends `{}`.
+    /// Whether a request whose declared body has no fields (or whose optional body is not given)
+    /// still sends `{}`, except for `GET`. Operations that declare no body send none.
     pub(crate) empty_body_unless_get: bool,
     /// The rate-limit budgets of an operation, from `(tag, operationId, METHOD)`.
     pub(crate) budgets: fn(&str, &str, &str) -> Vec<&'static str>,
@@ -210,6 +211,7 @@ fn operation(
     path_params.retain(|p| !implicit_path.contains(&p.json));
 
     let upper = method.to_uppercase();
+    let mut placeholder_body = false;
     let mut body = match op.get("requestBody") {
         Some(rb) => {
             let rb = builder.resolve(rb)?.clone();
@@ -218,6 +220,7 @@ fn operation(
                 .context("request body without an application/json schema")?;
             if conventions.empty_body_unless_get && !has_real_properties(schema) {
                 // `{properties: {"*": …}}`: the export's placeholder for "no fields".
+                placeholder_body = true;
                 None
             } else {
                 let ty = builder.ty(schema, &format!("{op_pascal}Request"))?;
@@ -234,7 +237,7 @@ fn operation(
         }
         None => None,
     };
-    let empty_body = conventions.empty_body_unless_get && body.is_none() && upper != "GET";
+    let empty_body = placeholder_body && upper != "GET";
     if conventions.empty_body_unless_get && upper == "GET" {
         // A body on a GET is not sent (HTTP gives it no meaning).
         body = None;

@@ -15,6 +15,9 @@
 //! | `s3` | `s3s-fs` 0.14.1 (crates.io; checks SigV4) and `moto` 5.2.5 (PyPI; checks SigV4 against an IAM key it creates at start) | 8014, 5050 |
 //! | `azure` (`azurite`) | Azurite 3.35.0 (npm), blob service, in memory, SharedKey checked | 10000 |
 //! | `gcs` | gcp-storage-emulator 2026.7.19 (PyPI), in memory, no auth | 9023 |
+//! | `newsletter-mock` | Prism 5.14.2 (npm) serving Infomaniak's Newsletter export, requests validated | 4010 |
+//! | `coda-mock` | Prism 5.14.2 (npm) serving Coda's OpenAPI document, requests validated | 4011 |
+//! | `mocks` | both mocks | |
 //! | `openstack-core` | `keystone` (application credentials) and `swift` (all-in-one; Keystone proxy, tempauth + s3api proxy, memcached) | 5000; 8081, 8080, 6200–6202, 11211 |
 //! | `openstack` | `openstack-core` plus `rabbitmq`, `neutron`, `cinder` (fake driver), `placement`, `glance`, `nova` (fake hypervisor), `heat`, `designate` (fake pool) | + 5672, 4369, 9696, 8776, 8778, 9292, 8774, 8004, 9001, 5354 |
 //! | `all` | all of the above | |
@@ -42,6 +45,8 @@
 //! | `CLOUD_TEST_AZURITE_CONNECTION_STRING`, `AZURE_STORAGE_CONNECTION_STRING` | azurite | the connection string (the second name is the one Azure SDKs and CLIs read) |
 //! | `CLOUD_TEST_GCS_ENDPOINT`, `STORAGE_EMULATOR_HOST` | gcs | `http://127.0.0.1:9023` (the second name is the one Google clients read) |
 //! | `CLOUD_TEST_GCS_BUCKET` | gcs | `cloud-test`, empty at every start |
+//! | `CLOUD_TEST_NEWSLETTER_MOCK_URL` | newsletter-mock | `http://127.0.0.1:4010` (the API's root) |
+//! | `CLOUD_TEST_CODA_MOCK_URL` | coda-mock | `http://127.0.0.1:4011` (Coda's `/apis/v1` root) |
 //! | `OS_CLOUD`, `OS_CLIENT_CONFIG_FILE` | keystone | `cloud-test` and `run/openstack/clouds.yaml` (also has `cloud-test-password` and `cloud-test-admin`) |
 //! | `CLOUD_TEST_OS_AUTH_URL` | keystone | `http://127.0.0.1:5000/v3` |
 //! | `CLOUD_TEST_OS_REGION` | keystone | `RegionOne` |
@@ -79,6 +84,7 @@ mod install;
 mod keystone;
 mod layout;
 mod openstack;
+mod prism;
 mod process;
 mod proof;
 mod s3;
@@ -234,6 +240,8 @@ enum Server {
     Moto,
     Azurite,
     Gcs,
+    NewsletterMock,
+    CodaMock,
     Keystone,
     Swift,
     Rabbitmq,
@@ -251,11 +259,13 @@ enum Server {
 const PHASES: u8 = 4;
 
 impl Server {
-    const ALL: [Self; 15] = [
+    const ALL: [Self; 17] = [
         Self::S3sFs,
         Self::Moto,
         Self::Azurite,
         Self::Gcs,
+        Self::NewsletterMock,
+        Self::CodaMock,
         Self::Keystone,
         Self::Swift,
         Self::Rabbitmq,
@@ -289,6 +299,8 @@ impl Server {
             Self::Moto => "moto",
             Self::Azurite => "azurite",
             Self::Gcs => "gcs",
+            Self::NewsletterMock => "newsletter-mock",
+            Self::CodaMock => "coda-mock",
             Self::Keystone => "keystone",
             Self::Swift => "swift",
             Self::Rabbitmq => "rabbitmq",
@@ -310,7 +322,14 @@ impl Server {
     /// What `up` must start first.
     fn deps(self) -> &'static [Self] {
         match self {
-            Self::S3sFs | Self::Moto | Self::Azurite | Self::Gcs | Self::Keystone | Self::Rabbitmq => &[],
+            Self::S3sFs
+            | Self::Moto
+            | Self::Azurite
+            | Self::Gcs
+            | Self::NewsletterMock
+            | Self::CodaMock
+            | Self::Keystone
+            | Self::Rabbitmq => &[],
             Self::Swift | Self::Placement | Self::Glance | Self::Neutron => &[Self::Keystone],
             Self::Cinder | Self::Heat | Self::Designate | Self::Octavia => &[Self::Keystone, Self::Rabbitmq],
             Self::Nova => &[Self::Keystone, Self::Rabbitmq, Self::Placement, Self::Glance],
@@ -332,13 +351,18 @@ impl Server {
             Self::S3sFs | Self::Moto => s3::tools(self),
             Self::Azurite => vec![azure::tool()],
             Self::Gcs => vec![gcs::tool()],
+            Self::NewsletterMock | Self::CodaMock => vec![prism::tool()],
             _ => Vec::new(),
         }
     }
 
     /// One-off preparation before its first start (databases, rings, keys).
     fn setup(self, ctx: &Ctx<'_>) -> Result<()> {
-        if self.is_openstack() { openstack::setup(ctx, self) } else { Ok(()) }
+        match self {
+            Self::NewsletterMock | Self::CodaMock => prism::setup(ctx, self),
+            s if s.is_openstack() => openstack::setup(ctx, s),
+            _ => Ok(()),
+        }
     }
 
     /// Its processes.
@@ -347,6 +371,7 @@ impl Server {
             Self::S3sFs | Self::Moto => s3::procs(layout, self),
             Self::Azurite => vec![azure::proc(layout)],
             Self::Gcs => vec![gcs::proc(layout)],
+            Self::NewsletterMock | Self::CodaMock => vec![prism::proc(layout, self)],
             _ => openstack::procs(layout, self),
         }
     }
@@ -368,6 +393,7 @@ impl Server {
             Self::S3sFs | Self::Moto => s3::env(layout, self),
             Self::Azurite => Ok(azure::env()),
             Self::Gcs => Ok(gcs::env()),
+            Self::NewsletterMock | Self::CodaMock => Ok(prism::env(self)),
             Self::Keystone => keystone::env(layout, up),
             Self::Swift => Ok(openstack::swift_env()),
             _ => Ok(Vec::new()),
@@ -395,12 +421,13 @@ fn resolve(names: &[&str], with_deps: bool) -> Result<BTreeSet<Server>> {
             }
             "openstack" => out.extend(Server::OPENSTACK),
             "openstack-core" => out.extend([Server::Keystone, Server::Swift]),
+            "mocks" => out.extend([Server::NewsletterMock, Server::CodaMock]),
             other => match Server::from_name(other) {
                 Some(server) => {
                     out.insert(server);
                 }
                 None => bail!(
-                    "unknown server `{other}`; known: all, s3, azure, gcs, openstack, openstack-core, {}",
+                    "unknown server `{other}`; known: all, s3, azure, gcs, mocks, openstack, openstack-core, {}",
                     Server::ALL.map(Server::name).join(", ")
                 ),
             },
