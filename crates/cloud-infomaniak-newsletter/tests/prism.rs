@@ -45,628 +45,159 @@ where
 }
 
 /// One call per operation, with valid arguments (`operationId` → the call).
+#[allow(clippy::too_many_lines)]
 fn calls(c: &NewsletterClient) -> Vec<(&'static str, Call)> {
-    let c = c.clone();
-    let select = |all: bool| (all, vec![1_i64, 2]);
-    let (all, ids) = select(false);
+    macro_rules! op {
+        ($id:literal, |$c:ident| $body:expr) => {
+            (
+                $id,
+                call({
+                    let $c = c.clone();
+                    async move { $body.await }
+                }),
+            )
+        };
+    }
+    let ids = || [1_i64, 2];
+    let cond = CreateSegmentRequestDataCondsItemCondsItem::new(
+        CreateSegmentRequestDataCondsItemCondsItemOperator::Equal,
+        CreateSegmentRequestDataCondsItemCondsItemType::Mailinglist,
+    )
+    .with_mailinglist_id(7);
+    let segment = CreateSegmentRequest::new(
+        CreateSegmentRequestData::default()
+            .with_closure(CreateSegmentRequestDataClosure::Or)
+            .with_conds([CreateSegmentRequestDataCondsItem::new([cond])]),
+        "Customers",
+    );
+    let campaigns = ListCampaignsOptions::default()
+        .with_filter(
+            ListCampaignsFilter::default().with_search("spring").with_status([ListCampaignsFilterStatusItem::Draft]),
+        )
+        .with_page(1)
+        .with_per_page(10)
+        .with_order_by(["id"]);
+    let active = ListSubscribersFilter::default().with_status(ListSubscribersFilterStatus::Active);
+    let search =
+        FilterProvidersRequest::default().with_filter(FilterProvidersRequestFilter::default().with_search("ann"));
     vec![
-        (
-            "NewsletterShowDomain",
-            call({
-                let c = c.clone();
-                async move { c.show_domain(&ShowDomainOptions::default().with_with("statistics")).await }
-            }),
-        ),
-        (
-            "NewsletterDestroyDomain",
-            call({
-                let c = c.clone();
-                async move { c.destroy_domain().await }
-            }),
-        ),
-        (
-            "NewsletterListCampaigns",
-            call({
-                let c = c.clone();
-                async move {
-                    let filter = ListCampaignsFilter::default()
-                        .with_search("spring")
-                        .with_status([ListCampaignsFilterStatusItem::Draft]);
-                    c.list_campaigns_page(
-                        &ListCampaignsOptions::default()
-                            .with_filter(filter)
-                            .with_page(1)
-                            .with_per_page(10)
-                            .with_order_by(["id"]),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterCreateCampaign",
-            call({
-                let c = c.clone();
-                async move {
-                    c.create_campaign(
-                        &CreateCampaignRequest::new(
-                            "ann@example.com",
-                            "Ann",
-                            CreateCampaignRequestLang::EnGb,
-                            "Spring",
-                        )
-                        .with_content_html("<p>Hi</p>"),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterDeleteCampaigns",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.delete_campaigns(
-                        Some(
-                            &DeleteCampaignsRequest::default()
-                                .with_select(DeleteCampaignsRequestSelect::new(all).with_include(ids)),
-                        ),
-                        &DeleteCampaignsOptions::default(),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterShowCampaign",
-            call({
-                let c = c.clone();
-                async move { c.show_campaign(5, &ShowCampaignOptions::default()).await }
-            }),
-        ),
-        (
-            "NewsletterEditCampaign",
-            call({
-                let c = c.clone();
-                async move { c.edit_campaign(5, Some(&EditCampaignRequest::default().with_subject("New"))).await }
-            }),
-        ),
-        (
-            "NewsletterDeleteCampaign",
-            call({
-                let c = c.clone();
-                async move { c.delete_campaign("5").await }
-            }),
-        ),
-        (
-            "NewsletterGetTracking",
-            call({
-                let c = c.clone();
-                async move { c.get_tracking_page(5, &GetTrackingOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterLinksActivity",
-            call({
-                let c = c.clone();
-                async move { c.links_activity(5).await }
-            }),
-        ),
-        (
-            "NewsletterSubscribersActivity",
-            call({
-                let c = c.clone();
-                async move { c.subscribers_activity_page(5, &SubscribersActivityOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterTestCampaign",
-            call({
-                let c = c.clone();
-                async move { c.test_campaign("tpl-1", &TestCampaignRequest::new(["ann@example.com"])).await }
-            }),
-        ),
-        (
-            "NewsletterDuplicateCampaign",
-            call({
-                let c = c.clone();
-                async move { c.duplicate_campaign(5).await }
-            }),
-        ),
-        (
-            "NewsletterSendTestCampaign",
-            call({
-                let c = c.clone();
-                async move { c.send_test_campaign(5, &SendTestCampaignRequest::new("ann@example.com")).await }
-            }),
-        ),
-        (
-            "NewsletterCancelCampaign",
-            call({
-                let c = c.clone();
-                async move { c.cancel_campaign(5).await }
-            }),
-        ),
-        (
-            "NewsletterScheduleCampaign",
-            call({
-                let c = c.clone();
-                async move {
-                    c.schedule_campaign(5, Some(&ScheduleCampaignRequest::default().with_started_at(1_900_000_000)))
-                        .await
-                }
-            }),
-        ),
-        (
-            "NewsletterCreateTemplateFromCampaign",
-            call({
-                let c = c.clone();
-                async move { c.create_template_from_campaign(5, "3").await }
-            }),
-        ),
-        (
-            "NewsletterListSubscribers",
-            call({
-                let c = c.clone();
-                async move {
-                    c.list_subscribers_page(
-                        &ListSubscribersOptions::default().with_page(1).with_filter(
-                            ListSubscribersFilter::default().with_status(ListSubscribersFilterStatus::Active),
-                        ),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterCreateSubscriber",
-            call({
-                let c = c.clone();
-                async move { c.create_subscriber(&CreateSubscriberRequest::new("ann@example.com").with_groups(["7"])).await }
-            }),
-        ),
-        (
-            "NewsletterDeleteSubscribers",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.delete_subscribers(&DeleteSubscribersRequest::new(
-                        DeleteSubscribersRequestSelect::new(all).with_include(ids),
-                    ))
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterCountSubscribersStatus",
-            call({
-                let c = c.clone();
-                async move { c.count_subscribers_status().await }
-            }),
-        ),
-        (
-            "NewsletterShowSubscriber",
-            call({
-                let c = c.clone();
-                async move { c.show_subscriber(8, &ShowSubscriberOptions::default()).await }
-            }),
-        ),
-        (
-            "NewsletterUpdateSubscriber",
-            call({
-                let c = c.clone();
-                async move {
-                    c.update_subscriber(
-                        8,
-                        Some(&UpdateSubscriberRequest::default().with_status(UpdateSubscriberRequestStatus::Active)),
-                        &UpdateSubscriberOptions::default(),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterDeleteSubscriber",
-            call({
-                let c = c.clone();
-                async move { c.delete_subscriber(8).await }
-            }),
-        ),
-        (
-            "NewsletterFilterProviders",
-            call({
-                let c = c.clone();
-                async move {
-                    c.filter_providers_page(
-                        Some(
-                            &FilterProvidersRequest::default()
-                                .with_filter(FilterProvidersRequestFilter::default().with_search("ann")),
-                        ),
-                        &FilterProvidersOptions::default().with_page(1),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterExportSubscribers",
-            call({
-                let c = c.clone();
-                async move {
-                    c.export_subscribers(&ExportSubscribersRequest::new(ExportSubscribersRequestSelect::new(true)))
-                        .await
-                }
-            }),
-        ),
-        (
-            "NewsletterImportSubscribers",
-            call({
-                let c = c.clone();
-                async move { c.import_subscribers(&ImportSubscribersRequest::new(["email"]).with_upload_id(55)).await }
-            }),
-        ),
-        (
-            "NewsletterUploadCsvFile",
-            call({
-                let c = c.clone();
-                async move {
-                    c.upload_csv_file(Some(&UploadCsvFileRequest::default().with_content("email\nann@example.com\n")))
-                        .await
-                }
-            }),
-        ),
-        (
-            "NewsletterForgetSubscriber",
-            call({
-                let c = c.clone();
-                async move { c.forget_subscriber(8).await }
-            }),
-        ),
-        (
-            "NewsletterUnsubscribeSubscribers",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.unsubscribe_subscribers(&UnsubscribeSubscribersRequest::new(
-                        UnsubscribeSubscribersRequestSelect::new(all).with_include(ids),
-                    ))
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterAssign",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.assign(&AssignRequest::new(AssignRequestSelect::new(all).with_include(ids)).with_groups(["7"]))
-                        .await
-                }
-            }),
-        ),
-        (
-            "NewsletterUnassign",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move { c.unassign(&UnassignRequest::new(7, UnassignRequestSelect::new(all).with_include(ids))).await }
-            }),
-        ),
-        (
-            "NewsletterListGroups",
-            call({
-                let c = c.clone();
-                async move { c.list_groups_page(&ListGroupsOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterCreateGroup",
-            call({
-                let c = c.clone();
-                async move { c.create_group(&CreateGroupRequest::new("Customers")).await }
-            }),
-        ),
-        (
-            "NewsletterDeleteGroups",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.delete_groups(&DeleteGroupsRequest::new(DeleteGroupsRequestSelect::new(all).with_include(ids)))
-                        .await
-                }
-            }),
-        ),
-        (
-            "NewsletterShowGroup",
-            call({
-                let c = c.clone();
-                async move { c.show_group(7, &ShowGroupOptions::default()).await }
-            }),
-        ),
-        (
-            "NewsletterUpdateGroup",
-            call({
-                let c = c.clone();
-                async move { c.update_group(7, &UpdateGroupRequest::new("Clients")).await }
-            }),
-        ),
-        (
-            "NewsletterDeleteGroup",
-            call({
-                let c = c.clone();
-                async move { c.delete_group(7).await }
-            }),
-        ),
-        (
-            "NewsletterGetGroupSubscribers",
-            call({
-                let c = c.clone();
-                async move { c.get_group_subscribers_page(7, &GetGroupSubscribersOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterAssignSubscribers",
-            call({
-                let c = c.clone();
-                async move { c.assign_subscribers(7, &AssignSubscribersRequest::new([8])).await }
-            }),
-        ),
-        (
-            "NewsletterUnassignSubscribers",
-            call({
-                let c = c.clone();
-                async move { c.unassign_subscribers(7, &UnassignSubscribersRequest::new([8])).await }
-            }),
-        ),
-        (
-            "NewsletterListCredits",
-            call({
-                let c = c.clone();
-                async move { c.list_credits_page(&ListCreditsOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterAccountCredits",
-            call({
-                let c = c.clone();
-                async move { c.account_credits(&AccountCreditsOptions::default()).await }
-            }),
-        ),
-        (
-            "NewsletterCreditsDetails",
-            call({
-                let c = c.clone();
-                async move { c.credits_details().await }
-            }),
-        ),
-        (
-            "NewsletterListCreditsOffers",
-            call({
-                let c = c.clone();
-                async move { c.list_credits_offers().await }
-            }),
-        ),
-        (
-            "NewsletterCheckout",
-            call({
-                let c = c.clone();
-                async move { c.checkout(9).await }
-            }),
-        ),
-        (
-            "NewsletterListSegments",
-            call({
-                let c = c.clone();
-                async move { c.list_segments_page(&ListSegmentsOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterCreateSegment",
-            call({
-                let c = c.clone();
-                async move {
-                    let cond = CreateSegmentRequestDataCondsItemCondsItem::new(
-                        CreateSegmentRequestDataCondsItemCondsItemOperator::Equal,
-                        CreateSegmentRequestDataCondsItemCondsItemType::Mailinglist,
-                    )
-                    .with_mailinglist_id(7);
-                    let data = CreateSegmentRequestData::default()
-                        .with_closure(CreateSegmentRequestDataClosure::Or)
-                        .with_conds([CreateSegmentRequestDataCondsItem::new([cond])]);
-                    c.create_segment(&CreateSegmentRequest::new(data, "Customers")).await
-                }
-            }),
-        ),
-        (
-            "NewsletterDeleteSegments",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.delete_segments(
-                        &DeleteSegmentsRequest::new(DeleteSegmentsRequestSelect::new(all).with_include(ids)),
-                        &DeleteSegmentsOptions::default(),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterShowSegment",
-            call({
-                let c = c.clone();
-                async move { c.show_segment(3, &ShowSegmentOptions::default()).await }
-            }),
-        ),
-        (
-            "NewsletterUpdateSegment",
-            call({
-                let c = c.clone();
-                async move { c.update_segment(3, Some(&UpdateSegmentRequest::default().with_name("Openers"))).await }
-            }),
-        ),
-        (
-            "NewsletterDeleteSegment",
-            call({
-                let c = c.clone();
-                async move { c.delete_segment(3).await }
-            }),
-        ),
-        (
-            "NewsletterGetSegmentSubscribers",
-            call({
-                let c = c.clone();
-                async move { c.get_segment_subscribers_page(3, &GetSegmentSubscribersOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterListFields",
-            call({
-                let c = c.clone();
-                async move { c.list_fields_page(&ListFieldsOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterCreateField",
-            call({
-                let c = c.clone();
-                async move { c.create_field(&CreateFieldRequest::new("First name", CreateFieldRequestType::Text)).await }
-            }),
-        ),
-        (
-            "NewsletterDeleteFields",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.delete_fields(&DeleteFieldsRequest::new(DeleteFieldsRequestSelect::new(all).with_include(ids)))
-                        .await
-                }
-            }),
-        ),
-        (
-            "NewsletterUpdateField",
-            call({
-                let c = c.clone();
-                async move { c.update_field(1, &UpdateFieldRequest::new("Given name")).await }
-            }),
-        ),
-        (
-            "NewsletterDeleteField",
-            call({
-                let c = c.clone();
-                async move { c.delete_field(1).await }
-            }),
-        ),
-        (
-            "NewsletterListAllTemplates",
-            call({
-                let c = c.clone();
-                async move { c.list_all_templates_page(&ListAllTemplatesOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterShowHtml",
-            call({
-                let c = c.clone();
-                async move { c.show_html("4").await }
-            }),
-        ),
-        (
-            "NewsletterUpdateThumbnail",
-            call({
-                let c = c.clone();
-                async move { c.update_thumbnail(4).await }
-            }),
-        ),
-        (
-            "NewsletterApiKey",
-            call({
-                let c = c.clone();
-                async move { c.api_key().await }
-            }),
-        ),
-        (
-            "NewsletterListWebforms",
-            call({
-                let c = c.clone();
-                async move { c.list_webforms_page(&ListWebformsOptions::default().with_page(1)).await }
-            }),
-        ),
-        (
-            "NewsletterCreateWebform",
-            call({
-                let c = c.clone();
-                async move { c.create_webform(Some(&CreateWebformRequest::default().with_name("Sign up"))).await }
-            }),
-        ),
-        (
-            "NewsletterBulkDeleteWebform",
-            call({
-                let c = c.clone();
-                let ids = ids.clone();
-                async move {
-                    c.bulk_delete_webform(&BulkDeleteWebformRequest::new(
-                        BulkDeleteWebformRequestSelect::new(all).with_include(ids),
-                    ))
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterListThemes",
-            call({
-                let c = c.clone();
-                async move { c.list_themes().await }
-            }),
-        ),
-        (
-            "NewsletterShowWebform",
-            call({
-                let c = c.clone();
-                async move { c.show_webform(2, &ShowWebformOptions::default()).await }
-            }),
-        ),
-        (
-            "NewsletterUpdateWebform",
-            call({
-                let c = c.clone();
-                async move {
-                    c.update_webform(
-                        2,
-                        Some(&UpdateWebformRequest::default().with_button("Join")),
-                        &UpdateWebformOptions::default(),
-                    )
-                    .await
-                }
-            }),
-        ),
-        (
-            "NewsletterDeleteWebform",
-            call({
-                let c = c.clone();
-                async move { c.delete_webform(2).await }
-            }),
-        ),
-        (
-            "NewsletterListWebformFields",
-            call({
-                let c = c.clone();
-                async move { c.list_webform_fields(2).await }
-            }),
-        ),
-        (
-            "NewsletterCancelOperation",
-            call({
-                let c = c.clone();
-                async move { c.cancel_operation("op-1").await }
-            }),
-        ),
+        op!("NewsletterShowDomain", |c| c.show_domain(&ShowDomainOptions::default().with_with("statistics"))),
+        op!("NewsletterDestroyDomain", |c| c.destroy_domain()),
+        op!("NewsletterListCampaigns", |c| c.list_campaigns_page(&campaigns)),
+        op!("NewsletterCreateCampaign", |c| c.create_campaign(
+            &CreateCampaignRequest::new("ann@example.com", "Ann", CreateCampaignRequestLang::EnGb, "Spring")
+                .with_content_html("<p>Hi</p>")
+        )),
+        op!("NewsletterDeleteCampaigns", |c| c.delete_campaigns(
+            Some(
+                &DeleteCampaignsRequest::default()
+                    .with_select(DeleteCampaignsRequestSelect::new(false).with_include(ids()))
+            ),
+            &DeleteCampaignsOptions::default()
+        )),
+        op!("NewsletterShowCampaign", |c| c.show_campaign(5, &ShowCampaignOptions::default())),
+        op!("NewsletterEditCampaign", |c| c
+            .edit_campaign(5, Some(&EditCampaignRequest::default().with_subject("New")))),
+        op!("NewsletterDeleteCampaign", |c| c.delete_campaign("5")),
+        op!("NewsletterGetTracking", |c| c.get_tracking_page(5, &GetTrackingOptions::default().with_page(1))),
+        op!("NewsletterLinksActivity", |c| c.links_activity(5)),
+        op!("NewsletterSubscribersActivity", |c| c
+            .subscribers_activity_page(5, &SubscribersActivityOptions::default().with_page(1))),
+        op!("NewsletterTestCampaign", |c| c.test_campaign("tpl-1", &TestCampaignRequest::new(["ann@example.com"]))),
+        op!("NewsletterDuplicateCampaign", |c| c.duplicate_campaign(5)),
+        op!("NewsletterSendTestCampaign", |c| c
+            .send_test_campaign(5, &SendTestCampaignRequest::new("ann@example.com"))),
+        op!("NewsletterCancelCampaign", |c| c.cancel_campaign(5)),
+        op!("NewsletterScheduleCampaign", |c| c
+            .schedule_campaign(5, Some(&ScheduleCampaignRequest::default().with_started_at(1_900_000_000)))),
+        op!("NewsletterCreateTemplateFromCampaign", |c| c.create_template_from_campaign(5, "3")),
+        op!("NewsletterListSubscribers", |c| c
+            .list_subscribers_page(&ListSubscribersOptions::default().with_page(1).with_filter(active))),
+        op!("NewsletterCreateSubscriber", |c| c
+            .create_subscriber(&CreateSubscriberRequest::new("ann@example.com").with_groups(["7"]))),
+        op!("NewsletterDeleteSubscribers", |c| c.delete_subscribers(&DeleteSubscribersRequest::new(
+            DeleteSubscribersRequestSelect::new(false).with_include(ids())
+        ))),
+        op!("NewsletterCountSubscribersStatus", |c| c.count_subscribers_status()),
+        op!("NewsletterShowSubscriber", |c| c.show_subscriber(8, &ShowSubscriberOptions::default())),
+        op!("NewsletterUpdateSubscriber", |c| c.update_subscriber(
+            8,
+            Some(&UpdateSubscriberRequest::default().with_status(UpdateSubscriberRequestStatus::Active)),
+            &UpdateSubscriberOptions::default()
+        )),
+        op!("NewsletterDeleteSubscriber", |c| c.delete_subscriber(8)),
+        op!("NewsletterFilterProviders", |c| c
+            .filter_providers_page(Some(&search), &FilterProvidersOptions::default().with_page(1))),
+        op!("NewsletterExportSubscribers", |c| c
+            .export_subscribers(&ExportSubscribersRequest::new(ExportSubscribersRequestSelect::new(true)))),
+        op!("NewsletterImportSubscribers", |c| c
+            .import_subscribers(&ImportSubscribersRequest::new(["email"]).with_upload_id(55))),
+        op!("NewsletterUploadCsvFile", |c| c
+            .upload_csv_file(Some(&UploadCsvFileRequest::default().with_content("email\nann@example.com\n")))),
+        op!("NewsletterForgetSubscriber", |c| c.forget_subscriber(8)),
+        op!("NewsletterUnsubscribeSubscribers", |c| c.unsubscribe_subscribers(&UnsubscribeSubscribersRequest::new(
+            UnsubscribeSubscribersRequestSelect::new(false).with_include(ids())
+        ))),
+        op!("NewsletterAssign", |c| c
+            .assign(&AssignRequest::new(AssignRequestSelect::new(false).with_include(ids())).with_groups(["7"]))),
+        op!("NewsletterUnassign", |c| c
+            .unassign(&UnassignRequest::new(7, UnassignRequestSelect::new(false).with_include(ids())))),
+        op!("NewsletterListGroups", |c| c.list_groups_page(&ListGroupsOptions::default().with_page(1))),
+        op!("NewsletterCreateGroup", |c| c.create_group(&CreateGroupRequest::new("Customers"))),
+        op!("NewsletterDeleteGroups", |c| c
+            .delete_groups(&DeleteGroupsRequest::new(DeleteGroupsRequestSelect::new(false).with_include(ids())))),
+        op!("NewsletterShowGroup", |c| c.show_group(7, &ShowGroupOptions::default())),
+        op!("NewsletterUpdateGroup", |c| c.update_group(7, &UpdateGroupRequest::new("Clients"))),
+        op!("NewsletterDeleteGroup", |c| c.delete_group(7)),
+        op!("NewsletterGetGroupSubscribers", |c| c
+            .get_group_subscribers_page(7, &GetGroupSubscribersOptions::default().with_page(1))),
+        op!("NewsletterAssignSubscribers", |c| c.assign_subscribers(7, &AssignSubscribersRequest::new([8]))),
+        op!("NewsletterUnassignSubscribers", |c| c.unassign_subscribers(7, &UnassignSubscribersRequest::new([8]))),
+        op!("NewsletterListCredits", |c| c.list_credits_page(&ListCreditsOptions::default().with_page(1))),
+        op!("NewsletterAccountCredits", |c| c.account_credits(&AccountCreditsOptions::default())),
+        op!("NewsletterCreditsDetails", |c| c.credits_details()),
+        op!("NewsletterListCreditsOffers", |c| c.list_credits_offers()),
+        op!("NewsletterCheckout", |c| c.checkout(9)),
+        op!("NewsletterListSegments", |c| c.list_segments_page(&ListSegmentsOptions::default().with_page(1))),
+        op!("NewsletterCreateSegment", |c| c.create_segment(&segment)),
+        op!("NewsletterDeleteSegments", |c| c.delete_segments(
+            &DeleteSegmentsRequest::new(DeleteSegmentsRequestSelect::new(false).with_include(ids())),
+            &DeleteSegmentsOptions::default()
+        )),
+        op!("NewsletterShowSegment", |c| c.show_segment(3, &ShowSegmentOptions::default())),
+        op!("NewsletterUpdateSegment", |c| c
+            .update_segment(3, Some(&UpdateSegmentRequest::default().with_name("Openers")))),
+        op!("NewsletterDeleteSegment", |c| c.delete_segment(3)),
+        op!("NewsletterGetSegmentSubscribers", |c| c
+            .get_segment_subscribers_page(3, &GetSegmentSubscribersOptions::default().with_page(1))),
+        op!("NewsletterListFields", |c| c.list_fields_page(&ListFieldsOptions::default().with_page(1))),
+        op!("NewsletterCreateField", |c| c
+            .create_field(&CreateFieldRequest::new("First name", CreateFieldRequestType::Text))),
+        op!("NewsletterDeleteFields", |c| c
+            .delete_fields(&DeleteFieldsRequest::new(DeleteFieldsRequestSelect::new(false).with_include(ids())))),
+        op!("NewsletterUpdateField", |c| c.update_field(1, &UpdateFieldRequest::new("Given name"))),
+        op!("NewsletterDeleteField", |c| c.delete_field(1)),
+        op!("NewsletterListAllTemplates", |c| c
+            .list_all_templates_page(&ListAllTemplatesOptions::default().with_page(1))),
+        op!("NewsletterShowHtml", |c| c.show_html("4")),
+        op!("NewsletterUpdateThumbnail", |c| c.update_thumbnail(4)),
+        op!("NewsletterApiKey", |c| c.api_key()),
+        op!("NewsletterListWebforms", |c| c.list_webforms_page(&ListWebformsOptions::default().with_page(1))),
+        op!("NewsletterCreateWebform", |c| c
+            .create_webform(Some(&CreateWebformRequest::default().with_name("Sign up")))),
+        op!("NewsletterBulkDeleteWebform", |c| c.bulk_delete_webform(&BulkDeleteWebformRequest::new(
+            BulkDeleteWebformRequestSelect::new(false).with_include(ids())
+        ))),
+        op!("NewsletterListThemes", |c| c.list_themes()),
+        op!("NewsletterShowWebform", |c| c.show_webform(2, &ShowWebformOptions::default())),
+        op!("NewsletterUpdateWebform", |c| c.update_webform(
+            2,
+            Some(&UpdateWebformRequest::default().with_button("Join")),
+            &UpdateWebformOptions::default()
+        )),
+        op!("NewsletterDeleteWebform", |c| c.delete_webform(2)),
+        op!("NewsletterListWebformFields", |c| c.list_webform_fields(2)),
+        op!("NewsletterCancelOperation", |c| c.cancel_operation("op-1")),
     ]
 }
 

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::support::fixtures::{self, TASK};
 use crate::support::server::Server;
-use crate::support::{Expected, at, client, contract, empty, page_of, success};
+use crate::support::{Expected, at, client, contract, page_of, success};
 
 #[tokio::test]
 async fn list_groups() {
