@@ -22,6 +22,7 @@
 //! | `aws` | Amazon S3 and S3-compatible storage: [`aws`] (`cloud-aws`), `s3://` URLs | no |
 //! | `azure` | Azure Blob Storage: [`azure`] (`cloud-azure`), `az://` and `azure://` URLs | no |
 //! | `coda` | Coda.io REST API v1: [`coda`] (`cloud-coda`) | no |
+//! | `gcp` | Google Cloud Storage: [`gcp`] (`cloud-gcp`), `gs://` URLs | no |
 //! | `infomaniak-openstack` | Infomaniak Public Cloud (OpenStack): [`infomaniak_openstack`] (`cloud-infomaniak-openstack`) | no |
 //! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`) | no |
 //! | `infomaniak-newsletter` | Infomaniak Newsletter API: [`infomaniak_newsletter`] (`cloud-infomaniak-newsletter`) | no |
@@ -41,6 +42,8 @@ pub use cloud_aws as aws;
 pub use cloud_azure as azure;
 #[cfg(feature = "coda")]
 pub use cloud_coda as coda;
+#[cfg(feature = "gcp")]
+pub use cloud_gcp as gcp;
 #[cfg(feature = "infomaniak-newsletter")]
 pub use cloud_infomaniak_newsletter as infomaniak_newsletter;
 #[cfg(feature = "infomaniak-openstack")]

@@ -7,6 +7,7 @@
 //! | `memory` | [`MemoryStorage`] (a new, empty store each time) | `memory://bucket/prefix/` | always |
 //! | `swift` | Swift of Infomaniak's OpenStack, credentials from `OS_CLOUD`/`OS_*` or `INFOMANIAK_*` (through [`open_async`] only: it authenticates first) | `swift://container/prefix/` | `infomaniak-openstack` |
 //! | `az`, `azure` | `cloud_azure::AzureBlobClient` from the `AZURE_*` environment; the query may set non-secret `cloud_azure::AzureConfigKey`s (`?account_name=acct`, `?endpoint=http://127.0.0.1:10000/devstoreaccount1&allow_http=true`); the host is the container | `az://container/prefix/` | `azure` |
+//! | `gs` | `cloud_gcp::GcsClient` from Google's environment (`GOOGLE_APPLICATION_CREDENTIALS`, ADC, `GCP_PROJECT_ID`, `STORAGE_EMULATOR_HOST`); the query may set non-secret `cloud_gcp::GcsConfigKey`s (`?project_id=p&location=EU`) | `gs://bucket/prefix/` | `gcp` |
 //! | `s3` | `cloud_aws::S3Client` from the `AWS_*` environment; the query may set non-secret `cloud_aws::S3ConfigKey`s (`?endpoint=http://127.0.0.1:8014&allow_http=true&region=eu-west-1`) | `s3://bucket/prefix/` | `aws` |
 //!
 //! For `file` URLs the path is the root directory, so the URL names no bucket; for the other
@@ -74,6 +75,11 @@ pub fn open(url: &str) -> Result<StorageLocation> {
             let (bucket, prefix) = bucket_and_prefix(&parsed)?;
             Ok(StorageLocation { client: Arc::new(azure_client(&parsed)?), bucket, prefix })
         }
+        #[cfg(feature = "gcp")]
+        "gs" => {
+            let (bucket, prefix) = bucket_and_prefix(&parsed)?;
+            Ok(StorageLocation { client: Arc::new(gcs_client(&parsed)?), bucket, prefix })
+        }
         other => Err(Error::invalid_input(format!(
             "no storage backend for scheme {other:?} in {url:?}; known schemes: {}",
             known_schemes().join(", ")
@@ -115,6 +121,8 @@ pub fn known_schemes() -> Vec<&'static str> {
     schemes.push("s3");
     #[cfg(feature = "azure")]
     schemes.extend(["az", "azure"]);
+    #[cfg(feature = "gcp")]
+    schemes.push("gs");
     #[cfg(feature = "infomaniak-openstack")]
     schemes.push("swift");
     schemes
@@ -158,6 +166,25 @@ fn azure_client(url: &Url) -> Result<cloud_azure::AzureBlobClient> {
         ) {
             return Err(Error::invalid_input(format!(
                 "{name} does not belong in a URL; set AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_CLIENT_SECRET or AZURE_STORAGE_CONNECTION_STRING"
+            )));
+        }
+        builder = builder.with_config(key, value.into_owned());
+    }
+    builder.build()
+}
+
+/// The GCS client a `gs://` URL asks for: Google's environment, overridden by the URL's query;
+/// keys are not accepted in URLs.
+#[cfg(feature = "gcp")]
+fn gcs_client(url: &Url) -> Result<cloud_gcp::GcsClient> {
+    use cloud_gcp::GcsConfigKey;
+    let mut builder = cloud_gcp::GcsClientBuilder::from_env();
+    for (name, value) in url.query_pairs() {
+        let key: GcsConfigKey =
+            name.parse().map_err(|_| Error::invalid_input(format!("unknown GCS setting {name:?} in a gs:// URL")))?;
+        if key == GcsConfigKey::ServiceAccountKey {
+            return Err(Error::invalid_input(format!(
+                "{name} does not belong in a URL; set GOOGLE_APPLICATION_CREDENTIALS"
             )));
         }
         builder = builder.with_config(key, value.into_owned());
@@ -232,6 +259,20 @@ mod tests {
         assert_eq!(open("az://photos/?access_key=c2VjcmV0").unwrap_err().kind(), ErrorKind::InvalidInput);
         assert_eq!(open("az://photos/?sas_token=sv%3D1").unwrap_err().kind(), ErrorKind::InvalidInput);
         assert_eq!(open("az://photos/?teleport=yes").unwrap_err().kind(), ErrorKind::InvalidInput);
+    }
+
+    #[cfg(feature = "gcp")]
+    #[test]
+    fn gs_urls_name_bucket_prefix_and_settings() {
+        let loc =
+            open("gs://my-bucket/photos/?endpoint=http://127.0.0.1:9023&allow_http=true&anonymous=true&project_id=p")
+                .unwrap();
+        assert_eq!(loc.bucket.as_deref(), Some("my-bucket"));
+        assert_eq!(loc.prefix, "photos/");
+        assert_eq!(loc.client.provider(), cloud_core::CloudProvider::Gcp);
+        assert_eq!(loc.client.to_string(), "GcsClient(http://127.0.0.1:9023)");
+        assert_eq!(open("gs://my-bucket/?service_account_key=x").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(open("gs://my-bucket/?teleport=yes").unwrap_err().kind(), ErrorKind::InvalidInput);
     }
 
     #[test]

@@ -67,6 +67,21 @@ async fn azure_urls_round_trip() {
     location.client.delete_bucket("cloud-facade-urls").await.unwrap();
 }
 
+#[cfg(feature = "gcp")]
+#[tokio::test]
+async fn gs_urls_round_trip() {
+    let host = std::env::var("STORAGE_EMULATOR_HOST").unwrap_or_default();
+    assert!(
+        !host.is_empty(),
+        "STORAGE_EMULATOR_HOST is not set: run `cargo xtask emulators up gcs` and `eval \"$(cargo xtask emulators env)\"`"
+    );
+    let bucket =
+        std::env::var("CLOUD_TEST_GCS_BUCKET").expect("CLOUD_TEST_GCS_BUCKET (from `cargo xtask emulators env`)");
+    let location = open_async(&format!("gs://{bucket}/facade/?project_id=cloud-test")).await.unwrap();
+    assert_eq!(location.client.provider(), cloud::CloudProvider::Gcp);
+    round_trip(&location, "unused").await;
+}
+
 #[cfg(feature = "infomaniak-openstack")]
 #[test]
 fn swift_urls_need_the_async_open() {

@@ -1,0 +1,451 @@
+//! Object writes: one `multipart` request for small bodies, a resumable upload in chunks for
+//! large ones and for streams that turn out large, CRC32C sent with the data and checked in the
+//! answer.
+//!
+//! The resumable protocol (Google's "Perform resumable uploads" guide): a `POST
+//! …?uploadType=resumable` opens a session whose URI comes back in `Location`; each chunk is a
+//! `PUT` to it with `Content-Range: bytes first-last/total` (`*` while the total is unknown),
+//! answered `308 Resume Incomplete` with `Range: bytes=0-N` (what the service kept) until the
+//! last one, answered `200`/`201` with the object. After a failure, a `PUT` with
+//! `Content-Range: bytes */total` asks what was kept, and the upload resumes from there.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use cloud_core::http::{Method, Response};
+use cloud_core::retry::RetryConfig;
+use cloud_core::storage::{ByteStream, PutPayload, validate_bucket_name, validate_key};
+use cloud_core::{CloudProvider, Error, ErrorKind, Result};
+use futures::TryStreamExt;
+use url::Url;
+
+use crate::client::{Crc32c, GcsClient, Preconditions, api_path, decode_crc32c, encode_crc32c};
+use crate::model::{NewObject, Object};
+
+/// How writes are split; set by the builder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UploadConfig {
+    /// Bodies up to this size go up in one request.
+    pub(crate) threshold: u64,
+    /// The size of resumable chunks, a multiple of 256 KiB.
+    pub(crate) chunk_size: u64,
+}
+
+/// What the service answered to a chunk or a status query.
+enum ChunkOutcome {
+    /// The upload is complete.
+    Done(Box<Object>),
+    /// The service holds this many bytes (from the start of the object).
+    Incomplete(u64),
+}
+
+/// One object write.
+#[derive(Debug)]
+pub(crate) struct Upload<'a> {
+    pub(crate) bucket: &'a str,
+    pub(crate) metadata: NewObject<'a>,
+    pub(crate) conditions: Preconditions,
+}
+
+impl GcsClient {
+    /// Writes an object from `payload`, choosing a single request or a resumable upload.
+    pub(crate) async fn upload(&self, upload: Upload<'_>, payload: PutPayload) -> Result<Object> {
+        validate_bucket_name(upload.bucket)?;
+        validate_key(upload.metadata.name)?;
+        let config = self.inner.upload;
+        let threshold = usize::try_from(config.threshold).unwrap_or(usize::MAX);
+        if let Some(bytes) = payload.as_bytes()
+            && bytes.len() <= threshold
+        {
+            let bytes = bytes.clone();
+            return self.upload_single(&upload, bytes).await;
+        }
+        let known = payload.size();
+        let mut source = Source::new(payload.into_stream());
+        if known.is_none_or(|size| size <= config.threshold) {
+            // Small or of unknown length: read up to one byte past the threshold to decide.
+            let mut head = BytesMut::new();
+            source.fill(&mut head, threshold.saturating_add(1)).await?;
+            if source.finished() && head.len() <= threshold {
+                return self.upload_single(&upload, head.freeze()).await;
+            }
+            source.push_front(head.freeze());
+        }
+        self.upload_resumable(&upload, source, known).await
+    }
+
+    /// One `uploadType=multipart` request: the JSON metadata (with the CRC32C) and the body.
+    async fn upload_single(&self, upload: &Upload<'_>, body: Bytes) -> Result<Object> {
+        let mut crc = Crc32c::new();
+        crc.update(&body);
+        let crc = crc.value();
+        let mut metadata = upload.metadata.clone();
+        metadata.crc32c = Some(encode_crc32c(crc));
+        let json = serde_json::to_vec(&metadata)
+            .map_err(|e| Error::new(ErrorKind::Construction, format!("cannot encode the object metadata: {e}")))?;
+        let boundary = boundary_for(&body);
+        let media_type = metadata.content_type.unwrap_or("application/octet-stream");
+        let mut multipart = BytesMut::with_capacity(body.len() + json.len() + 256);
+        multipart.extend_from_slice(
+            format!("--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n").as_bytes(),
+        );
+        multipart.extend_from_slice(&json);
+        multipart.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Type: {media_type}\r\n\r\n").as_bytes());
+        multipart.extend_from_slice(&body);
+        multipart.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let object: Object = self
+            .inner
+            .http
+            .request(Method::POST, &api_path(&["upload", "storage", "v1", "b", upload.bucket, "o"]))
+            .operation("put_object")
+            .query(&[("uploadType", "multipart")])
+            .query(&upload.conditions)
+            .header("content-type", &format!("multipart/related; boundary={boundary}"))
+            .body(multipart.freeze())
+            // Writing the same bytes again is harmless, unless a condition could then fail.
+            .idempotent(upload.conditions == Preconditions::default())
+            .send_json()
+            .await?;
+        check_written(&object, body.len() as u64, crc)?;
+        Ok(object)
+    }
+
+    /// A resumable upload of `source`, one chunk in memory at a time.
+    async fn upload_resumable(&self, upload: &Upload<'_>, mut source: Source, known: Option<u64>) -> Result<Object> {
+        let session = self.open_session(upload, known).await?;
+        let result = self.send_chunks(&session, &mut source, known).await;
+        if let Err(error) = &result
+            && error.kind() != ErrorKind::ResponseInvalid
+        {
+            self.cancel_session(&session).await;
+        }
+        result
+    }
+
+    /// Opens a resumable session and returns its URI.
+    async fn open_session(&self, upload: &Upload<'_>, known: Option<u64>) -> Result<Url> {
+        let mut request = self
+            .inner
+            .http
+            .request(Method::POST, &api_path(&["upload", "storage", "v1", "b", upload.bucket, "o"]))
+            .operation("put_object")
+            .timeout(self.inner.timeout)
+            .query(&[("uploadType", "resumable")])
+            .query(&upload.conditions)
+            .json(&upload.metadata)
+            // Opening a second session is harmless: the first one is never used.
+            .idempotent(true);
+        if let Some(content_type) = upload.metadata.content_type {
+            request = request.header("x-upload-content-type", content_type);
+        }
+        if let Some(size) = known {
+            request = request.header("x-upload-content-length", &size.to_string());
+        }
+        let response = request.send().await?;
+        let location = response.header("location").ok_or_else(|| invalid("the resumable upload has no session URI"))?;
+        Url::parse(location).map_err(|e| invalid(format!("the resumable upload session URI does not parse: {e}")))
+    }
+
+    /// Sends the chunks of `source`, resuming from what the service kept after a failure.
+    async fn send_chunks(&self, session: &Url, source: &mut Source, known: Option<u64>) -> Result<Object> {
+        let chunk_size = usize::try_from(self.inner.upload.chunk_size).unwrap_or(usize::MAX);
+        let retry = &self.inner.retry;
+        let mut crc = Crc32c::new();
+        let mut committed: u64 = 0;
+        // The bytes from `committed` on that are in memory (at most one chunk).
+        let mut unsent = Bytes::new();
+        let mut failures: u32 = 0;
+        let started = Instant::now();
+        loop {
+            if unsent.len() < chunk_size && !source.finished() {
+                let mut buffer = BytesMut::with_capacity(chunk_size);
+                buffer.extend_from_slice(&unsent);
+                let before = buffer.len();
+                source.fill(&mut buffer, chunk_size).await?;
+                crc.update(&buffer[before..]);
+                unsent = buffer.freeze();
+            }
+            let last = source.finished();
+            let total = last.then(|| committed + unsent.len() as u64);
+            if let (Some(total), Some(known)) = (total, known)
+                && total != known
+            {
+                return Err(Error::invalid_input(format!("the payload announced {known} bytes but streamed {total}")));
+            }
+            let chunk = if last { unsent.clone() } else { unsent.slice(..chunk_size) };
+            let hash = last.then(|| format!("crc32c={}", encode_crc32c(crc.value())));
+            let outcome = match self.put_chunk(session, committed, chunk.clone(), total, hash.as_deref()).await {
+                Ok(outcome) => outcome,
+                Err(error) if error.is_retryable() => {
+                    failures += 1;
+                    self.wait_before_resuming(retry, failures, started, error).await?;
+                    match self.query_session(session, total).await {
+                        Ok(outcome) => outcome,
+                        Err(error) if error.is_retryable() => continue,
+                        Err(error) => return Err(error),
+                    }
+                }
+                Err(error) => return Err(error),
+            };
+            match outcome {
+                ChunkOutcome::Done(object) => {
+                    let Some(total) = total else {
+                        return Err(invalid("the service finished the upload before the last chunk was sent"));
+                    };
+                    check_written(&object, total, crc.value())?;
+                    return Ok(*object);
+                }
+                ChunkOutcome::Incomplete(kept) => {
+                    let sent_end = committed + chunk.len() as u64;
+                    if kept < committed || kept > sent_end {
+                        return Err(invalid(format!(
+                            "the service kept {kept} bytes, outside the {committed}..={sent_end} just sent"
+                        )));
+                    }
+                    if kept == committed {
+                        failures += 1;
+                        let error =
+                            Error::new(ErrorKind::Service, "the service kept none of the chunk").with_retryable(true);
+                        self.wait_before_resuming(retry, failures, started, error).await?;
+                    } else {
+                        failures = 0;
+                    }
+                    // usize: the difference is at most one chunk.
+                    unsent = unsent.slice(usize::try_from(kept - committed).unwrap_or(usize::MAX)..);
+                    committed = kept;
+                }
+            }
+        }
+    }
+
+    /// Waits before the next attempt, or gives up with `error` when the retry budget is spent.
+    async fn wait_before_resuming(
+        &self,
+        retry: &RetryConfig,
+        failures: u32,
+        started: Instant,
+        error: Error,
+    ) -> Result<()> {
+        if failures > retry.max_retries() {
+            return Err(error);
+        }
+        let delay = retry.delay_for(failures - 1, &error, &mut rand::rng());
+        if started.elapsed().saturating_add(delay) > retry.retry_timeout() {
+            return Err(error);
+        }
+        tracing::info!(
+            target: "cloud_gcp::upload",
+            failures,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            kind = %error.kind(),
+            "resumable upload interrupted; resuming"
+        );
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// One chunk `PUT` to the session.
+    async fn put_chunk(
+        &self,
+        session: &Url,
+        offset: u64,
+        chunk: Bytes,
+        total: Option<u64>,
+        hash: Option<&str>,
+    ) -> Result<ChunkOutcome> {
+        let total_text = total.map_or_else(|| "*".to_owned(), |t| t.to_string());
+        let range = if chunk.is_empty() {
+            format!("bytes */{total_text}")
+        } else {
+            format!("bytes {offset}-{}/{total_text}", offset + chunk.len() as u64 - 1)
+        };
+        let mut request = self
+            .inner
+            .http
+            .request_url(Method::PUT, session.clone())
+            .operation("put_object")
+            .retry_config(RetryConfig::disabled())
+            .header("content-range", &range)
+            .body(chunk);
+        if let Some(hash) = hash {
+            request = request.header("x-goog-hash", hash);
+        }
+        chunk_outcome(request.send_raw().await?).await
+    }
+
+    /// Asks the session how many bytes the service kept.
+    async fn query_session(&self, session: &Url, total: Option<u64>) -> Result<ChunkOutcome> {
+        let total_text = total.map_or_else(|| "*".to_owned(), |t| t.to_string());
+        let response = self
+            .inner
+            .http
+            .request_url(Method::PUT, session.clone())
+            .operation("put_object")
+            .timeout(self.inner.timeout)
+            .retry_config(RetryConfig::disabled())
+            .header("content-range", &format!("bytes */{total_text}"))
+            .body(Bytes::new())
+            .send_raw()
+            .await?;
+        chunk_outcome(response).await
+    }
+
+    /// Abandons a session after a failure, so the service frees what it kept (best effort).
+    async fn cancel_session(&self, session: &Url) {
+        let cancelled = self
+            .inner
+            .http
+            .request_url(Method::DELETE, session.clone())
+            .operation("put_object")
+            .timeout(self.inner.timeout)
+            .retry_config(RetryConfig::disabled())
+            .send_raw()
+            .await;
+        if let Err(error) = cancelled {
+            tracing::debug!(kind = %error.kind(), "could not cancel the resumable upload");
+        }
+    }
+}
+
+/// Reads a chunk or status answer: 200/201 with the object, 308 with what was kept, or an error.
+async fn chunk_outcome(response: Response) -> Result<ChunkOutcome> {
+    match response.status().as_u16() {
+        200 | 201 => Ok(ChunkOutcome::Done(Box::new(response.json().await?))),
+        308 => match response.header("range") {
+            None => Ok(ChunkOutcome::Incomplete(0)),
+            Some(range) => parse_kept(range).map(ChunkOutcome::Incomplete),
+        },
+        _ => Err(response.into_error().await),
+    }
+}
+
+/// The number of bytes a `Range: bytes=0-N` header says the service kept (N + 1).
+fn parse_kept(range: &str) -> Result<u64> {
+    range
+        .trim()
+        .strip_prefix("bytes=0-")
+        .and_then(|last| last.parse::<u64>().ok())
+        .map(|last| last + 1)
+        .ok_or_else(|| invalid(format!("unexpected Range {range:?} in a resumable upload answer")))
+}
+
+/// Checks that the stored object has the size and CRC32C of what was sent.
+fn check_written(object: &Object, size: u64, crc: u32) -> Result<()> {
+    let stored = object.size()?;
+    if stored != size {
+        return Err(invalid(format!("the service stored {stored} bytes of the {size} sent")));
+    }
+    if let Some(stored) = &object.crc32c
+        && decode_crc32c(stored)? != crc
+    {
+        return Err(invalid(format!("CRC32C mismatch: sent {}, the service stored {stored}", encode_crc32c(crc))));
+    }
+    Ok(())
+}
+
+fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::new(ErrorKind::ResponseInvalid, message).with_provider(CloudProvider::Gcp).with_operation("put_object")
+}
+
+/// A `multipart/related` boundary that does not occur in `body`.
+fn boundary_for(body: &[u8]) -> String {
+    let mut crc = Crc32c::new();
+    crc.update(body);
+    let mut n = 0u32;
+    loop {
+        let boundary = format!("cloud_gcp_{:08x}_{n}", crc.value());
+        if !body.windows(boundary.len()).any(|w| w == boundary.as_bytes()) {
+            return boundary;
+        }
+        n += 1;
+    }
+}
+
+/// The payload stream, with bytes read ahead that were not used yet.
+struct Source {
+    stream: ByteStream,
+    /// Bytes taken from the stream but not used yet, in order.
+    ahead: VecDeque<Bytes>,
+    eof: bool,
+}
+
+impl Source {
+    fn new(stream: ByteStream) -> Self {
+        Self { stream, ahead: VecDeque::new(), eof: false }
+    }
+
+    /// Whether every byte has been taken out.
+    fn finished(&self) -> bool {
+        self.eof && self.ahead.is_empty()
+    }
+
+    /// Puts bytes back in front.
+    fn push_front(&mut self, bytes: Bytes) {
+        if !bytes.is_empty() {
+            self.ahead.push_front(bytes);
+        }
+    }
+
+    /// Appends to `buffer` until it holds `target` bytes or the stream ends.
+    async fn fill(&mut self, buffer: &mut BytesMut, target: usize) -> Result<()> {
+        while buffer.len() < target {
+            let mut chunk = match self.ahead.pop_front() {
+                Some(chunk) => chunk,
+                None if self.eof => return Ok(()),
+                None => match self.stream.try_next().await? {
+                    Some(chunk) => chunk,
+                    None => {
+                        self.eof = true;
+                        return Ok(());
+                    }
+                },
+            };
+            let room = target - buffer.len();
+            if chunk.len() > room {
+                self.ahead.push_front(chunk.split_off(room));
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::*;
+
+    #[test]
+    fn kept_ranges_parse() {
+        assert_eq!(parse_kept("bytes=0-262143").unwrap(), 262_144);
+        assert_eq!(parse_kept("bytes=0-0").unwrap(), 1);
+        for bad in ["bytes=5-9", "bytes=0-", "items=0-1", ""] {
+            assert_eq!(parse_kept(bad).unwrap_err().kind(), ErrorKind::ResponseInvalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn boundaries_avoid_the_body() {
+        let body = b"hello";
+        let first = boundary_for(body);
+        let tricky = format!("x{first}y");
+        let second = boundary_for(tricky.as_bytes());
+        assert!(!tricky.contains(&second));
+    }
+
+    #[tokio::test]
+    async fn sources_rechunk_and_carry() {
+        let chunks = vec![Ok(Bytes::from_static(b"abcdef")), Ok(Bytes::from_static(b"gh"))];
+        let mut source = Source::new(futures::stream::iter(chunks).boxed());
+        let mut buffer = BytesMut::new();
+        source.fill(&mut buffer, 4).await.unwrap();
+        assert_eq!(&buffer[..], b"abcd");
+        assert!(!source.finished());
+        let mut rest = BytesMut::new();
+        source.fill(&mut rest, 100).await.unwrap();
+        assert_eq!(&rest[..], b"efgh");
+        assert!(source.finished());
+    }
+}
