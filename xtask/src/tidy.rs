@@ -73,10 +73,12 @@ fn check(root: &Path) -> Result<Vec<String>> {
             problems.push(format!("crates/{name}/Cargo.toml: does not inherit the workspace lints"));
         }
         let published = !manifest.contains("publish = false");
-        if published && !manifest.contains("[package.metadata.docs.rs]") {
+        // A library (not a program such as `cloud-cli`, which sits on top of the facade).
+        let is_library = dir.join("src/lib.rs").is_file();
+        if published && is_library && !manifest.contains("[package.metadata.docs.rs]") {
             problems.push(format!("crates/{name}/Cargo.toml: has no [package.metadata.docs.rs] section"));
         }
-        let is_provider = name.starts_with("cloud-") && name != "cloud-core";
+        let is_provider = is_library && name.starts_with("cloud-") && name != "cloud-core";
         if is_provider && published {
             let feature = name.trim_start_matches("cloud-");
             if !facade.contains(&format!("{feature} = [\"dep:{name}\"")) {

@@ -30,7 +30,7 @@ impl fmt::Debug for CinderClient {
     }
 }
 
-/// A volume (the seed's `_volume_to_dict`).
+/// A volume (the Python client's `_volume_to_dict`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Volume {
@@ -126,7 +126,7 @@ impl CreateVolumeRequest {
     }
 }
 
-/// A snapshot or a backup of a volume (the seed's `{id, name, status, volume_id, size, created_at}`).
+/// A snapshot or a backup of a volume (the Python client's `{id, name, status, volume_id, size, created_at}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VolumeCopy {
@@ -347,8 +347,7 @@ impl CinderClient {
             .map(drop)
     }
 
-    /// Detaches a volume from a server (`DELETE /servers/{id}/os-volume_attachments/{volume_id}`;
-    /// seed defect A7).
+    /// Detaches a volume from a server (`DELETE /servers/{id}/os-volume_attachments/{volume_id}`).
     ///
     /// # Errors
     /// `NotFound` if it is not attached there.

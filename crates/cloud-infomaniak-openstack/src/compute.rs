@@ -19,7 +19,7 @@ use crate::error::PROVIDER;
 use crate::session::{InfomaniakCloud, id_segment};
 use crate::util::{base64, looks_like_id, parse_time, str_field, wait_for};
 
-/// How long [`ComputeClient::create_server`] waits for `ACTIVE` by default (the seed's 120 s).
+/// How long [`NovaClient::create_server`] waits for `ACTIVE` by default (the Python client's 120 s).
 pub const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(120);
 
 const PAGE: u32 = 100;
@@ -42,7 +42,7 @@ impl fmt::Display for NovaClient {
     }
 }
 
-/// A Nova server, with the fields of the seed's `_server_to_dict`.
+/// A Nova server, with the fields of the Python client's `_server_to_dict`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Server {
@@ -153,7 +153,7 @@ pub(crate) fn status_of(status: &str) -> InstanceStatus {
     }
 }
 
-/// A Glance image (the seed's `{id, name, status, min_disk, min_ram, size, created_at}`).
+/// A Glance image (the Python client's `{id, name, status, min_disk, min_ram, size, created_at}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Image {
@@ -187,7 +187,7 @@ impl Image {
     }
 }
 
-/// A Nova flavor (the seed's `{id, name, vcpus, ram, disk, is_public}`).
+/// A Nova flavor (the Python client's `{id, name, vcpus, ram, disk, is_public}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Flavor {
@@ -372,7 +372,7 @@ impl NovaClient {
         }
     }
 
-    /// The seed's `create_instance`: creates and waits up to [`DEFAULT_CREATE_TIMEOUT`] for `ACTIVE`.
+    /// The Python client's `create_instance`: creates and waits up to [`DEFAULT_CREATE_TIMEOUT`] for `ACTIVE`.
     ///
     /// # Errors
     /// As [`create_server`](Self::create_server).
@@ -502,7 +502,7 @@ impl NovaClient {
             .map(drop)
     }
 
-    /// The seed's `terminate_instance`: `delete_server(id, force = true)`.
+    /// The Python client's `terminate_instance`: `delete_server(id, force = true)`.
     ///
     /// # Errors
     /// `NotFound`.
@@ -536,7 +536,7 @@ impl NovaClient {
         })
     }
 
-    /// One image by id or name (the seed's `get_image`).
+    /// One image by id or name (the Python client's `get_image`).
     ///
     /// # Errors
     /// `NotFound` if no image has this id or name; `Conflict` if several have the name.
@@ -760,7 +760,7 @@ mod tests {
         assert_eq!(i.status, InstanceStatus::Running);
         assert_eq!(i.addresses, ["10.0.0.5"]);
         assert_eq!(i.region.as_deref(), Some("dc3-a-04"));
-        // Microversion ≥ 2.47 embeds the flavor without an id (seed defect A13).
+        // Microversion ≥ 2.47 embeds the flavor without an id.
         let v =
             json!({"id": "s2", "status": "SHUTOFF", "flavor": {"original_name": "a1-ram2-disk20-perf1"}, "image": ""});
         let s = Server::from_json(&v).unwrap();

@@ -3,7 +3,7 @@
 //! A configuration comes from one of three places, tried in this order by
 //! [`InfomaniakConfig::from_env_with`]:
 //!
-//! 1. the seed's variables: `INFOMANIAK_APP_CREDENTIAL_ID` and `INFOMANIAK_APP_CREDENTIAL_SECRET`
+//! 1. the Python client's variables: `INFOMANIAK_APP_CREDENTIAL_ID` and `INFOMANIAK_APP_CREDENTIAL_SECRET`
 //!    (required together), `INFOMANIAK_AUTH_URL` (default [`DEFAULT_AUTH_URL`]),
 //!    `INFOMANIAK_PROJECT_ID`, `INFOMANIAK_REGION` (default [`DEFAULT_REGION`]);
 //! 2. `OS_CLOUD`: that cloud of `clouds.yaml` (the file named by `OS_CLIENT_CONFIG_FILE`, or the
@@ -297,7 +297,7 @@ impl InfomaniakConfig {
         Self::from_env_with(&Env::real())
     }
 
-    /// The configuration of `env`, from the first of: the seed's `INFOMANIAK_APP_CREDENTIAL_ID` and
+    /// The configuration of `env`, from the first of: the Python client's `INFOMANIAK_APP_CREDENTIAL_ID` and
     /// `INFOMANIAK_APP_CREDENTIAL_SECRET` (with `INFOMANIAK_AUTH_URL`, `INFOMANIAK_PROJECT_ID`,
     /// `INFOMANIAK_REGION`); `OS_CLOUD` and its `clouds.yaml`; the `OS_*` variables of an `openrc`.
     ///

@@ -25,7 +25,7 @@ impl fmt::Debug for KeystoneClient {
     }
 }
 
-/// A Keystone user (the seed's `{id, name, email, domain_id, is_enabled}`).
+/// A Keystone user (the Python client's `{id, name, email, domain_id, is_enabled}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct User {
@@ -41,7 +41,7 @@ pub struct User {
     pub enabled: bool,
 }
 
-/// A Keystone project (the seed's `{id, name, description, is_enabled, domain_id}`).
+/// A Keystone project (the Python client's `{id, name, description, is_enabled, domain_id}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Project {
@@ -286,8 +286,7 @@ impl KeystoneClient {
         project_from_json(&body["project"])
     }
 
-    /// The projects the user can see. `GET /v3/projects` is often reserved to admins (seed defect
-    /// A14): on `403` this falls back to the user's own projects (`/v3/users/{id}/projects`), then
+    /// The projects the user can see. `GET /v3/projects` is often reserved to admins: on `403` this falls back to the user's own projects (`/v3/users/{id}/projects`), then
     /// to the current project alone.
     ///
     /// # Errors
@@ -342,7 +341,7 @@ impl KeystoneClient {
     }
 
     /// Creates an application credential for the session's project; the answer carries the
-    /// secret, which Keystone never shows again. Roles go as `[{name}]` (seed defect A12).
+    /// secret, which Keystone never shows again. Roles go as `[{name}]`.
     ///
     /// # Errors
     /// `AlreadyExists` if the name is taken; `PermissionDenied` when authenticated with a
@@ -407,7 +406,7 @@ impl KeystoneClient {
     }
 
     /// Creates EC2 credentials for a project (the session's by default); Keystone generates the
-    /// access and secret keys (seed defect A8: posting an empty blob to `/v3/credentials` does not).
+    /// access and secret keys (posting an empty blob to `/v3/credentials` would not).
     ///
     /// # Errors
     /// `PermissionDenied` (Keystone refuses restricted application credentials);
@@ -438,7 +437,7 @@ impl KeystoneClient {
             .map(drop)
     }
 
-    /// The roles Keystone defines (`GET /v3/roles`; the seed's FR-5 `list_roles`), optionally
+    /// The roles Keystone defines (`GET /v3/roles`; the Python client's `list_roles`), optionally
     /// only the one named `name`. When policy reserves the call to readers of the system
     /// (Keystone answers `403`), the roles of the session's own token are returned instead, so a
     /// project-scoped credential still sees the roles it holds.
@@ -465,7 +464,7 @@ impl KeystoneClient {
     }
 
     /// The user's role assignments, on one project or all, with role names
-    /// (`GET /v3/role_assignments?user.id=…&scope.project.id=…&include_names`; seed defect A9).
+    /// (`GET /v3/role_assignments?user.id=…&scope.project.id=…&include_names`).
     /// Keystone's default policy reserves that call to admins; on `403` the roles of the
     /// session's own token are returned (when `project_id` is the session's project or unset).
     ///

@@ -31,7 +31,7 @@
 //! and request id; exhausted quotas are `QuotaExceeded`.
 
 /// `from_env`, `from_credentials` and `session` for a service client holding a `session` field
-/// (the seed's per-client constructors), written once for every client.
+/// (as the Python client's per-client constructors), written once for every client.
 macro_rules! session_constructors {
     ($client:ident, $accessor:ident) => {
         impl $client {

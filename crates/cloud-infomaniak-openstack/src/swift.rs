@@ -236,7 +236,7 @@ impl SwiftClient {
         call.send().await.map(drop)
     }
 
-    /// The seed's `upload_object(container, name, data)`.
+    /// The Python client's `upload_object(container, name, data)`.
     ///
     /// # Errors
     /// As [`StorageClient::put_object`].
@@ -254,7 +254,7 @@ impl SwiftClient {
         self.put_object(container, name, PutPayload::from_bytes(data.into()), options).await
     }
 
-    /// The seed's `download_object(container, name)`: the whole object in memory.
+    /// The Python client's `download_object(container, name)`: the whole object in memory.
     ///
     /// # Errors
     /// As [`StorageClient::get_object`].

@@ -247,7 +247,7 @@ pub trait StorageClientExt: StorageClient {
         Ok(deleted)
     }
 
-    /// Every key under `prefix`, collected (the seed's `list_objects`; prefer the stream).
+    /// Every key under `prefix`, collected (the Python client's `list_objects`; prefer the stream).
     ///
     /// # Errors
     /// As [`StorageClient::list_objects`].
