@@ -1,5 +1,5 @@
-//! The shared storage conformance suite against gcp-storage-emulator
-//! (`cargo xtask emulators up gcs`).
+//! The shared storage conformance suite, and `object_store`'s own integration suite through
+//! `cloud_core::adapter::BucketStore`, against gcp-storage-emulator (`cargo xtask emulators up gcs`).
 //!
 //! The client is built the way `from_env` builds it from `STORAGE_EMULATOR_HOST`, so its
 //! capabilities declare what the emulator lacks (preconditions on writes, page sizes); an
@@ -8,7 +8,8 @@
 
 use std::sync::Arc;
 
-use cloud_core::conformance::Suite;
+use cloud_core::StorageClient;
+use cloud_core::conformance::{Suite, object_store_trials};
 use libtest_mimic::{Arguments, Trial};
 
 #[allow(dead_code)]
@@ -19,7 +20,10 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let trials = match support::Emulator::load() {
         Ok(emulator) => {
-            Suite::new("gcs-emulator", Arc::new(emulator.client()), emulator.bucket).trials(runtime.handle())
+            let client: Arc<dyn StorageClient> = Arc::new(emulator.client());
+            let mut trials = object_store_trials("gcs-emulator", &client, &emulator.bucket, runtime.handle());
+            trials.extend(Suite::new("gcs-emulator", client, emulator.bucket).trials(runtime.handle()));
+            trials
         }
         Err(message) => vec![Trial::test("gcs-emulator::server_is_running", move || Err(message.into()))],
     };
