@@ -18,7 +18,7 @@ use crate::upload::{MultipartConfig, content_md5};
 /// How many keys one `DeleteObjects` request may name.
 pub const DELETE_BATCH_SIZE: usize = 1_000;
 
-/// An Amazon S3 (or S3-compatible) client implementing [`StorageClient`].
+/// An Amazon S3 (or S3-compatible) client implementing [`StorageClient`](cloud_core::StorageClient).
 ///
 /// Cheap to clone: clones share the connection pool and the credentials cache.
 #[derive(Clone)]
@@ -122,10 +122,10 @@ impl S3Client {
     }
 
     /// An object's metadata: the Python client's `get_metadata`, same as
-    /// [`StorageClient::head_object`].
+    /// [`StorageClient::head_object`](cloud_core::StorageClient::head_object).
     ///
     /// # Errors
-    /// As [`StorageClient::head_object`].
+    /// As [`StorageClient::head_object`](cloud_core::StorageClient::head_object).
     pub async fn get_metadata(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
         self.head(bucket, key).await
     }

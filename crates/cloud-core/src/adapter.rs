@@ -14,7 +14,7 @@
 //!   the backend cannot honour is `NotImplemented`, never ignored.
 //! - Attributes: content type, `Cache-Control`, `Content-Disposition`, `Content-Encoding`,
 //!   `Content-Language` and user metadata. Metadata keys follow the portable rule of
-//!   [`validate_metadata`](crate::storage::validate_metadata) (`a-z`, `0-9`, `-`); a put with
+//!   [`validate_metadata`] (`a-z`, `0-9`, `-`); a put with
 //!   other keys is `NotImplemented`. Tags and versions are `NotImplemented`.
 //! - `put_multipart` streams the parts, in the order they were given, into one
 //!   [`StorageClient::put_object`] (so the backend's own large-object machinery applies: S3

@@ -5,7 +5,7 @@
 //! serve other bytes than those requested, an inverted range, or numbers that overflow. Parse the
 //! header with [`ContentRange::parse`], then compare it with the request through
 //! [`ContentRange::check_served`]; both fail with
-//! [`ErrorKind::ResponseInvalid`](crate::ErrorKind::ResponseInvalid), never with a panic.
+//! [`ErrorKind::ResponseInvalid`], never with a panic.
 //!
 //! ```
 //! use cloud_core::content_range::ContentRange;

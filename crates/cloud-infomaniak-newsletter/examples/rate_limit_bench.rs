@@ -38,6 +38,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_token("bench-token")
         .with_domain_id(4321)
         .with_base_url(server.base_url())
+        // A caller may wait up to one budget window for its turn, and that wait counts against the
+        // request's timeout: allow two windows.
+        .with_timeout(2 * RATE_LIMIT_WINDOW)
         .build()?;
     let started = Instant::now();
     let deadline = started + run;

@@ -250,7 +250,7 @@ pub trait StorageClientExt: StorageClient {
     /// Every key under `prefix`, collected (the Python client's `list_objects`; prefer the stream).
     ///
     /// # Errors
-    /// As [`StorageClient::list_objects`].
+    /// As [`StorageClientExt::list_objects`].
     async fn list_keys(&self, bucket: &str, prefix: &str) -> Result<Vec<String>> {
         self.list_objects(bucket, ListOptions::default().with_prefix(prefix)).map_ok(|m| m.key).try_collect().await
     }

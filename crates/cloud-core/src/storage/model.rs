@@ -450,7 +450,7 @@ impl fmt::Debug for GetResult {
     }
 }
 
-/// Options of [`StorageClient::list_objects`](super::StorageClient::list_objects).
+/// Options of [`StorageClient::list_entries`](super::StorageClient::list_entries).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListOptions {
