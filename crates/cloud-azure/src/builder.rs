@@ -87,7 +87,7 @@ pub enum AzureConfigKey {
 
 impl AzureConfigKey {
     /// Every key, in the order `from_env` applies them.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: &'static [Self] = &[
         Self::ConnectionString,
         Self::AccountName,
         Self::AccessKey,
@@ -171,7 +171,8 @@ impl FromStr for AzureConfigKey {
 
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str() == s || k.env_names().contains(&s))
             .ok_or_else(|| Error::invalid_config(format!("unknown Azure configuration key {s:?}")))
     }
@@ -288,7 +289,7 @@ impl AzureBlobClientBuilder {
     /// [`AzureBlobClientBuilder`]. Unparseable values are reported by `build`.
     pub fn from_env_with(env: &Env) -> Self {
         let mut builder = Self::new();
-        for key in AzureConfigKey::ALL {
+        for &key in AzureConfigKey::ALL {
             if let Some(value) = env.get_any(key.env_names()) {
                 builder = builder.with_config(key, value);
             }
@@ -684,7 +685,7 @@ mod tests {
 
     #[test]
     fn keys_parse_from_canonical_and_env_names() {
-        for key in AzureConfigKey::ALL {
+        for &key in AzureConfigKey::ALL {
             assert_eq!(key.as_str().parse::<AzureConfigKey>().unwrap(), key);
             for name in key.env_names() {
                 assert_eq!(name.parse::<AzureConfigKey>().unwrap(), key);

@@ -74,7 +74,7 @@ pub enum GcsConfigKey {
 
 impl GcsConfigKey {
     /// Every key, in the order `from_env` applies them.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: &'static [Self] = &[
         Self::ServiceAccountPath,
         Self::ServiceAccountKey,
         Self::ProjectId,
@@ -140,7 +140,8 @@ impl FromStr for GcsConfigKey {
 
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str() == s || k.env_names().contains(&s))
             .ok_or_else(|| Error::invalid_config(format!("unknown GCS configuration key {s:?}")))
     }
@@ -228,7 +229,7 @@ impl GcsClientBuilder {
     /// [`GcsClientBuilder::build`].
     pub fn from_env_with(env: &Env) -> Self {
         let mut builder = Self::new();
-        for key in GcsConfigKey::ALL {
+        for &key in GcsConfigKey::ALL {
             if let Some(value) = env.get_any(key.env_names()) {
                 builder = builder.with_config(key, value);
             }
@@ -487,7 +488,7 @@ mod tests {
 
     #[test]
     fn keys_parse_from_canonical_and_env_names() {
-        for key in GcsConfigKey::ALL {
+        for &key in GcsConfigKey::ALL {
             assert_eq!(key.as_str().parse::<GcsConfigKey>().unwrap(), key);
             for name in key.env_names() {
                 assert_eq!(name.parse::<GcsConfigKey>().unwrap(), key);

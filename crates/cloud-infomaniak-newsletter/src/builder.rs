@@ -48,7 +48,7 @@ pub enum NewsletterConfigKey {
 
 impl NewsletterConfigKey {
     /// Every key.
-    pub const ALL: [Self; 4] = [Self::Token, Self::DomainId, Self::BaseUrl, Self::Timeout];
+    pub const ALL: &'static [Self] = &[Self::Token, Self::DomainId, Self::BaseUrl, Self::Timeout];
 
     /// The canonical spelling (`token`).
     pub const fn as_str(self) -> &'static str {
@@ -89,7 +89,8 @@ impl FromStr for NewsletterConfigKey {
     /// Accepts the canonical spelling or the environment variable, ignoring ASCII case.
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str().eq_ignore_ascii_case(s) || k.env_name().eq_ignore_ascii_case(s))
             .ok_or_else(|| Error::invalid_config(format!("unknown Newsletter configuration key {s:?}")))
     }
@@ -372,7 +373,7 @@ mod tests {
 
     #[test]
     fn keys_parse_both_spellings() {
-        for key in NewsletterConfigKey::ALL {
+        for &key in NewsletterConfigKey::ALL {
             assert_eq!(key.as_str().parse::<NewsletterConfigKey>().unwrap(), key);
             assert_eq!(key.env_name().parse::<NewsletterConfigKey>().unwrap(), key);
         }
