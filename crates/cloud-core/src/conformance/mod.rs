@@ -58,7 +58,9 @@
 //! - Content headers (`Cache-Control`, `Content-Disposition`, `Content-Encoding`,
 //!   `Content-Language`) through head, get, copy and overwrite.
 //! - [`StorageClientExt`](crate::StorageClientExt): file upload and download, `ensure_bucket`,
-//!   `delete_prefix`, the bytes helpers.
+//!   `delete_prefix`, the bytes helpers; parallel ranged downloads (file and read-ahead) give
+//!   the object's bytes with at most `concurrency` GETs in flight, none longer than a part, and
+//!   an object replaced or a part cut short mid-way is an error that leaves no file.
 //!
 //! Checks may be added, renamed or tightened in any release.
 

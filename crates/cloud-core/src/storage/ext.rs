@@ -6,15 +6,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::{StreamExt, TryStreamExt};
-use tokio::io::AsyncWriteExt;
 
 use std::time::Duration;
 
 use futures::stream::BoxStream;
 
+use super::transfer::{self, DownloadOptions};
 use super::{
-    CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, HeadOptions, ListEntry, ListOptions, ObjectMeta,
-    PresignMethod, PresignOptions, PresignedUrl, PutOptions, PutPayload, PutResult, StorageClient,
+    CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions, ListEntry, ListOptions,
+    ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutOptions, PutPayload, PutResult, StorageClient,
 };
 use crate::{Error, ErrorKind, Result};
 
@@ -177,55 +177,93 @@ pub trait StorageClientExt: StorageClient {
         self.put_object(bucket, key, PutPayload::from_stream(stream, Some(size)), options).await
     }
 
-    /// Downloads an object to a file, streaming it, and returns its metadata.
+    /// Downloads an object to a file with [`DownloadOptions::default`] (8 MiB parts, 4 in
+    /// flight), and returns its metadata. See [`download_file_with`](Self::download_file_with).
+    ///
+    /// # Errors
+    /// As [`StorageClientExt::download_file_with`].
+    async fn download_file(&self, bucket: &str, key: &str, path: &Path) -> Result<ObjectMeta> {
+        self.download_file_with(bucket, key, path, DownloadOptions::default()).await
+    }
+
+    /// Downloads an object to a file and returns its metadata; an object larger than one part
+    /// comes as concurrent ranged GETs where the backend reads ranges.
+    ///
+    /// The first GET gives the object's size and ETag and its first part; the other parts are
+    /// ranged GETs pinned to that ETag (`if_match` where the backend evaluates it, and every
+    /// answer's ETag compared), at most `options.concurrency` in flight, each written at its
+    /// offset as it arrives, so memory stays bounded (about 1 MiB per part in flight) whatever
+    /// the object's size. An object replaced during the download is an error, never a file
+    /// mixing two versions.
     ///
     /// The data goes to a new temporary file beside `path` (a unique name, created with
     /// `create_new`, so concurrent downloads to one path never share it and nothing planted at
     /// the name is followed), renamed into place once complete, so a failed download never leaves
-    /// a truncated file (nor destroys an existing one). The number of bytes received is checked
-    /// against the object's size before the file is published.
+    /// a truncated file (nor destroys an existing one). The number of bytes of every part, and
+    /// the file's final length, are checked against the object's size before the file is
+    /// published.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &dyn cloud_core::StorageClient) -> cloud_core::Result<()> {
+    /// use cloud_core::StorageClientExt;
+    /// use cloud_core::storage::DownloadOptions;
+    /// let options = DownloadOptions::default().with_part_size(16 << 20).with_concurrency(8);
+    /// let meta = store.download_file_with("backups", "disk.img", "disk.img".as_ref(), options).await?;
+    /// println!("{} bytes", meta.size);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// As [`StorageClient::get_object`]; `ResponseInvalid` when the body is shorter or longer
-    /// than the object; local I/O errors.
-    async fn download_file(&self, bucket: &str, key: &str, path: &Path) -> Result<ObjectMeta> {
-        let file_name =
-            path.file_name().ok_or_else(|| Error::invalid_input(format!("{} is not a file path", path.display())))?;
-        let result = self.get_object(bucket, key, GetOptions::default()).await?;
-        let meta = result.meta.clone();
-        let expected = result.range.end.saturating_sub(result.range.start);
-        let (tmp, mut file) = create_part_file(path, &file_name.to_string_lossy()).await?;
-        let write = async {
-            let mut body = result.into_stream();
-            let mut received: u64 = 0;
-            while let Some(chunk) = body.try_next().await? {
-                received = received.saturating_add(chunk.len() as u64);
-                if received > expected {
-                    break;
-                }
-                file.write_all(&chunk).await?;
-            }
-            if received != expected {
-                return Err(Error::new(
-                    ErrorKind::ResponseInvalid,
-                    format!("the body of {bucket}/{key} had {received} bytes instead of {expected}"),
-                ));
-            }
-            file.flush().await?;
-            file.sync_all().await?;
-            Ok::<(), Error>(())
-        };
-        let written = write.await;
-        drop(file);
-        if let Err(e) = written {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(e);
-        }
-        if let Err(e) = tokio::fs::rename(&tmp, path).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(e.into());
-        }
-        Ok(meta)
+    /// `InvalidInput` for unusable options or a path without a file name, before any request;
+    /// as [`StorageClient::get_object`]; `PreconditionFailed` when the object changed during the
+    /// download; `ResponseInvalid` when a body is shorter or longer than asked; local I/O
+    /// errors.
+    async fn download_file_with(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        options: DownloadOptions,
+    ) -> Result<ObjectMeta> {
+        options.validate()?;
+        transfer::download_to_file(&transfer::Object { store: self, bucket, key }, path, &options).await
+    }
+
+    /// Reads a whole object as a stream fetched ahead in concurrent ranged parts, delivered in
+    /// order: an opt-in replacement for a plain `get_object` when the consumer is faster than
+    /// one connection.
+    ///
+    /// Parts are pinned to the object's ETag as in
+    /// [`download_file_with`](Self::download_file_with); at most `options.concurrency` parts
+    /// are fetched or held at once, so the stream holds about `part_size × concurrency` bytes
+    /// (32 MiB with the defaults). An object no larger than one part is one plain GET.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: std::sync::Arc<dyn cloud_core::StorageClient>) -> cloud_core::Result<()> {
+    /// use cloud_core::StorageClientExt;
+    /// use cloud_core::storage::DownloadOptions;
+    /// use futures::TryStreamExt;
+    /// let object = store.get_object_read_ahead("logs", "2026-12-01.jsonl", DownloadOptions::default()).await?;
+    /// let mut body = object.into_stream();
+    /// while let Some(chunk) = body.try_next().await? {
+    ///     println!("{} bytes", chunk.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`StorageClientExt::download_file_with`]; errors after the first answer come through
+    /// the stream.
+    async fn get_object_read_ahead(
+        self: Arc<Self>,
+        bucket: &str,
+        key: &str,
+        options: DownloadOptions,
+    ) -> Result<GetResult> {
+        options.validate()?;
+        let source = transfer::OwnedObject { store: self, bucket: bucket.to_owned(), key: key.to_owned() };
+        let (meta, range, body) = transfer::read_ahead(Arc::new(source), &options).await?;
+        Ok(GetResult::new(meta, range, body))
     }
 
     /// Deletes every object whose key starts with `prefix`; returns how many were deleted.
@@ -257,21 +295,3 @@ pub trait StorageClientExt: StorageClient {
 }
 
 impl<T: StorageClient + ?Sized> StorageClientExt for T {}
-
-/// Creates a new, uniquely named `.{name}.part-{pid}-{random}` file next to `path`.
-///
-/// `create_new` fails instead of opening anything that already exists at the name (a symlink
-/// planted there is not followed), and the random part keeps concurrent downloads to one path
-/// apart; a name that exists already is replaced by another.
-async fn create_part_file(path: &Path, name: &str) -> Result<(std::path::PathBuf, tokio::fs::File)> {
-    let mut last = None;
-    for _ in 0..8 {
-        let tmp = path.with_file_name(format!(".{name}.part-{}-{:016x}", std::process::id(), rand::random::<u64>()));
-        match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).await {
-            Ok(file) => return Ok((tmp, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(last.map_or_else(|| Error::new(ErrorKind::Unexpected, "no temporary file name was free"), Error::from))
-}

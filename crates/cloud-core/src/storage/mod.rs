@@ -4,6 +4,7 @@
 mod ext;
 mod model;
 mod options;
+pub(crate) mod transfer;
 mod validate;
 
 use std::fmt::{Debug, Display};
@@ -18,6 +19,7 @@ pub use model::{
 };
 pub(crate) use options::unquote;
 pub use options::{Conditions, CopyMode, CopyOptions, DeleteOptions, HeadOptions, ListEntry, PresignOptions, PutMode};
+pub use transfer::{DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, DownloadOptions};
 pub use validate::{validate_bucket_name, validate_key, validate_metadata};
 
 use crate::{CloudProvider, Result};

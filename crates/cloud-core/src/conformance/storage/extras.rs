@@ -129,7 +129,7 @@ pub async fn check_presign_invalid_expiry(store: &dyn StorageClient, ctx: &Conte
 }
 
 /// A scratch directory removed on drop.
-struct ScratchDir(PathBuf);
+pub(super) struct ScratchDir(pub(super) PathBuf);
 
 impl Drop for ScratchDir {
     fn drop(&mut self) {

@@ -10,6 +10,7 @@ mod extras;
 mod failures;
 mod listing;
 mod objects;
+mod transfer;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -20,6 +21,7 @@ pub use extras::*;
 pub use failures::*;
 pub use listing::*;
 pub use objects::*;
+pub use transfer::*;
 
 use super::runner::random_suffix;
 use super::{Check, CheckResult, Context, Failure, ResultExt};
@@ -94,6 +96,9 @@ pub fn storage_checks(caps: StorageCapabilities) -> Vec<Check> {
             check!(check_range_offset),
             check!(check_range_suffix),
             check!(check_range_past_end),
+            check!(check_download_parallel_parts),
+            check!(check_download_detects_a_change),
+            check!(check_download_detects_a_short_part),
         ]);
     }
     if caps.user_metadata {
