@@ -189,7 +189,7 @@ impl CinderClient {
             async move {
                 let body: Value = this
                     .cinder(Method::GET, path)
-                    .op(op)
+                    .operation(op)
                     .query("limit", PAGE.to_string())
                     .query_opt("marker", marker)
                     .send()
@@ -216,7 +216,7 @@ impl CinderClient {
     pub async fn get_volume(&self, id: &str) -> Result<Volume> {
         let body: Value = self
             .cinder(Method::GET, format!("volumes/{}", id_segment("id", id)?))
-            .op("get_volume")
+            .operation("get_volume")
             .send()
             .await?
             .json()?;
@@ -249,7 +249,7 @@ impl CinderClient {
         }
         let body: Value = self
             .cinder(Method::POST, "volumes")
-            .op("create_volume")
+            .operation("create_volume")
             .json(&json!({"volume": volume}))
             .send()
             .await?
@@ -271,7 +271,7 @@ impl CinderClient {
         }
         let body: Value = self
             .cinder(Method::PUT, format!("volumes/{}", id_segment("id", id)?))
-            .op("update_volume")
+            .operation("update_volume")
             .json(&json!({"volume": volume}))
             .send()
             .await?
@@ -288,7 +288,7 @@ impl CinderClient {
             return self.volume_action(id, json!({"os-force_delete": {}}), "delete_volume").await;
         }
         self.cinder(Method::DELETE, format!("volumes/{}", id_segment("id", id)?))
-            .op("delete_volume")
+            .operation("delete_volume")
             .send()
             .await
             .map(drop)
@@ -296,7 +296,7 @@ impl CinderClient {
 
     async fn volume_action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {
         self.cinder(Method::POST, format!("volumes/{}/action", id_segment("id", id)?))
-            .op(op)
+            .operation(op)
             .json(&body)
             .send()
             .await
@@ -340,7 +340,7 @@ impl CinderClient {
                 Method::POST,
                 format!("servers/{}/os-volume_attachments", id_segment("id", server_id)?),
             )
-            .op("attach_volume")
+            .operation("attach_volume")
             .json(&json!({"volumeAttachment": attachment}))
             .send()
             .await
@@ -362,7 +362,7 @@ impl CinderClient {
                     id_segment("id", volume_id)?
                 ),
             )
-            .op("detach_volume")
+            .operation("detach_volume")
             .send()
             .await
             .map(drop)
@@ -405,7 +405,7 @@ impl CinderClient {
     pub async fn get_snapshot(&self, id: &str) -> Result<VolumeCopy> {
         let body: Value = self
             .cinder(Method::GET, format!("snapshots/{}", id_segment("id", id)?))
-            .op("get_snapshot")
+            .operation("get_snapshot")
             .send()
             .await?
             .json()?;
@@ -429,7 +429,7 @@ impl CinderClient {
         }
         let body: Value = self
             .cinder(Method::POST, "snapshots")
-            .op("create_snapshot")
+            .operation("create_snapshot")
             .json(&json!({"snapshot": snapshot}))
             .send()
             .await?
@@ -445,14 +445,14 @@ impl CinderClient {
         if force {
             return self
                 .cinder(Method::POST, format!("snapshots/{}/action", id_segment("id", id)?))
-                .op("delete_snapshot")
+                .operation("delete_snapshot")
                 .json(&json!({"os-force_delete": {}}))
                 .send()
                 .await
                 .map(drop);
         }
         self.cinder(Method::DELETE, format!("snapshots/{}", id_segment("id", id)?))
-            .op("delete_snapshot")
+            .operation("delete_snapshot")
             .send()
             .await
             .map(drop)
@@ -493,7 +493,7 @@ impl CinderClient {
     pub async fn get_backup(&self, id: &str) -> Result<VolumeCopy> {
         let body: Value = self
             .cinder(Method::GET, format!("backups/{}", id_segment("id", id)?))
-            .op("get_backup")
+            .operation("get_backup")
             .send()
             .await?
             .json()?;
@@ -518,7 +518,7 @@ impl CinderClient {
         }
         let body: Value = self
             .cinder(Method::POST, "backups")
-            .op("create_backup")
+            .operation("create_backup")
             .json(&json!({"backup": backup}))
             .send()
             .await?
@@ -540,7 +540,7 @@ impl CinderClient {
         }
         let body: Value = self
             .cinder(Method::POST, format!("backups/{}/restore", id_segment("id", backup_id)?))
-            .op("restore_backup")
+            .operation("restore_backup")
             .json(&json!({"restore": restore}))
             .send()
             .await?
@@ -556,14 +556,14 @@ impl CinderClient {
         if force {
             return self
                 .cinder(Method::POST, format!("backups/{}/action", id_segment("id", id)?))
-                .op("delete_backup")
+                .operation("delete_backup")
                 .json(&json!({"os-force_delete": {}}))
                 .send()
                 .await
                 .map(drop);
         }
         self.cinder(Method::DELETE, format!("backups/{}", id_segment("id", id)?))
-            .op("delete_backup")
+            .operation("delete_backup")
             .send()
             .await
             .map(drop)

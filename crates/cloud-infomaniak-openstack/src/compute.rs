@@ -282,7 +282,7 @@ impl NovaClient {
             async move {
                 let answer = this
                     .nova(Method::GET, "servers/detail")
-                    .op("list_instances")
+                    .operation("list_instances")
                     .query("limit", PAGE.to_string())
                     .query_opt("marker", marker)
                     .send()
@@ -303,8 +303,11 @@ impl NovaClient {
     /// # Errors
     /// `NotFound` if it does not exist.
     pub async fn get_server(&self, id: &str) -> Result<Server> {
-        let answer =
-            self.nova(Method::GET, format!("servers/{}", id_segment("id", id)?)).op("get_instance").send().await?;
+        let answer = self
+            .nova(Method::GET, format!("servers/{}", id_segment("id", id)?))
+            .operation("get_instance")
+            .send()
+            .await?;
         let body: Value = answer.json()?;
         Server::from_json(&body["server"])
     }
@@ -359,7 +362,7 @@ impl NovaClient {
         if !request.metadata.is_empty() {
             server["metadata"] = json!(request.metadata);
         }
-        let mut call = self.nova(Method::POST, "servers").op("create_instance").json(&json!({"server": server}));
+        let mut call = self.nova(Method::POST, "servers").operation("create_instance").json(&json!({"server": server}));
         if special.is_some() {
             call = call.header("openstack-api-version", "compute 2.37")?;
         }
@@ -446,7 +449,7 @@ impl NovaClient {
 
     async fn action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {
         self.nova(Method::POST, format!("servers/{}/action", id_segment("id", id)?))
-            .op(op)
+            .operation(op)
             .json(&body)
             .send()
             .await
@@ -496,7 +499,7 @@ impl NovaClient {
             }
         }
         self.nova(Method::DELETE, format!("servers/{}", id_segment("id", id)?))
-            .op("delete_instance")
+            .operation("delete_instance")
             .send()
             .await
             .map(drop)
@@ -519,7 +522,7 @@ impl NovaClient {
                 let answer = this
                     .session
                     .request(ServiceType::Image, Method::GET, "v2/images")
-                    .op("list_images")
+                    .operation("list_images")
                     .query("limit", PAGE.to_string())
                     .query_opt("marker", marker)
                     .send()
@@ -545,20 +548,20 @@ impl NovaClient {
             let answer = self
                 .session
                 .request(ServiceType::Image, Method::GET, format!("v2/images/{}", id_segment("id", id_or_name)?))
-                .op("get_image")
+                .operation("get_image")
                 .send_unchecked()
                 .await?;
             if (200..300).contains(&answer.status) {
                 return Image::from_json(&answer.json()?);
             }
             if answer.status != 404 {
-                return Err(crate::error::from_response(answer.status, &answer.headers, &answer.body, "get_image"));
+                return Err(answer.into_error());
             }
         }
         let answer = self
             .session
             .request(ServiceType::Image, Method::GET, "v2/images")
-            .op("get_image")
+            .operation("get_image")
             .query("name", id_or_name)
             .send()
             .await?;
@@ -575,7 +578,7 @@ impl NovaClient {
             async move {
                 let answer = this
                     .nova(Method::GET, "flavors/detail")
-                    .op("list_flavors")
+                    .operation("list_flavors")
                     .query("limit", PAGE.to_string())
                     .query_opt("marker", marker)
                     .send()
@@ -604,7 +607,7 @@ impl NovaClient {
         }
         let answer = self
             .nova(Method::GET, format!("flavors/{}", id_segment("id", id_or_name)?))
-            .op("find_flavor")
+            .operation("find_flavor")
             .send_unchecked()
             .await?;
         if (200..300).contains(&answer.status) {
@@ -612,7 +615,7 @@ impl NovaClient {
             return Flavor::from_json(&body["flavor"]);
         }
         if answer.status != 404 {
-            return Err(crate::error::from_response(answer.status, &answer.headers, &answer.body, "find_flavor"));
+            return Err(answer.into_error());
         }
         let flavors: Vec<Flavor> =
             self.list_flavors().try_filter(|f| futures::future::ready(f.name == id_or_name)).try_collect().await?;
@@ -624,7 +627,7 @@ impl NovaClient {
     /// # Errors
     /// `NotFound` if no network has this id or name.
     pub async fn find_network(&self, id_or_name: &str) -> Result<String> {
-        let call = self.session.request(ServiceType::Network, Method::GET, "v2.0/networks").op("find_network");
+        let call = self.session.request(ServiceType::Network, Method::GET, "v2.0/networks").operation("find_network");
         let call =
             if looks_like_id(id_or_name) { call.query("id", id_or_name) } else { call.query("name", id_or_name) };
         let body: Value = call.send().await?.json()?;
@@ -638,7 +641,7 @@ impl NovaClient {
     /// # Errors
     /// `Unauthenticated`, transport kinds.
     pub async fn list_keypairs(&self) -> Result<Vec<KeyPair>> {
-        let body: Value = self.nova(Method::GET, "os-keypairs").op("list_keypairs").send().await?.json()?;
+        let body: Value = self.nova(Method::GET, "os-keypairs").operation("list_keypairs").send().await?.json()?;
         body["keypairs"].as_array().into_iter().flatten().map(|k| KeyPair::from_json(&k["keypair"])).collect()
     }
 
@@ -654,7 +657,7 @@ impl NovaClient {
         }
         let answer = self
             .nova(Method::POST, "os-keypairs")
-            .op("create_keypair")
+            .operation("create_keypair")
             .json(&json!({"keypair": keypair}))
             .send()
             .await?;
@@ -668,7 +671,7 @@ impl NovaClient {
     /// `NotFound`.
     pub async fn delete_keypair(&self, name: &str) -> Result<()> {
         self.nova(Method::DELETE, format!("os-keypairs/{}", id_segment("id", name)?))
-            .op("delete_keypair")
+            .operation("delete_keypair")
             .send()
             .await
             .map(drop)
@@ -680,7 +683,7 @@ impl NovaClient {
     /// `Unauthenticated`, transport kinds.
     pub async fn list_availability_zones(&self) -> Result<Vec<AvailabilityZone>> {
         let body: Value =
-            self.nova(Method::GET, "os-availability-zone").op("list_availability_zones").send().await?.json()?;
+            self.nova(Method::GET, "os-availability-zone").operation("list_availability_zones").send().await?.json()?;
         Ok(body["availabilityZoneInfo"]
             .as_array()
             .into_iter()

@@ -4,11 +4,9 @@
 //! id, `Retry-After`); [`refine`] only tells which kind an OpenStack answer means where the status
 //! alone does not: an exhausted quota, or a conflict saying something exists already.
 
-use std::error::Error as StdError;
-
-use cloud_core::http::{ErrorContext, HttpErrorBody, Method, map_response_error};
-use cloud_core::{CloudProvider, Error, ErrorKind, kind_for_status};
-use http::HeaderMap;
+use cloud_core::http::ErrorContext;
+use cloud_core::{CloudProvider, ErrorKind, kind_for_status};
+use serde::Deserialize;
 
 pub(crate) const PROVIDER: CloudProvider = CloudProvider::Infomaniak;
 
@@ -46,11 +44,24 @@ pub(crate) fn kind_for(status: u16, message: Option<&str>) -> ErrorKind {
     kind_for_status(status)
 }
 
+/// Neutron's error body: `{"NeutronError": {"type": "OverQuota", "message": …}}`.
+#[derive(Deserialize)]
+struct NeutronErrorBody {
+    #[serde(rename = "NeutronError")]
+    error: NeutronError,
+}
+
+#[derive(Deserialize)]
+struct NeutronError {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+}
+
 /// The [`cloud_core::http::ErrorRefiner`] of every OpenStack client.
 pub(crate) fn refine(context: &ErrorContext<'_>) -> Option<ErrorKind> {
     let body = context.body();
-    let neutron_type = body.json().and_then(|v| v.get("NeutronError")).and_then(|e| e.get("type")?.as_str());
-    let message = match (body.message(), neutron_type) {
+    let neutron_type = serde_json::from_str::<NeutronErrorBody>(body.text()).ok().and_then(|b| b.error.kind);
+    let message = match (body.message(), neutron_type.as_deref()) {
         (Some(m), Some(t)) => Some(format!("{t}: {m}")),
         (Some(m), None) => Some(m.to_owned()),
         (None, t) => t.map(str::to_owned),
@@ -58,47 +69,20 @@ pub(crate) fn refine(context: &ErrorContext<'_>) -> Option<ErrorKind> {
     Some(kind_for(context.status(), message.as_deref()))
 }
 
-/// An error for a non-success answer the caller read itself (the Swift data plane and the calls
-/// that look at a status before deciding).
-pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &[u8], operation: &'static str) -> Error {
+/// An error for an answer, as the request path maps it (for tests of the mapping).
+#[cfg(test)]
+fn from_response(status: u16, headers: &http::HeaderMap, body: &[u8], operation: &'static str) -> cloud_core::Error {
+    use cloud_core::http::{HttpErrorBody, Method, map_response_error};
     let body = HttpErrorBody::new(status, body, false);
     let method = Method::GET;
     let context = ErrorContext::new(&method, operation, status, headers, &body);
     map_response_error(PROVIDER, &context, Some(refine))
 }
 
-/// An error of the Swift data plane's own transfers (no answer, or a body cut short).
-pub(crate) fn from_reqwest(err: reqwest::Error, operation: &'static str) -> Error {
-    let err = err.without_url();
-    let kind = if err.is_timeout() {
-        ErrorKind::Timeout
-    } else if err.is_builder() {
-        ErrorKind::Construction
-    } else if err.is_decode() {
-        ErrorKind::ResponseInvalid
-    } else {
-        ErrorKind::Dispatch
-    };
-    Error::new(kind, chain(&err)).with_provider(PROVIDER).with_operation(operation).with_source(err)
-}
-
-/// The error and its sources on one line.
-fn chain(err: &(dyn StdError + 'static)) -> String {
-    let mut text = err.to_string().replace('\n', " ");
-    let mut source = err.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
+    use http::HeaderMap;
+
     use super::*;
 
     #[test]

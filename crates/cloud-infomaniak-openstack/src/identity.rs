@@ -253,7 +253,7 @@ impl KeystoneClient {
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
         let body: Value = self
             .keystone(Method::GET, format!("users/{}", id_segment("id", user_id)?))
-            .op("get_user")
+            .operation("get_user")
             .send()
             .await?
             .json()?;
@@ -279,7 +279,7 @@ impl KeystoneClient {
             .to_owned();
         let body: Value = self
             .keystone(Method::GET, format!("projects/{}", id_segment("id", &id)?))
-            .op("get_project")
+            .operation("get_project")
             .send()
             .await?
             .json()?;
@@ -293,15 +293,15 @@ impl KeystoneClient {
     /// Transport and auth kinds.
     pub async fn list_projects(&self) -> Result<Vec<Project>> {
         for path in ["projects".to_owned(), format!("{}/projects", self.user_path()), "auth/projects".to_owned()] {
-            let answer = self.keystone(Method::GET, path).op("list_projects").send_unchecked().await?;
+            let answer = self.keystone(Method::GET, path).operation("list_projects").send_unchecked().await?;
             match answer.status {
                 200..=299 => {
                     let body: Value = answer.json()?;
                     return body["projects"].as_array().into_iter().flatten().map(project_from_json).collect();
                 }
                 403 => {}
-                status => {
-                    return Err(crate::error::from_response(status, &answer.headers, &answer.body, "list_projects"));
+                _ => {
+                    return Err(answer.into_error());
                 }
             }
         }
@@ -319,7 +319,7 @@ impl KeystoneClient {
     pub async fn list_application_credentials(&self) -> Result<Vec<ApplicationCredential>> {
         let body: Value = self
             .keystone(Method::GET, format!("{}/application_credentials", self.user_path()))
-            .op("list_application_credentials")
+            .operation("list_application_credentials")
             .send()
             .await?
             .json()?;
@@ -333,7 +333,7 @@ impl KeystoneClient {
     pub async fn get_application_credential(&self, id: &str) -> Result<ApplicationCredential> {
         let body: Value = self
             .keystone(Method::GET, format!("{}/application_credentials/{}", self.user_path(), id_segment("id", id)?))
-            .op("get_application_credential")
+            .operation("get_application_credential")
             .send()
             .await?
             .json()?;
@@ -371,7 +371,7 @@ impl KeystoneClient {
         }
         let body: Value = self
             .keystone(Method::POST, format!("{}/application_credentials", self.user_path()))
-            .op("create_application_credential")
+            .operation("create_application_credential")
             .json(&json!({"application_credential": cred}))
             .send()
             .await?
@@ -385,7 +385,7 @@ impl KeystoneClient {
     /// `NotFound`.
     pub async fn delete_application_credential(&self, id: &str) -> Result<()> {
         self.keystone(Method::DELETE, format!("{}/application_credentials/{}", self.user_path(), id_segment("id", id)?))
-            .op("delete_application_credential")
+            .operation("delete_application_credential")
             .send()
             .await
             .map(drop)
@@ -398,7 +398,7 @@ impl KeystoneClient {
     pub async fn list_ec2_credentials(&self) -> Result<Vec<Ec2Credential>> {
         let body: Value = self
             .keystone(Method::GET, format!("{}/credentials/OS-EC2", self.user_path()))
-            .op("list_ec2_credentials")
+            .operation("list_ec2_credentials")
             .send()
             .await?
             .json()?;
@@ -417,7 +417,7 @@ impl KeystoneClient {
             .ok_or_else(|| Error::invalid_config("no project for the EC2 credentials").with_provider(PROVIDER))?;
         let body: Value = self
             .keystone(Method::POST, format!("{}/credentials/OS-EC2", self.user_path()))
-            .op("create_ec2_credentials")
+            .operation("create_ec2_credentials")
             .json(&json!({"tenant_id": project}))
             .send()
             .await?
@@ -431,7 +431,7 @@ impl KeystoneClient {
     /// `NotFound`.
     pub async fn delete_ec2_credentials(&self, access: &str) -> Result<()> {
         self.keystone(Method::DELETE, format!("{}/credentials/OS-EC2/{}", self.user_path(), id_segment("id", access)?))
-            .op("delete_ec2_credentials")
+            .operation("delete_ec2_credentials")
             .send()
             .await
             .map(drop)
@@ -445,8 +445,12 @@ impl KeystoneClient {
     /// # Errors
     /// Transport and auth kinds.
     pub async fn list_roles(&self, name: Option<&str>) -> Result<Vec<Role>> {
-        let answer =
-            self.keystone(Method::GET, "roles").op("list_roles").query_opt("name", name).send_unchecked().await?;
+        let answer = self
+            .keystone(Method::GET, "roles")
+            .operation("list_roles")
+            .query_opt("name", name)
+            .send_unchecked()
+            .await?;
         match answer.status {
             200..=299 => {
                 let body: Value = answer.json()?;
@@ -459,7 +463,7 @@ impl KeystoneClient {
                 .filter(|(_, n)| name.is_none_or(|wanted| wanted == n))
                 .map(|(id, n)| Role { id: id.clone(), name: n.clone(), description: None, domain_id: None })
                 .collect()),
-            status => Err(crate::error::from_response(status, &answer.headers, &answer.body, "list_roles")),
+            _ => Err(answer.into_error()),
         }
     }
 
@@ -473,7 +477,7 @@ impl KeystoneClient {
     pub async fn list_role_assignments(&self, project_id: Option<&str>) -> Result<Vec<RoleAssignment>> {
         let answer = self
             .keystone(Method::GET, "role_assignments")
-            .op("list_role_assignments")
+            .operation("list_role_assignments")
             .query("user.id", self.session.user_id())
             .query_opt("scope.project.id", project_id)
             .query("include_names", "true")
@@ -494,12 +498,7 @@ impl KeystoneClient {
                 .collect());
         }
         if !(200..300).contains(&answer.status) {
-            return Err(crate::error::from_response(
-                answer.status,
-                &answer.headers,
-                &answer.body,
-                "list_role_assignments",
-            ));
+            return Err(answer.into_error());
         }
         let body: Value = answer.json()?;
         Ok(body["role_assignments"]

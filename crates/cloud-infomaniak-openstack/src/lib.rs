@@ -30,47 +30,6 @@
 //! become part of a URL. Every failure is a [`cloud_core::Error`] carrying OpenStack's message
 //! and request id; exhausted quotas are `QuotaExceeded`.
 
-/// `from_env`, `from_credentials` and `session` for a service client holding a `session` field
-/// (as the Python client's per-client constructors), written once for every client.
-macro_rules! session_constructors {
-    ($client:ident, $accessor:ident) => {
-        impl $client {
-            /// Connects with the process environment (see [`InfomaniakCloud::from_env`]).
-            ///
-            /// # Errors
-            /// As [`InfomaniakCloud::from_env`].
-            pub async fn from_env() -> cloud_core::Result<Self> {
-                Ok(crate::InfomaniakCloud::from_env().await?.$accessor())
-            }
-
-            /// Connects with an application credential (see [`InfomaniakCloud::from_credentials`]).
-            ///
-            /// # Errors
-            /// As [`InfomaniakCloud::from_credentials`].
-            pub async fn from_credentials(
-                application_credential_id: &str,
-                application_credential_secret: impl Into<cloud_core::SecretString>,
-                auth_url: Option<&str>,
-                region: Option<&str>,
-            ) -> cloud_core::Result<Self> {
-                Ok(crate::InfomaniakCloud::from_credentials(
-                    application_credential_id,
-                    application_credential_secret,
-                    auth_url,
-                    region,
-                )
-                .await?
-                .$accessor())
-            }
-
-            /// The session this client uses.
-            pub fn session(&self) -> &crate::InfomaniakCloud {
-                &self.session
-            }
-        }
-    };
-}
-
 mod auth;
 mod block_storage;
 mod compute;

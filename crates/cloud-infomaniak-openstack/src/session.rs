@@ -6,7 +6,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use cloud_core::http::{HttpClient, Method};
+use cloud_core::http::{HttpClient, Method, Response};
+use cloud_core::storage::ByteStream;
 use cloud_core::{CloudProvider, Env, Error, ErrorKind, Result, SecretString};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -59,22 +60,6 @@ impl Service {
     }
 }
 
-/// The crate's requests still written against `openstack_sdk`'s service names.
-impl From<openstack_sdk::types::ServiceType> for Service {
-    fn from(service: openstack_sdk::types::ServiceType) -> Self {
-        use openstack_sdk::types::ServiceType as T;
-        match service {
-            T::Identity => Self::Identity,
-            T::Image => Self::Image,
-            T::BlockStorage => Self::BlockStorage,
-            T::ObjectStore => Self::ObjectStore,
-            T::Network => Self::Network,
-            T::LoadBalancer => Self::LoadBalancer,
-            _ => Self::Compute,
-        }
-    }
-}
-
 /// An authenticated session with an OpenStack cloud (Infomaniak's by default).
 ///
 /// Connecting authenticates once with Keystone (application credential, password or token);
@@ -104,8 +89,16 @@ struct Inner {
     roles: Vec<(String, String)>,
     catalog: Mutex<Arc<Vec<CatalogService>>>,
     reauth: AsyncMutex<()>,
-    clients: Mutex<HashMap<Service, HttpClient>>,
-    data_plane: reqwest::Client,
+    /// One client per service, and per plane: the data plane (Swift object bodies) has no
+    /// whole-call timeout, since a transfer may last long; the idle timeout bounds its stalls.
+    clients: Mutex<HashMap<(Service, Plane), HttpClient>>,
+}
+
+/// Whether a call moves object data (no whole-call timeout) or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Plane {
+    Control,
+    Data,
 }
 
 impl fmt::Debug for InfomaniakCloud {
@@ -172,7 +165,7 @@ impl InfomaniakCloud {
     /// `Dispatch`/`Timeout` if Keystone cannot be reached.
     pub async fn connect(config: InfomaniakConfig) -> Result<Self> {
         let auth_url = keystone_base(&config)?;
-        let keystone = service_client(&config, auth_url, None)?;
+        let keystone = service_client(&config, auth_url, None, Plane::Control)?;
         let issued =
             auth::issue(&keystone, config.auth(), config.project_id()).await.map_err(|e| with_context(e, &config))?;
         let regions = auth::regions(&issued.catalog);
@@ -188,18 +181,7 @@ impl InfomaniakCloud {
         }
         let token = TokenAuth::default();
         token.set(issued.token, issued.expires_at);
-        let data_plane = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout())
-            .read_timeout(config.read_timeout())
-            // Objects are returned as stored: no transparent decompression.
-            .no_gzip()
-            .no_deflate()
-            // Swift never redirects; a redirect must not carry the token elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| error::from_reqwest(e, "connect"))?;
-        let keystone = service_client(&config, keystone.base_url().clone(), Some(token.clone()))?;
+        let keystone = service_client(&config, keystone.base_url().clone(), Some(token.clone()), Plane::Control)?;
         let project_id = issued.project_id.or_else(|| config.project_id().map(str::to_owned));
         Ok(Self {
             inner: Arc::new(Inner {
@@ -212,7 +194,6 @@ impl InfomaniakCloud {
                 catalog: Mutex::new(Arc::new(issued.catalog)),
                 reauth: AsyncMutex::new(()),
                 clients: Mutex::new(HashMap::new()),
-                data_plane,
             }),
         })
     }
@@ -330,27 +311,19 @@ impl InfomaniakCloud {
         Ok(url)
     }
 
-    /// The HTTP client of one service (made on first use, then shared).
-    fn client(&self, service: Service) -> Result<HttpClient> {
+    /// The HTTP client of one service and plane (made on first use, then shared).
+    fn client(&self, service: Service, plane: Plane) -> Result<HttpClient> {
         if service == Service::Identity {
             return Ok(self.inner.keystone.clone());
         }
         let mut clients = self.inner.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(client) = clients.get(&service) {
+        if let Some(client) = clients.get(&(service, plane)) {
             return Ok(client.clone());
         }
         let base = self.catalog_url(service.catalog_types(), service.catalog_types()[0])?;
-        let client = service_client(&self.inner.config, base, Some(self.inner.token.clone()))?;
-        clients.insert(service, client.clone());
+        let client = service_client(&self.inner.config, base, Some(self.inner.token.clone()), plane)?;
+        clients.insert((service, plane), client.clone());
         Ok(client)
-    }
-
-    /// The current token, for the Swift data plane (which streams bodies itself).
-    pub(crate) fn token(&self) -> Result<SecretString> {
-        self.inner
-            .token
-            .get()
-            .ok_or_else(|| Error::new(ErrorKind::Unauthenticated, "the session holds no token").with_provider(PROVIDER))
     }
 
     /// Authenticates again (after a `401`): one new token for every client of the session.
@@ -362,7 +335,7 @@ impl InfomaniakCloud {
             return Ok(());
         }
         let config = &self.inner.config;
-        let keystone = service_client(config, self.inner.keystone.base_url().clone(), None)?;
+        let keystone = service_client(config, self.inner.keystone.base_url().clone(), None, Plane::Control)?;
         let issued = auth::issue(&keystone, config.auth(), config.project_id()).await?;
         self.inner.token.set(issued.token, issued.expires_at);
         *self.inner.catalog.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(issued.catalog);
@@ -379,23 +352,18 @@ impl InfomaniakCloud {
         }
     }
 
-    /// The Swift data plane's HTTP client: connect and read timeouts, no decompression, no
-    /// redirects.
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.data_plane
-    }
-
     /// A request to `service` at `path` below its catalog URL.
-    pub(crate) fn request(&self, service: impl Into<Service>, method: Method, path: impl Into<String>) -> Call<'_> {
+    pub(crate) fn request(&self, service: Service, method: Method, path: impl Into<String>) -> Call<'_> {
         Call {
             session: self,
-            service: service.into(),
+            service,
             method,
             path: path.into(),
             query: Vec::new(),
             headers: HeaderMap::new(),
-            body: None,
+            body: Body::None,
             operation: "request",
+            plane: Plane::Control,
         }
     }
 }
@@ -435,15 +403,18 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A `cloud_core` client for one service: the session's timeouts, OpenStack's error mapping, and
-/// the token (only to `base`'s origin).
-fn service_client(config: &InfomaniakConfig, base: Url, token: Option<TokenAuth>) -> Result<HttpClient> {
-    let mut builder = HttpClient::builder(CloudProvider::Infomaniak, base)
+/// A `cloud_core` client for one service: the session's timeouts (the whole-call timeout on the
+/// control plane only), OpenStack's error mapping, and the token (only to `base`'s origin).
+fn service_client(config: &InfomaniakConfig, base: Url, token: Option<TokenAuth>, plane: Plane) -> Result<HttpClient> {
+    let builder = HttpClient::builder(CloudProvider::Infomaniak, base)
         .with_user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
         .with_connect_timeout(config.connect_timeout())
         .with_read_timeout(config.read_timeout())
-        .with_timeout(config.request_timeout())
         .with_error_refiner(error::refine);
+    let mut builder = match plane {
+        Plane::Control => builder.with_timeout(config.request_timeout()),
+        Plane::Data => builder.without_timeout(),
+    };
     if let Some(token) = token {
         builder = builder.with_auth(token);
     }
@@ -491,8 +462,18 @@ pub(crate) struct Call<'a> {
     path: String,
     query: Vec<(String, String)>,
     headers: HeaderMap,
-    body: Option<(&'static str, Bytes)>,
+    body: Body,
     operation: &'static str,
+    plane: Plane,
+}
+
+/// The body of a [`Call`].
+enum Body {
+    None,
+    /// In memory, with its content type: replayable, so retried under the core rules.
+    Bytes(&'static str, Bytes),
+    /// A stream of `length` bytes (or of unknown length), sent once.
+    Stream(Option<ByteStream>, Option<u64>),
 }
 
 /// A successful answer.
@@ -502,11 +483,8 @@ pub(crate) struct Answer {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     operation: &'static str,
-}
-
-/// An answer from its parts (for the Swift data plane).
-pub(crate) fn answer(status: u16, headers: HeaderMap, body: Bytes, operation: &'static str) -> Answer {
-    Answer { status, headers, body, operation }
+    /// The error a non-success answer means (its body read up to the core bound, not kept).
+    error: Option<Error>,
 }
 
 impl Answer {
@@ -534,9 +512,11 @@ impl Call<'_> {
         self
     }
 
-    /// Names the operation (the Swift client's older spelling of [`operation`](Self::operation)).
-    pub(crate) fn op(self, operation: &'static str) -> Self {
-        self.operation(operation)
+    /// Sends on the data plane: no whole-call timeout (an object transfer may last long), the
+    /// connect and idle timeouts still apply.
+    pub(crate) fn data_plane(mut self) -> Self {
+        self.plane = Plane::Data;
+        self
     }
 
     /// Adds a query parameter.
@@ -570,58 +550,115 @@ impl Call<'_> {
     /// Sets a JSON body.
     pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Self {
         self.body =
-            Some(("application/json", Bytes::from(serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec()))));
+            Body::Bytes("application/json", Bytes::from(serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec())));
         self
     }
 
     /// Sets a raw body.
-    pub(crate) fn body(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
-        self.body = Some((content_type, Bytes::from(body)));
+    pub(crate) fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        self.body = Body::Bytes(content_type, body.into());
+        self
+    }
+
+    /// Sets a streamed body of `length` bytes (`None`: chunked). It is sent once: no retry, and
+    /// after a `401` the session re-authenticates but the call fails (the caller sends again).
+    pub(crate) fn body_stream(mut self, body: ByteStream, length: Option<u64>) -> Self {
+        self.body = Body::Stream(Some(body), length);
         self
     }
 
     /// Sends the request; a non-success status is an error carrying OpenStack's message.
     pub(crate) async fn send(self) -> Result<Answer> {
-        self.run(true).await
+        let operation = self.operation;
+        let response = self.run(true).await?;
+        Answer::read(response, operation).await
     }
 
     /// Sends the request and returns the answer whatever its status.
     pub(crate) async fn send_unchecked(self) -> Result<Answer> {
-        self.run(false).await
+        let operation = self.operation;
+        let response = self.run(false).await?;
+        Answer::read(response, operation).await
     }
 
-    async fn run(self, check_status: bool) -> Result<Answer> {
+    /// Sends the request and returns the successful answer with its body unread, for streaming
+    /// it; a non-success status is an error (its body read up to the core bound).
+    pub(crate) async fn send_streaming(self) -> Result<Response> {
+        self.run(true).await
+    }
+
+    async fn run(mut self, check_status: bool) -> Result<Response> {
         let first = self.send_once(check_status).await;
         match first {
-            Err(e) if e.http_status() == Some(401) => {}
-            Ok(answer) if answer.status == 401 => {}
+            Err(e) if e.http_status() == Some(401) => {
+                self.session.reauthenticate().await?;
+                if matches!(self.body, Body::Stream(..)) {
+                    // The stream is spent: the caller decides whether to send it again.
+                    return Err(e);
+                }
+            }
+            Ok(response) if response.status().as_u16() == 401 && !matches!(self.body, Body::Stream(..)) => {
+                self.session.reauthenticate().await?;
+            }
             other => return other,
         }
-        self.session.reauthenticate().await?;
         self.send_once(check_status).await
     }
 
-    async fn send_once(&self, check_status: bool) -> Result<Answer> {
+    async fn send_once(&mut self, check_status: bool) -> Result<Response> {
         let operation = self.operation;
         let context = |e: Error| if e.operation().is_none() { e.with_operation(operation) } else { e };
         check_path(&self.path).map_err(context)?;
-        let client = self.session.client(self.service).map_err(context)?;
+        let client = self.session.client(self.service, self.plane).map_err(context)?;
         let mut request = client.request(self.method.clone(), &self.path).operation(operation);
         if !self.query.is_empty() {
             request = request.query(&self.query);
         }
         let mut headers = self.headers.clone();
         headers.entry(http::header::ACCEPT).or_insert(HeaderValue::from_static("application/json"));
-        if let Some((content_type, body)) = &self.body {
-            headers.entry(http::header::CONTENT_TYPE).or_insert(HeaderValue::from_static(content_type));
-            request = request.body(body.clone());
+        match &mut self.body {
+            Body::None => {}
+            Body::Bytes(content_type, body) => {
+                headers.entry(http::header::CONTENT_TYPE).or_insert(HeaderValue::from_static(content_type));
+                request = request.body(body.clone());
+            }
+            Body::Stream(stream, length) => {
+                let stream = stream.take().ok_or_else(|| {
+                    context(
+                        Error::new(ErrorKind::Construction, "a streamed body is sent only once")
+                            .with_provider(PROVIDER),
+                    )
+                })?;
+                request = request.body_stream(stream, *length);
+            }
         }
         request = request.headers(headers);
-        let response = if check_status { request.send().await? } else { request.send_raw().await? };
+        if check_status { request.send().await } else { request.send_raw().await }
+    }
+}
+
+impl Answer {
+    /// Reads the body of a successful response; of another, only the error it means.
+    async fn read(response: Response, operation: &'static str) -> Result<Self> {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok(Answer { status, headers, body, operation })
+        if response.status().is_success() {
+            let body = response.bytes().await?;
+            Ok(Self { status, headers, body, operation, error: None })
+        } else {
+            let error = Some(response.into_error().await);
+            Ok(Self { status, headers, body: Bytes::new(), operation, error })
+        }
+    }
+
+    /// The error a non-success answer (of [`Call::send_unchecked`]) means.
+    pub(crate) fn into_error(self) -> Error {
+        self.error.unwrap_or_else(|| {
+            Error::new(ErrorKind::ResponseInvalid, format!("unexpected status {}", self.status))
+                .with_provider(PROVIDER)
+                .with_operation(self.operation)
+                .with_http_status(self.status)
+        })
     }
 }
 

@@ -12,12 +12,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use cloud_core::content_range::ContentRange;
+use cloud_core::http::Response;
 use cloud_core::storage::{
     BucketInfo, ByteStream, Conditions, ContentHeaders, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions,
     GetRange, GetResult, HeadOptions, ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl,
@@ -28,12 +32,11 @@ use cloud_core::stream::{Page, paginate};
 use cloud_core::{CloudProvider, Error, ErrorKind, Result, SecretString, StorageClient};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::{HeaderMap, Method};
-use openstack_sdk::types::ServiceType;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{self, PROVIDER};
-use crate::session::{Answer, InfomaniakCloud, encode_path, encode_segment};
+use crate::error::PROVIDER;
+use crate::session::{Answer, InfomaniakCloud, Service, encode_path, encode_segment};
 
 /// Objects above this size (and unknown-length streams that grow past it) become SLOs.
 pub const DEFAULT_LARGE_OBJECT_THRESHOLD: u64 = 64 * 1024 * 1024;
@@ -47,6 +50,10 @@ pub const MIN_SEGMENT_SIZE: u64 = 1024 * 1024;
 pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
 
 const LIST_PAGE: u32 = 1000;
+/// Swift's default `max_manifest_segments`.
+const MAX_MANIFEST_SEGMENTS: u64 = 1000;
+/// How much of a stream of unknown length is read ahead to tell a plain object from an SLO.
+const MAX_LOOKAHEAD: u64 = 8 * 1024 * 1024;
 const SEGMENTS_SUFFIX: &str = "_segments";
 
 /// Swift object storage of one session and region, as a [`StorageClient`].
@@ -107,8 +114,6 @@ struct ObjectEntry {
     content_type: Option<String>,
 }
 
-session_constructors!(SwiftClient, swift);
-
 impl SwiftClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self {
@@ -133,8 +138,13 @@ impl SwiftClient {
         self
     }
 
+    /// The session this client uses.
+    pub fn session(&self) -> &InfomaniakCloud {
+        &self.session
+    }
+
     fn call(&self, method: Method, path: impl Into<String>) -> crate::session::Call<'_> {
-        self.session.request(ServiceType::ObjectStore, method, path)
+        self.session.request(Service::ObjectStore, method, path)
     }
 
     /// Every container of the account, with counts and sizes, as a stream over `marker`.
@@ -145,7 +155,7 @@ impl SwiftClient {
             async move {
                 let answer = this
                     .call(Method::GET, "")
-                    .op("list_containers")
+                    .operation("list_containers")
                     .query("format", "json")
                     .query("limit", LIST_PAGE.to_string())
                     .query_opt("marker", marker)
@@ -165,7 +175,7 @@ impl SwiftClient {
     /// `NotFound` if the container does not exist.
     pub async fn container_metadata(&self, container: &str) -> Result<BTreeMap<String, String>> {
         validate_bucket_name(container)?;
-        let answer = self.call(Method::HEAD, encode_segment(container)).op("container_metadata").send().await?;
+        let answer = self.call(Method::HEAD, encode_segment(container)).operation("container_metadata").send().await?;
         Ok(answer
             .headers
             .iter()
@@ -181,7 +191,7 @@ impl SwiftClient {
     pub async fn set_container_metadata(&self, container: &str, metadata: &BTreeMap<String, String>) -> Result<()> {
         validate_bucket_name(container)?;
         validate_metadata(metadata)?;
-        let mut call = self.call(Method::POST, encode_segment(container)).op("set_container_metadata");
+        let mut call = self.call(Method::POST, encode_segment(container)).operation("set_container_metadata");
         for (k, v) in metadata {
             call = call.header(&format!("x-container-meta-{k}"), v)?;
         }
@@ -207,7 +217,7 @@ impl SwiftClient {
 
     async fn set_acl(&self, container: &str, header: &str, acl: &str, op: &'static str) -> Result<()> {
         validate_bucket_name(container)?;
-        let call = self.call(Method::POST, encode_segment(container)).op(op);
+        let call = self.call(Method::POST, encode_segment(container)).operation(op);
         let call = if acl.is_empty() {
             call.header(&header.replace("x-container-", "x-remove-container-"), "x")?
         } else {
@@ -229,7 +239,7 @@ impl SwiftClient {
         validate_bucket_name(container)?;
         validate_key(key)?;
         validate_metadata(metadata)?;
-        let mut call = self.call(Method::POST, object_path(container, key)).op("set_object_metadata");
+        let mut call = self.call(Method::POST, object_path(container, key)).operation("set_object_metadata");
         for (k, v) in metadata {
             call = call.header(&format!("x-object-meta-{k}"), v)?;
         }
@@ -263,12 +273,19 @@ impl SwiftClient {
     }
 
     /// The SLO segments stored for `bucket`'s large objects (in `<bucket>_segments`), e.g. to
-    /// find what an interrupted upload left behind.
+    /// find what an interrupted upload left behind; empty when there is no segments container.
     pub fn list_segments(&self, bucket: &str) -> BoxStream<'static, Result<ObjectMeta>> {
         if let Err(e) = validate_bucket_name(bucket) {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         self.list_in(&format!("{bucket}{SEGMENTS_SUFFIX}"), ListOptions::default())
+            // No segments container: no segments (any other error is the caller's).
+            .filter_map(|entry| {
+                futures::future::ready(match entry {
+                    Err(e) if e.kind() == ErrorKind::NotFound => None,
+                    other => Some(other),
+                })
+            })
             .try_filter_map(|entry| futures::future::ready(Ok(entry.into_object())))
             .boxed()
     }
@@ -290,7 +307,7 @@ impl SwiftClient {
             async move {
                 let answer = this
                     .call(Method::GET, encode_segment(&bucket))
-                    .op("list_objects")
+                    .operation("list_objects")
                     .query("format", "json")
                     .query("limit", limit.to_string())
                     .query_opt("prefix", prefix)
@@ -339,14 +356,14 @@ impl SwiftClient {
         if let Some(key) = cached.as_ref() {
             return Ok(key.clone());
         }
-        let answer = self.call(Method::HEAD, "").op("presign").send().await?;
+        let answer = self.call(Method::HEAD, "").operation("presign").send().await?;
         let key = match answer.header("x-account-meta-temp-url-key") {
             Some(key) if !key.is_empty() => SecretString::new(key),
             _ => {
                 let key =
                     SecretString::new(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()));
                 self.call(Method::POST, "")
-                    .op("presign")
+                    .operation("presign")
                     .header("x-account-meta-temp-url-key", key.expose())?
                     .send()
                     .await
@@ -362,92 +379,111 @@ impl SwiftClient {
         Ok(key)
     }
 
-    /// The crate's own GET (the body streams, so it does not go through the session's buffered
-    /// client); re-authenticates once on `401`.
-    async fn raw_get(&self, bucket: &str, key: &str, options: &GetOptions) -> Result<reqwest::Response> {
-        let url = join_object_url(&self.account_url().await?, bucket, key)?;
-        let mut retried = false;
-        loop {
-            let token = self.session.token()?;
-            let mut request = self
-                .session
-                .http()
-                .get(url.clone())
-                .header("x-auth-token", token.expose())
-                .headers(condition_headers(&options.conditions)?);
-            if let Some(range) = &options.range {
-                request = request.header(http::header::RANGE, range.to_http_header());
+    /// A GET of an object whose body streams (on the data plane: no whole-call timeout).
+    async fn raw_get(&self, bucket: &str, key: &str, options: &GetOptions) -> Result<Response> {
+        let mut call = self.call(Method::GET, object_path(bucket, key)).operation("get_object").data_plane();
+        for (name, value) in &condition_headers(&options.conditions)? {
+            if let Ok(value) = value.to_str() {
+                call = call.header(name.as_str(), value)?;
             }
-            let response = match request.send().await {
-                Ok(r) => r,
-                // A pooled connection the server closed: try once more on a new one.
-                Err(e) if !retried && !e.is_timeout() && (e.is_request() || e.is_connect()) => {
-                    retried = true;
-                    tracing::debug!(error = %e, "retrying a GET whose connection failed");
-                    continue;
-                }
-                Err(e) => return Err(error::from_reqwest(e, "get_object")),
-            };
-            let status = response.status().as_u16();
-            if status == 401 && !retried {
-                retried = true;
-                self.session.reauthenticate().await?;
-                continue;
-            }
-            if (200..300).contains(&status) {
-                return Ok(response);
-            }
-            let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
-            return Err(error::from_response(status, &headers, &body, "get_object"));
         }
+        if let Some(range) = &options.range {
+            call = call.header(http::header::RANGE.as_str(), &range.to_http_header())?;
+        }
+        call.send_streaming().await
     }
 
-    /// A streamed PUT of one object (or segment), failing with the payload's own error if it fails.
-    async fn put_stream(
+    /// A streamed PUT of one object or segment: at most `limit` bytes of `source`, announced as
+    /// `length` (chunked when `None`). Fails with the source's own error (a stream error, or a size that
+    /// differs from the declared one) when the source failed.
+    async fn put_from(
         &self,
-        url: Url,
-        headers: HeaderMap,
-        body: ByteStream,
-        size: Option<u64>,
+        path: String,
+        headers: &HeaderMap,
+        source: &Source,
+        length: Option<u64>,
+        limit: u64,
         operation: &'static str,
     ) -> Result<Answer> {
         self.session.ensure_fresh_token().await?;
-        let token = self.session.token()?;
-        let failure: Arc<Mutex<Option<Error>>> = Arc::new(Mutex::new(None));
-        let slot = failure.clone();
-        let body = body.map_err(move |e| {
-            let text = e.to_string();
-            if let Ok(mut slot) = slot.lock() {
-                slot.get_or_insert(e);
+        let mut call = self.call(Method::PUT, path).operation(operation).data_plane();
+        for (name, value) in headers {
+            if let Ok(value) = value.to_str() {
+                call = call.header(name.as_str(), value)?;
             }
-            std::io::Error::other(text)
-        });
-        let mut request = self
-            .session
-            .http()
-            .put(url)
-            .headers(headers)
-            .header("x-auth-token", token.expose())
-            .body(reqwest::Body::wrap_stream(body));
-        if let Some(size) = size {
-            request = request.header(http::header::CONTENT_LENGTH, size);
         }
-        let result = request.send().await;
-        if let Some(err) = failure.lock().ok().and_then(|mut f| f.take()) {
-            return Err(err);
+        let body = source.body(limit);
+        let result = call.body_stream(body, length).send().await;
+        match source.failure() {
+            Some(failure) => Err(failure),
+            None => result,
         }
-        let response = result.map_err(|e| error::from_reqwest(e, operation))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| error::from_reqwest(e, operation))?;
-        if let Some(err) = failure.lock().ok().and_then(|mut f| f.take()) {
-            return Err(err);
+    }
+
+    /// Stores `payload` under `key`: one PUT up to the threshold (bytes in memory are retried
+    /// under the core rules, a stream is sent once), an SLO beyond it. A stream of unknown length
+    /// is read ahead up to the threshold, at most [`MAX_LOOKAHEAD`] bytes: if it ends there it is
+    /// one object, else an SLO.
+    async fn put_new(
+        &self,
+        bucket: &str,
+        key: &str,
+        payload: PutPayload,
+        options: &PutOptions,
+        headers: &HeaderMap,
+    ) -> Result<PutResult> {
+        let threshold = self.threshold;
+        let size = payload.size();
+        if let Some(bytes) = payload.as_bytes().filter(|b| b.len() as u64 <= threshold) {
+            return self.put_plain(bucket, key, bytes.clone(), headers).await;
         }
-        if !(200..300).contains(&status) {
-            return Err(error::from_response(status, &headers, &body, operation));
+        let mut stream = payload.into_stream();
+        match size {
+            Some(n) if n <= threshold => {
+                let source = Source::new(stream, Some(n), Bytes::new());
+                if n == 0 && source.has_more().await? {
+                    return Err(source.size_mismatch("more than 0"));
+                }
+                let answer =
+                    self.put_from(object_path(bucket, key), headers, &source, Some(n), n, "put_object").await?;
+                source.finish()?;
+                Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
+            }
+            Some(_) => self.put_large(bucket, key, &Source::new(stream, size, Bytes::new()), size, options).await,
+            None => {
+                let limit = usize::try_from(threshold.min(MAX_LOOKAHEAD)).unwrap_or(usize::MAX);
+                let mut head = BytesMut::new();
+                let mut ended = false;
+                while head.len() <= limit {
+                    match stream.try_next().await? {
+                        Some(chunk) => head.extend_from_slice(&chunk),
+                        None => {
+                            ended = true;
+                            break;
+                        }
+                    }
+                }
+                if ended {
+                    return self.put_plain(bucket, key, head.freeze(), headers).await;
+                }
+                self.put_large(bucket, key, &Source::new(stream, None, head.freeze()), None, options).await
+            }
         }
-        Ok(crate::session::answer(status, headers, body, operation))
+    }
+
+    /// One PUT of bytes in memory (retried like any idempotent request).
+    async fn put_plain(&self, bucket: &str, key: &str, bytes: Bytes, headers: &HeaderMap) -> Result<PutResult> {
+        let n = bytes.len() as u64;
+        let mut call = self.call(Method::PUT, object_path(bucket, key)).operation("put_object").data_plane();
+        for (name, value) in headers {
+            if let Ok(value) = value.to_str() {
+                call = call.header(name.as_str(), value)?;
+            }
+        }
+        // Swift refuses a PUT without a length (411), and an empty body is sent without one.
+        call = call.header(http::header::CONTENT_LENGTH.as_str(), &n.to_string())?;
+        let answer = call.body("application/octet-stream", bytes).send().await?;
+        Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
     }
 
     fn object_headers(options: &PutOptions) -> Result<HeaderMap> {
@@ -473,102 +509,116 @@ impl SwiftClient {
         Ok(headers)
     }
 
-    /// The segments of the object now stored under `key`, if it is an SLO.
-    async fn current_segments(&self, bucket: &str, key: &str) -> Result<Vec<String>> {
-        let head = self.call(Method::HEAD, object_path(bucket, key)).op("put_object").send_unchecked().await?;
+    /// The manifest of the SLO stored under `key`, if there is one (`None` for a plain object or
+    /// no object).
+    async fn current_manifest(&self, bucket: &str, key: &str, operation: &'static str) -> Result<Option<Manifest>> {
+        let head = self.call(Method::HEAD, object_path(bucket, key)).operation(operation).send_unchecked().await?;
         if head.status == 404 {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         if !(200..300).contains(&head.status) {
-            return Err(error::from_response(head.status, &head.headers, &head.body, "put_object"));
+            return Err(head.into_error());
         }
         if !head.header("x-static-large-object").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let manifest = self
             .call(Method::GET, object_path(bucket, key))
-            .op("put_object")
+            .operation(operation)
             .query("multipart-manifest", "get")
             .query("format", "raw")
             .send()
             .await?;
-        let segments: Vec<serde_json::Value> = manifest.json()?;
-        Ok(segments
-            .iter()
-            .filter_map(|s| s.get("path").or_else(|| s.get("name")).and_then(|p| p.as_str()).map(str::to_owned))
-            .collect())
+        let entries: Vec<ManifestEntry> = manifest.json()?;
+        Ok(Some(Manifest { entries }))
     }
 
-    /// Deletes segments given as `/container/object` paths (best effort: failures are logged).
-    async fn delete_segments(&self, paths: &[String]) {
-        for path in paths {
-            let trimmed = path.trim_start_matches('/');
-            let Some((container, object)) = trimmed.split_once('/') else { continue };
-            let decoded = percent_encoding::percent_decode_str(object).decode_utf8_lossy().into_owned();
-            let result = self.call(Method::DELETE, object_path(container, &decoded)).op("delete_segment").send().await;
+    /// Deletes segments of `container` (best effort: failures are logged, a missing one is
+    /// fine).
+    async fn delete_segments(&self, container: &str, names: &[String]) {
+        for name in names {
+            let result =
+                self.call(Method::DELETE, object_path(container, name)).operation("delete_segment").send().await;
             if let Err(e) = result
                 && e.kind() != ErrorKind::NotFound
             {
-                tracing::warn!(segment = %path, error = %e, "could not delete an SLO segment");
+                tracing::warn!(error = %e, "could not delete an SLO segment");
             }
         }
     }
 
-    /// Uploads `first` then the rest of `rest` as SLO segments and writes the manifest.
+    /// Uploads `source` as SLO segments under `<bucket>_segments/<key>/<upload id>/`, then the
+    /// manifest. One segment is in flight at a time and streams from `source`: memory stays at a
+    /// few chunks whatever the segment size. The segments of an upload that fails or is dropped
+    /// are deleted.
     async fn put_large(
         &self,
         bucket: &str,
         key: &str,
-        first: Bytes,
-        mut rest: ByteStream,
+        source: &Source,
+        size: Option<u64>,
         options: &PutOptions,
     ) -> Result<PutResult> {
-        let segments_container = format!("{bucket}{SEGMENTS_SUFFIX}");
-        let created = self.call(Method::PUT, encode_segment(&segments_container)).op("put_object").send().await?;
-        drop(created);
-        let upload = uuid::Uuid::new_v4().simple().to_string();
-        let account = self.account_url().await?;
-        let segment_size = usize::try_from(self.segment_size).unwrap_or(usize::MAX);
-        let mut uploaded: Vec<(String, String, u64)> = Vec::new();
-        let mut pending = BytesMut::from(&first[..]);
-        let mut done = false;
-        let outcome: Result<()> = async {
-            while !done || !pending.is_empty() {
-                while !done && pending.len() < segment_size {
-                    match rest.try_next().await? {
-                        Some(chunk) => pending.extend_from_slice(&chunk),
-                        None => done = true,
-                    }
-                }
-                let take = pending.len().min(segment_size);
-                if take == 0 {
-                    break;
-                }
-                let segment = pending.split_to(take).freeze();
-                let name = format!("{key}/{upload}/{:08}", uploaded.len());
-                let url = join_object_url(&account, &segments_container, &name)?;
-                let size = segment.len() as u64;
-                let body = futures::stream::once(async move { Ok(segment) }).boxed();
-                let answer = self.put_stream(url, HeaderMap::new(), body, Some(size), "put_object").await?;
-                let etag = answer.header("etag").unwrap_or_default().trim_matches('"').to_owned();
-                uploaded.push((format!("/{segments_container}/{name}"), etag, size));
+        let mut guard = SegmentGuard::new(self.clone(), format!("{bucket}{SEGMENTS_SUFFIX}"));
+        match self.put_large_in(bucket, key, source, size, options, &mut guard).await {
+            Ok(result) => {
+                guard.disarm();
+                Ok(result)
             }
-            Ok(())
+            Err(e) => {
+                guard.cleanup().await;
+                Err(e)
+            }
         }
-        .await;
-        let cleanup: Vec<String> = uploaded.iter().map(|(p, _, _)| p.clone()).collect();
-        if let Err(e) = outcome {
-            self.delete_segments(&cleanup).await;
-            return Err(e);
+    }
+
+    /// [`put_large`](Self::put_large), with the names of the segments sent in `guard`.
+    async fn put_large_in(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: &Source,
+        size: Option<u64>,
+        options: &PutOptions,
+        guard: &mut SegmentGuard,
+    ) -> Result<PutResult> {
+        let segments_container = format!("{bucket}{SEGMENTS_SUFFIX}");
+        self.call(Method::PUT, encode_segment(&segments_container)).operation("put_object").send().await?;
+        let upload = uuid::Uuid::new_v4().simple().to_string();
+        // Swift takes at most 1000 segments per manifest: a known size may need larger ones.
+        let segment_size = match size {
+            Some(n) => self.segment_size.max(n.div_ceil(MAX_MANIFEST_SEGMENTS)).min(MAX_SINGLE_OBJECT),
+            None => self.segment_size,
+        };
+        let mut manifest: Vec<ManifestEntry> = Vec::new();
+        let mut total = 0u64;
+        loop {
+            let length = match size {
+                Some(n) if total >= n => break,
+                Some(n) => Some((n - total).min(segment_size)),
+                None if !source.has_more().await? => break,
+                None => None,
+            };
+            let name = segment_name(key, &upload, manifest.len());
+            // Named before it is sent: a segment whose answer is lost is cleaned up too.
+            guard.names.push(name.clone());
+            let sent = source.sent();
+            let path = object_path(&segments_container, &name);
+            let limit = length.unwrap_or(segment_size);
+            let answer = self.put_from(path, &HeaderMap::new(), source, length, limit, "put_object").await?;
+            let segment_bytes = source.sent() - sent;
+            let etag = answer.header("etag").unwrap_or_default().trim_matches('"').to_owned();
+            manifest.push(ManifestEntry {
+                path: format!("/{segments_container}/{name}"),
+                etag: Some(etag),
+                size_bytes: Some(segment_bytes),
+            });
+            total += segment_bytes;
         }
-        let manifest: Vec<serde_json::Value> = uploaded
-            .iter()
-            .map(|(path, etag, size)| serde_json::json!({"path": path, "etag": etag, "size_bytes": size}))
-            .collect();
-        let total: u64 = uploaded.iter().map(|(_, _, s)| s).sum();
+        source.finish()?;
         let mut call = self
             .call(Method::PUT, object_path(bucket, key))
-            .op("put_object")
+            .operation("put_object")
             .query("multipart-manifest", "put")
             .body("application/json", serde_json::to_vec(&manifest).unwrap_or_default());
         // Swift gives the large object the Content-Type of the manifest request.
@@ -581,13 +631,230 @@ impl SwiftClient {
                 call = call.header(name.as_str(), value)?;
             }
         }
-        match call.send().await {
-            Ok(answer) => Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(total))),
-            Err(e) => {
-                self.delete_segments(&cleanup).await;
-                Err(e)
+        let answer = call.send().await?;
+        Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(total)))
+    }
+}
+
+/// One entry of an SLO manifest (`multipart-manifest=put`, and `get` with `format=raw`).
+#[derive(Debug, Serialize, Deserialize)]
+struct ManifestEntry {
+    path: String,
+    #[serde(default)]
+    etag: Option<String>,
+    #[serde(default)]
+    size_bytes: Option<u64>,
+}
+
+/// The manifest of a stored SLO.
+#[derive(Debug)]
+struct Manifest {
+    entries: Vec<ManifestEntry>,
+}
+
+impl Manifest {
+    /// The names, in `<bucket>_segments`, of the segments this client wrote for `key`
+    /// (`<key>/<upload id: 32 hex digits>/<index: 8 digits>`). Whatever else a manifest lists (a
+    /// plain object, another key's segments, another container, a path with `..`) is never
+    /// deleted with it.
+    fn own_segments(&self, bucket: &str, key: &str) -> Vec<String> {
+        let prefix = format!("/{bucket}{SEGMENTS_SUFFIX}/{key}/");
+        self.entries
+            .iter()
+            .filter_map(|entry| {
+                let rest = entry.path.strip_prefix(&prefix)?;
+                let (upload, index) = rest.split_once('/')?;
+                let upload_ok =
+                    upload.len() == 32 && upload.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                let index_ok = index.len() == 8 && index.bytes().all(|b| b.is_ascii_digit());
+                (upload_ok && index_ok).then(|| format!("{key}/{rest}"))
+            })
+            .collect()
+    }
+}
+
+/// The name of segment `index` of upload `upload` of `key`, in `<bucket>_segments`.
+fn segment_name(key: &str, upload: &str, index: usize) -> String {
+    format!("{key}/{upload}/{index:08}")
+}
+
+/// Deletes the segments of an upload that did not complete: awaited on failure
+/// ([`cleanup`](Self::cleanup)), spawned on the runtime when the upload is dropped midway.
+struct SegmentGuard {
+    swift: SwiftClient,
+    container: String,
+    names: Vec<String>,
+}
+
+impl SegmentGuard {
+    fn new(swift: SwiftClient, container: String) -> Self {
+        Self { swift, container, names: Vec::new() }
+    }
+
+    /// The upload completed: its segments stay.
+    fn disarm(&mut self) {
+        self.names.clear();
+    }
+
+    /// The upload failed: deletes its segments now (one at a time, so that a cleanup
+    /// interrupted in turn leaves the rest to [`Drop`]).
+    async fn cleanup(&mut self) {
+        while let Some(name) = self.names.last() {
+            self.swift.delete_segments(&self.container, std::slice::from_ref(name)).await;
+            self.names.pop();
+        }
+    }
+}
+
+impl Drop for SegmentGuard {
+    fn drop(&mut self) {
+        if self.names.is_empty() {
+            return;
+        }
+        let names = std::mem::take(&mut self.names);
+        let (swift, container) = (self.swift.clone(), self.container.clone());
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { swift.delete_segments(&container, &names).await });
+            }
+            Err(_) => tracing::warn!(segments = names.len(), "an interrupted upload left SLO segments behind"),
+        }
+    }
+}
+
+/// The payload of an upload, read once and shared by the requests that send it (one at a
+/// time): it counts the bytes sent, checks them against the declared size, and keeps the first
+/// failure (the stream's own error, or `InvalidInput` for a size that differs from the declared
+/// one), which the upload returns instead of the aborted request's error.
+#[derive(Clone)]
+struct Source {
+    inner: Arc<SourceInner>,
+}
+
+struct SourceInner {
+    state: tokio::sync::Mutex<SourceState>,
+    declared: Option<u64>,
+    sent: AtomicU64,
+    failure: Mutex<Option<Error>>,
+}
+
+struct SourceState {
+    stream: ByteStream,
+    /// Bytes read from the stream and not sent yet.
+    pending: Option<Bytes>,
+    ended: bool,
+}
+
+impl Source {
+    fn new(stream: ByteStream, declared: Option<u64>, head: Bytes) -> Self {
+        let pending = (!head.is_empty()).then_some(head);
+        Self {
+            inner: Arc::new(SourceInner {
+                state: tokio::sync::Mutex::new(SourceState { stream, pending, ended: false }),
+                declared,
+                sent: AtomicU64::new(0),
+                failure: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// How many bytes the requests took so far.
+    fn sent(&self) -> u64 {
+        self.inner.sent.load(Ordering::SeqCst)
+    }
+
+    /// The failure recorded, if any (taken: returned once).
+    fn failure(&self) -> Option<Error> {
+        self.inner.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+
+    /// Records `error` (if it is the first) and returns a copy for the request's body.
+    fn fail(&self, error: Error) -> Error {
+        let copy = Error::new(error.kind(), error.message().to_owned()).with_provider(PROVIDER);
+        let mut slot = self.inner.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert(error);
+        copy
+    }
+
+    fn size_mismatch(&self, actual: &str) -> Error {
+        let declared = self.inner.declared.unwrap_or_default();
+        self.fail(
+            Error::invalid_input(format!("the payload declared {declared} bytes but its stream delivered {actual}"))
+                .with_provider(PROVIDER)
+                .with_operation("put_object"),
+        )
+    }
+
+    /// The next non-empty chunk of the stream, into `state.pending`; `false` at its end.
+    async fn fill(&self, state: &mut SourceState) -> Result<bool> {
+        if state.pending.is_some() {
+            return Ok(true);
+        }
+        while !state.ended {
+            match state.stream.try_next().await {
+                Ok(Some(chunk)) if chunk.is_empty() => {}
+                Ok(Some(chunk)) => {
+                    state.pending = Some(chunk);
+                    return Ok(true);
+                }
+                Ok(None) => state.ended = true,
+                Err(e) => return Err(self.fail(e)),
             }
         }
+        Ok(false)
+    }
+
+    /// Whether the stream has bytes left to send.
+    async fn has_more(&self) -> Result<bool> {
+        let mut state = self.inner.state.lock().await;
+        self.fill(&mut state).await
+    }
+
+    /// At most `max` (> 0) bytes, `None` at the end of the stream.
+    async fn next(&self, max: u64) -> Result<Option<Bytes>> {
+        let mut state = self.inner.state.lock().await;
+        if !self.fill(&mut state).await? {
+            if let Some(declared) = self.inner.declared
+                && self.sent() < declared
+            {
+                return Err(self.size_mismatch(&self.sent().to_string()));
+            }
+            return Ok(None);
+        }
+        let mut chunk = state.pending.take().unwrap_or_default();
+        if chunk.len() as u64 > max {
+            let rest = chunk.split_off(usize::try_from(max).unwrap_or(usize::MAX));
+            state.pending = Some(rest);
+        }
+        let sent = self.inner.sent.fetch_add(chunk.len() as u64, Ordering::SeqCst) + chunk.len() as u64;
+        if let Some(declared) = self.inner.declared {
+            // The last declared byte goes only once the stream is known to end there, so a longer
+            // stream fails its request before anything is stored.
+            if sent > declared || (sent == declared && self.fill(&mut state).await?) {
+                return Err(self.size_mismatch(&format!("more than {declared}")));
+            }
+        }
+        Ok(Some(chunk))
+    }
+
+    /// The next `limit` bytes of the stream (fewer if it ends), as a request body.
+    fn body(&self, limit: u64) -> ByteStream {
+        futures::stream::try_unfold((self.clone(), limit), |(source, left)| async move {
+            if left == 0 {
+                return Ok(None);
+            }
+            let chunk = source.next(left).await?;
+            Ok(chunk.map(|c| {
+                let left = left - c.len() as u64;
+                (c, (source, left))
+            }))
+        })
+        .boxed()
+    }
+
+    /// After the last request: the recorded failure, if any.
+    fn finish(&self) -> Result<()> {
+        self.failure().map_or(Ok(()), Err)
     }
 }
 
@@ -664,15 +931,22 @@ fn condition_headers(conditions: &Conditions) -> Result<HeaderMap> {
     Ok(headers)
 }
 
-/// `bytes start-end/total` → (start, end exclusive, total).
-fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
-    let rest = value.trim().strip_prefix("bytes")?.trim();
-    let (range, total) = rest.split_once('/')?;
-    let (start, end) = range.split_once('-')?;
-    let start: u64 = start.trim().parse().ok()?;
-    let end: u64 = end.trim().parse().ok()?;
-    let total: u64 = total.trim().parse().ok()?;
-    Some((start, end + 1, total))
+/// The range and total size a `206` answer serves: its `Content-Range`, which must be the
+/// range asked for (anything else is `ResponseInvalid`, never bytes of another range).
+fn served_range(headers: &HeaderMap, requested: Option<&GetRange>) -> Result<(Range<u64>, u64)> {
+    let invalid = |message: String| {
+        Error::new(ErrorKind::ResponseInvalid, message)
+            .with_provider(PROVIDER)
+            .with_operation("get_object")
+            .with_http_status(206)
+    };
+    let value = headers.get("content-range").and_then(|v| v.to_str().ok());
+    let value = value.ok_or_else(|| invalid("a 206 answer without Content-Range".to_owned()))?;
+    let served = ContentRange::parse(value).map_err(|e| invalid(e.message().to_owned()).with_source(e))?;
+    let requested = requested.ok_or_else(|| invalid(format!("a 206 answer ({value}) to a request without Range")))?;
+    let range = served.check_served(requested).map_err(|e| invalid(e.message().to_owned()).with_source(e))?;
+    let total = served.total().ok_or_else(|| invalid(format!("Content-Range {value:?} has no total size")))?;
+    Ok((range, total))
 }
 
 /// HMAC-SHA256 (RFC 2104) over SHA-256.
@@ -759,7 +1033,7 @@ impl StorageClient for SwiftClient {
 
     async fn create_bucket(&self, bucket: &str, _options: CreateBucketOptions) -> Result<()> {
         validate_bucket_name(bucket)?;
-        let answer = self.call(Method::PUT, encode_segment(bucket)).op("create_bucket").send().await?;
+        let answer = self.call(Method::PUT, encode_segment(bucket)).operation("create_bucket").send().await?;
         if answer.status == 202 {
             return Err(Error::new(ErrorKind::AlreadyExists, format!("container {bucket:?} exists already"))
                 .with_provider(PROVIDER)
@@ -771,20 +1045,21 @@ impl StorageClient for SwiftClient {
 
     async fn delete_bucket(&self, bucket: &str) -> Result<()> {
         validate_bucket_name(bucket)?;
-        self.call(Method::DELETE, encode_segment(bucket)).op("delete_bucket").send().await?;
+        self.call(Method::DELETE, encode_segment(bucket)).operation("delete_bucket").send().await?;
         // The SLO segments container goes with it when it is empty.
         let segments = format!("{bucket}{SEGMENTS_SUFFIX}");
-        let _ = self.call(Method::DELETE, encode_segment(&segments)).op("delete_bucket").send_unchecked().await;
+        let _ = self.call(Method::DELETE, encode_segment(&segments)).operation("delete_bucket").send_unchecked().await;
         Ok(())
     }
 
     async fn bucket_exists(&self, bucket: &str) -> Result<bool> {
         validate_bucket_name(bucket)?;
-        let answer = self.call(Method::HEAD, encode_segment(bucket)).op("bucket_exists").send_unchecked().await?;
+        let answer =
+            self.call(Method::HEAD, encode_segment(bucket)).operation("bucket_exists").send_unchecked().await?;
         match answer.status {
             200..=299 => Ok(true),
             404 => Ok(false),
-            status => Err(error::from_response(status, &answer.headers, &answer.body, "bucket_exists")),
+            _ => Err(answer.into_error()),
         }
     }
 
@@ -793,47 +1068,14 @@ impl StorageClient for SwiftClient {
         validate_key(key)?;
         options.validate(&self.capabilities())?;
         let headers = Self::object_headers(&options)?;
-        let old_segments = self.current_segments(bucket, key).await?;
-        let threshold = self.threshold;
-        let size = payload.size();
-        let url = join_object_url(&self.account_url().await?, bucket, key)?;
-        let result: Result<PutResult> = async {
-            match size {
-                Some(n) if n <= threshold => {
-                    let answer = self.put_stream(url, headers, payload.into_stream(), Some(n), "put_object").await?;
-                    Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
-                }
-                Some(_) => self.put_large(bucket, key, Bytes::new(), payload.into_stream(), &options).await,
-                None => {
-                    // Read up to the threshold: a stream that ends before it is one plain object.
-                    let mut stream = payload.into_stream();
-                    let limit = usize::try_from(threshold).unwrap_or(usize::MAX);
-                    let mut buffer = BytesMut::new();
-                    let mut ended = false;
-                    while buffer.len() <= limit {
-                        match stream.try_next().await? {
-                            Some(chunk) => buffer.extend_from_slice(&chunk),
-                            None => {
-                                ended = true;
-                                break;
-                            }
-                        }
-                    }
-                    if ended {
-                        let bytes = buffer.freeze();
-                        let n = bytes.len() as u64;
-                        let body = futures::stream::once(async move { Ok(bytes) }).boxed();
-                        let answer = self.put_stream(url, headers, body, Some(n), "put_object").await?;
-                        Ok(PutResult::new(answer.header("etag").map(str::to_owned), Some(n)))
-                    } else {
-                        self.put_large(bucket, key, buffer.freeze(), stream, &options).await
-                    }
-                }
-            }
-        }
-        .await;
-        if result.is_ok() && !old_segments.is_empty() {
-            self.delete_segments(&old_segments).await;
+        let old = self.current_manifest(bucket, key, "put_object").await?;
+        let result = self.put_new(bucket, key, payload, &options, &headers).await;
+        if result.is_ok()
+            && let Some(old) = old
+        {
+            // Only the segments this client wrote for this key: nothing else the old manifest
+            // may list.
+            self.delete_segments(&format!("{bucket}{SEGMENTS_SUFFIX}"), &old.own_segments(bucket, key)).await;
         }
         // `If-None-Match: *` refused: the key is taken.
         result.map_err(|e| match (&options.mode, e.http_status()) {
@@ -872,33 +1114,24 @@ impl StorageClient for SwiftClient {
             Err(e) => return Err(e),
         };
         let headers = response.headers().clone();
-        let length = response
-            .content_length()
-            .or_else(|| headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()));
         let (range, total) = if response.status().as_u16() == 206 {
-            let parsed = headers.get("content-range").and_then(|v| v.to_str().ok()).and_then(parse_content_range);
-            match parsed {
-                Some((start, end, total)) => (start..end, total),
-                None => {
-                    return Err(Error::new(ErrorKind::ResponseInvalid, "a 206 answer without Content-Range")
-                        .with_provider(PROVIDER)
-                        .with_operation("get_object"));
-                }
-            }
+            served_range(&headers, options.range.as_ref())?
         } else {
-            let total = length.unwrap_or(0);
+            let total = response
+                .content_length()
+                .or_else(|| headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()))
+                .unwrap_or(0);
             (0..total, total)
         };
         let meta = meta_from_headers(key, &headers, total);
-        let body = response.bytes_stream().map_err(|e| error::from_reqwest(e, "get_object")).boxed();
-        Ok(GetResult::new(meta, range, body))
+        Ok(GetResult::new(meta, range, response.bytes_stream()))
     }
 
     async fn head_object(&self, bucket: &str, key: &str, options: HeadOptions) -> Result<ObjectMeta> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         options.conditions.validate(&self.capabilities())?;
-        let mut call = self.call(Method::HEAD, object_path(bucket, key)).op("head_object");
+        let mut call = self.call(Method::HEAD, object_path(bucket, key)).operation("head_object");
         for (name, value) in &condition_headers(&options.conditions)? {
             if let Ok(value) = value.to_str() {
                 call = call.header(name.as_str(), value)?;
@@ -912,13 +1145,15 @@ impl StorageClient for SwiftClient {
     async fn delete_object(&self, bucket: &str, key: &str, _options: DeleteOptions) -> Result<()> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        // An SLO goes with its segments (`multipart-manifest=delete`), which Swift refuses for a
-        // plain object; so look first.
-        let head = self.call(Method::HEAD, object_path(bucket, key)).op("delete_object").send().await?;
-        let is_slo = head.header("x-static-large-object").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let call = self.call(Method::DELETE, object_path(bucket, key)).op("delete_object");
-        let call = if is_slo { call.query("multipart-manifest", "delete") } else { call };
-        call.send().await.map(drop)
+        // An SLO goes with the segments this client wrote for it, and only those: Swift's own
+        // `multipart-manifest=delete` would delete whatever the manifest lists.
+        let manifest = self.current_manifest(bucket, key, "delete_object").await?;
+        self.call(Method::DELETE, object_path(bucket, key)).operation("delete_object").send().await?;
+        if let Some(manifest) = manifest {
+            let segments = manifest.own_segments(bucket, key);
+            self.delete_segments(&format!("{bucket}{SEGMENTS_SUFFIX}"), &segments).await;
+        }
+        Ok(())
     }
 
     fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
@@ -943,7 +1178,7 @@ impl StorageClient for SwiftClient {
         options.mode.validate(&self.capabilities())?;
         let source = format!("/{}", object_path(src_bucket, src_key));
         self.call(Method::PUT, object_path(dst_bucket, dst_key))
-            .op("copy_object")
+            .operation("copy_object")
             .header("x-copy-from", &source)?
             .send()
             .await
@@ -1016,9 +1251,7 @@ mod tests {
     }
 
     #[test]
-    fn content_range_and_swift_times_parse() {
-        assert_eq!(parse_content_range("bytes 2-5/10"), Some((2, 6, 10)));
-        assert_eq!(parse_content_range("bytes */10"), None);
+    fn swift_times_and_paths_parse() {
         assert!(parse_swift_time("2026-01-02T03:04:05.123456").is_some());
         assert_eq!(object_path("c", "a b/é"), "c/a%20b/%C3%A9");
     }

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cloud_core::storage::GetRange;
 use cloud_core::{ErrorKind, StorageClientExt};
 use cloud_infomaniak_openstack::{InfomaniakCloud, InfomaniakConfig};
 use common::fake::{self, Fake, Reply};
@@ -289,4 +290,35 @@ impl Capture {
     fn text(&self) -> String {
         self.out.lock().unwrap().clone()
     }
+}
+
+#[tokio::test]
+async fn a_206_for_another_range_is_response_invalid() {
+    // The server serves bytes of another range, an inverted range, or a range past the total.
+    for served in ["bytes 0-2/10", "bytes 5-2/10", "bytes 2-4/3", "bytes 2-4/*"] {
+        let fake = Fake::start(move |seen, _| {
+            if seen.method == "GET" && seen.path.starts_with("/swift/") {
+                Reply::Respond(206, vec![("content-range".into(), served.into())], b"abc".to_vec())
+            } else {
+                Reply::status(404)
+            }
+        })
+        .await;
+        let swift = connect(&fake).await.swift();
+        let options = cloud_core::storage::GetOptions::default().with_range(GetRange::Bounded(2..5));
+        let err = cloud_core::StorageClient::get_object(&swift, "bucket", "k", options).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ResponseInvalid, "{served}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn error_bodies_are_read_with_a_bound() {
+    // A 404 whose body never ends: the error is built from its start, the rest is not read.
+    let fake =
+        Fake::start(|seen, _| if seen.path.starts_with("/swift/") { Reply::Endless(404) } else { Reply::status(404) })
+            .await;
+    let swift = connect(&fake).await.swift();
+    let result = tokio::time::timeout(Duration::from_secs(10), swift.get_bytes("bucket", "k")).await;
+    let err = result.expect("the error body was read without a bound").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }

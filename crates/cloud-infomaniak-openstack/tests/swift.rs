@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use cloud_core::storage::{CreateBucketOptions, PutOptions, PutPayload};
 use cloud_core::{ErrorKind, StorageClient, StorageClientExt};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 async fn fresh_container(swift: &cloud_infomaniak_openstack::SwiftClient) -> String {
     let name = common::name("cloud-test-swift");
@@ -82,10 +82,163 @@ async fn container_acls_and_metadata_are_set() {
     swift.delete_bucket(&container).await.unwrap();
 }
 
-/// How many segments the container's large objects use.
+/// How many segments the container's large objects use (a listing error fails the test).
 async fn segment_count(swift: &cloud_infomaniak_openstack::SwiftClient, container: &str) -> usize {
-    let segments: Vec<_> = swift.list_segments(container).try_collect().await.unwrap_or_default();
+    let segments: Vec<_> = swift.list_segments(container).try_collect().await.expect("the segments listing");
     segments.len()
+}
+
+/// A swift client with 1 MiB segments, on a new container.
+async fn slo_client() -> (cloud_infomaniak_openstack::SwiftClient, String) {
+    let swift = common::session().await.swift().with_large_object_threshold(1 << 20).with_segment_size(1 << 20);
+    let container = fresh_container(&swift).await;
+    (swift, container)
+}
+
+/// `n` bytes of a pattern.
+fn pattern(n: usize) -> Bytes {
+    (0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()
+}
+
+/// `data` as a stream of 100 kB chunks.
+fn chunks(data: &Bytes) -> Vec<cloud_core::Result<Bytes>> {
+    data.chunks(100_000).map(|c| Ok(Bytes::copy_from_slice(c))).collect()
+}
+
+/// Waits until the container's segment count satisfies `done` (30 s at most).
+async fn wait_segments(swift: &cloud_infomaniak_openstack::SwiftClient, container: &str, done: impl Fn(usize) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = segment_count(swift, container).await;
+        if done(n) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{n} segments after 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Deletes a container and its segments container, whatever they hold (with a raw token).
+async fn remove_all(swift: &cloud_infomaniak_openstack::SwiftClient, containers: &[&str]) {
+    for container in containers {
+        for c in [container.to_string(), format!("{container}_segments")] {
+            if swift.bucket_exists(&c).await.unwrap_or(false) {
+                swift.delete_prefix(&c, "").await.unwrap();
+                swift.delete_bucket(&c).await.unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_slo_overwritten_or_deleted_takes_only_its_own_segments() {
+    let (swift, container) = slo_client().await;
+    let other = fresh_container(&swift).await;
+    let account = swift.session().endpoint("object-store").await.unwrap();
+    let token = common::raw_token().await;
+    let http = reqwest::Client::new();
+    // What another tool's manifest may list: a plain object, an object of another container, and
+    // the segments of another key written by this client.
+    let mib = pattern(1 << 20);
+    swift.put_bytes(&container, "plain.bin", mib.clone()).await.unwrap();
+    swift.put_bytes(&other, "elsewhere.bin", mib.clone()).await.unwrap();
+    let big = pattern((2 << 20) + 7);
+    swift.put_bytes(&container, "neighbour.bin", big.clone()).await.unwrap();
+    let neighbour: Vec<_> = swift.list_segments(&container).try_collect().await.unwrap();
+    assert_eq!(neighbour.len(), 3);
+    let foreign = |key: &str| {
+        let mut paths = vec![format!("/{container}/plain.bin"), format!("/{other}/elsewhere.bin")];
+        paths.extend(neighbour.iter().map(|s| format!("/{container}_segments/{}", s.key)));
+        let manifest: Vec<_> = paths.iter().map(|p| serde_json::json!({"path": p})).collect();
+        http.put(format!("{account}/{container}/{key}?multipart-manifest=put"))
+            .header("x-auth-token", &token)
+            .json(&manifest)
+            .send()
+    };
+    let intact = || async {
+        assert_eq!(swift.get_bytes(&container, "plain.bin").await.unwrap(), mib, "the plain object is intact");
+        assert_eq!(swift.get_bytes(&other, "elsewhere.bin").await.unwrap(), mib, "the other container is intact");
+        assert_eq!(swift.get_bytes(&container, "neighbour.bin").await.unwrap(), big, "the other SLO is intact");
+    };
+
+    assert_eq!(foreign("victim.bin").await.unwrap().status(), 201);
+    // Overwriting the foreign SLO (with a plain object, then with an SLO) deletes none of it.
+    swift.put_bytes(&container, "victim.bin", &b"small"[..]).await.unwrap();
+    intact().await;
+    assert_eq!(foreign("victim.bin").await.unwrap().status(), 201);
+    swift.put_bytes(&container, "victim.bin", big.clone()).await.unwrap();
+    intact().await;
+    assert_eq!(segment_count(&swift, &container).await, 6, "the neighbour's 3 and the new victim's 3");
+    // Overwriting an SLO of this client deletes its own segments.
+    swift.put_bytes(&container, "victim.bin", &b"small"[..]).await.unwrap();
+    assert_eq!(segment_count(&swift, &container).await, 3);
+    // Deleting a foreign SLO deletes the manifest only.
+    assert_eq!(foreign("victim.bin").await.unwrap().status(), 201);
+    swift.delete(&container, "victim.bin").await.unwrap();
+    assert_eq!(swift.head(&container, "victim.bin").await.unwrap_err().kind(), ErrorKind::NotFound);
+    intact().await;
+    assert_eq!(segment_count(&swift, &container).await, 3);
+    // Deleting an SLO of this client deletes its segments.
+    swift.delete(&container, "neighbour.bin").await.unwrap();
+    assert_eq!(segment_count(&swift, &container).await, 0);
+    remove_all(&swift, &[&container, &other]).await;
+}
+
+#[tokio::test]
+async fn an_upload_dropped_midway_leaves_no_segments() {
+    let (swift, container) = slo_client().await;
+    // Two and a half segments, then the stream waits forever: the caller gives up.
+    let head = pattern((5 << 20) / 2);
+    let stream = futures::stream::iter(chunks(&head)).chain(futures::stream::pending());
+    let payload = PutPayload::from_stream(Box::pin(stream), None);
+    let upload = {
+        let swift = swift.clone();
+        let container = container.clone();
+        tokio::spawn(async move { swift.put_object(&container, "dropped.bin", payload, PutOptions::default()).await })
+    };
+    wait_segments(&swift, &container, |n| n >= 2).await;
+    upload.abort();
+    assert!(upload.await.unwrap_err().is_cancelled());
+    wait_segments(&swift, &container, |n| n == 0).await;
+    assert_eq!(swift.head(&container, "dropped.bin").await.unwrap_err().kind(), ErrorKind::NotFound);
+    remove_all(&swift, &[&container]).await;
+}
+
+#[tokio::test]
+async fn an_upload_whose_stream_fails_leaves_no_segments() {
+    let (swift, container) = slo_client().await;
+    let head = pattern((5 << 20) / 2);
+    let failure = cloud_core::Error::new(ErrorKind::Dispatch, "the source broke");
+    let stream = futures::stream::iter(chunks(&head)).chain(futures::stream::once(async move { Err(failure) }));
+    let payload = PutPayload::from_stream(Box::pin(stream), None);
+    let err = swift.put_object(&container, "broken.bin", payload, PutOptions::default()).await.unwrap_err();
+    assert_eq!((err.kind(), err.message()), (ErrorKind::Dispatch, "the source broke"), "the stream's own error");
+    assert_eq!(segment_count(&swift, &container).await, 0);
+    assert_eq!(swift.head(&container, "broken.bin").await.unwrap_err().kind(), ErrorKind::NotFound);
+    remove_all(&swift, &[&container]).await;
+}
+
+#[tokio::test]
+async fn the_declared_size_of_an_upload_is_checked() {
+    let (swift, container) = slo_client().await;
+    // (declared, delivered): short and long streams, for one object and for an SLO.
+    let cases = [(100, 50), (100, 150), (0, 1), (3 << 20, (5 << 20) / 2), (3 << 20, (7 << 20) / 2), (3 << 20, 0)];
+    for (declared, delivered) in cases {
+        let data = pattern(delivered);
+        let payload = PutPayload::from_stream(Box::pin(futures::stream::iter(chunks(&data))), Some(declared as u64));
+        let err = swift.put_object(&container, "sized.bin", payload, PutOptions::default()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "declared {declared}, delivered {delivered}: {err}");
+        assert_eq!(swift.head(&container, "sized.bin").await.unwrap_err().kind(), ErrorKind::NotFound);
+        assert_eq!(segment_count(&swift, &container).await, 0, "declared {declared}, delivered {delivered}");
+    }
+    // The exact size is stored, streamed as one object and as an SLO.
+    for n in [0, 100, 3 << 20] {
+        let data = pattern(n);
+        let payload = PutPayload::from_stream(Box::pin(futures::stream::iter(chunks(&data))), Some(n as u64));
+        swift.put_object(&container, "sized.bin", payload, PutOptions::default()).await.unwrap();
+        assert_eq!(swift.get_bytes(&container, "sized.bin").await.unwrap(), data);
+    }
+    remove_all(&swift, &[&container]).await;
 }
 
 #[tokio::test]

@@ -98,7 +98,7 @@ pub async fn open_async(url: &str) -> Result<StorageLocation> {
         #[cfg(feature = "infomaniak-openstack")]
         "swift" => {
             let (bucket, prefix) = bucket_and_prefix(&parsed)?;
-            let swift = cloud_infomaniak_openstack::SwiftClient::from_env().await?;
+            let swift = cloud_infomaniak_openstack::InfomaniakCloud::from_env().await?.swift();
             Ok(StorageLocation { client: Arc::new(swift), bucket, prefix })
         }
         _ => open(url),

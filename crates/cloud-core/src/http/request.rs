@@ -45,6 +45,8 @@ pub struct RequestBuilder {
     operation: Option<Cow<'static, str>>,
     retry: Option<RetryConfig>,
     sensitive_response: bool,
+    /// Whether the body is a stream, which can be sent only once.
+    streamed: bool,
 }
 
 impl RequestBuilder {
@@ -69,6 +71,7 @@ impl RequestBuilder {
             operation: None,
             retry: None,
             sensitive_response: false,
+            streamed: false,
         }
     }
 
@@ -92,6 +95,30 @@ impl RequestBuilder {
     pub fn body(self, body: impl Into<Bytes>) -> Self {
         let body: Bytes = body.into();
         self.map(|b| b.body(body))
+    }
+
+    /// Sets a streamed body of `length` bytes (sent with `Content-Length`), or of unknown length
+    /// (`None`: sent with `Transfer-Encoding: chunked`), for uploads too large to hold in memory.
+    ///
+    /// A stream is read once, so the request is attempted once: the client's retry policy does
+    /// not apply (a caller that can produce the bytes again retries itself). An error of the
+    /// stream aborts the request, which then fails as `Dispatch`; the caller holds the stream's own
+    /// error. The `length` is announced, not checked: a stream that ends early fails the request,
+    /// so check the count in the stream when the length comes from elsewhere.
+    pub fn body_stream<S>(mut self, body: S, length: Option<u64>) -> Self
+    where
+        S: futures::TryStream + Send + 'static,
+        S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        Bytes: From<S::Ok>,
+    {
+        self.streamed = true;
+        self.map(|b| {
+            let b = b.body(reqwest::Body::wrap_stream(body));
+            match length {
+                Some(n) => b.header(reqwest::header::CONTENT_LENGTH, n),
+                None => b,
+            }
+        })
     }
 
     /// Adds a header. Not for secrets: those belong in the client's auth provider.
@@ -217,7 +244,8 @@ impl RequestBuilder {
             self.operation.unwrap_or_else(|| Cow::Owned(format!("{} {}", self.method, request.url().path())));
         let authorize = request.url().origin() == shared.base_url.origin();
         let safety = self.safety.unwrap_or_else(|| RequestSafety::for_method(self.method.as_str()));
-        let retry_config = self.retry.unwrap_or_else(|| shared.retry.clone());
+        let retry_config =
+            if self.streamed { RetryConfig::disabled() } else { self.retry.unwrap_or_else(|| shared.retry.clone()) };
         let context = ResponseContext {
             provider,
             operation,
@@ -225,7 +253,25 @@ impl RequestBuilder {
             refiner: shared.refiner,
             sensitive_body: self.sensitive_response,
         };
-        let prepared = Prepared { client: self.client, request, budgets: self.budgets, context, authorize };
+        let one_shot = std::sync::Mutex::new(None);
+        let request = if self.streamed {
+            // Keep a body-less copy for the span and the timeout; the streamed request goes once.
+            let mut shadow = reqwest::Request::new(request.method().clone(), request.url().clone());
+            *shadow.timeout_mut() = request.timeout().copied();
+            *one_shot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(request);
+            shadow
+        } else {
+            request
+        };
+        let prepared = Prepared {
+            client: self.client,
+            request,
+            budgets: self.budgets,
+            context,
+            authorize,
+            streamed: self.streamed,
+            one_shot,
+        };
         Ok((prepared, retry_config, safety))
     }
 }
@@ -251,6 +297,9 @@ struct Prepared {
     context: ResponseContext,
     /// Whether the request goes to the client's origin, so the auth provider applies.
     authorize: bool,
+    /// Whether the body is a stream: then `one_shot` holds the request, and it goes only once.
+    streamed: bool,
+    one_shot: std::sync::Mutex<Option<reqwest::Request>>,
 }
 
 impl Prepared {
@@ -275,7 +324,12 @@ impl Prepared {
             };
             acquired.map_err(|e| self.context.contextualize(e))?;
         }
-        let mut request = self.request.try_clone().ok_or_else(|| {
+        let request = if self.streamed {
+            self.one_shot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+        } else {
+            self.request.try_clone()
+        };
+        let mut request = request.ok_or_else(|| {
             self.context.contextualize(Error::new(ErrorKind::Construction, "the request body cannot be replayed"))
         })?;
         if let Some(auth) = shared.auth.as_ref().filter(|_| self.authorize) {

@@ -30,6 +30,8 @@ pub enum Reply {
     Respond(u16, Vec<(String, String)>, Vec<u8>),
     /// Reads the request and never answers (the connection stays open).
     Stall,
+    /// Status and headers, then a chunked body that never ends (until the client goes away).
+    Endless(u16),
 }
 
 impl Reply {
@@ -113,6 +115,15 @@ impl Fake {
             match reply {
                 Reply::Stall => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
+                    return;
+                }
+                Reply::Endless(status) => {
+                    let head = format!("HTTP/1.1 {status} X\r\ntransfer-encoding: chunked\r\n\r\n");
+                    if stream.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+                    while stream.write_all(chunk.as_bytes()).await.is_ok() {}
                     return;
                 }
                 Reply::Respond(status, headers, body) => {

@@ -49,13 +49,18 @@ pub mod fake;
 /// The account TempURL key Swift holds for the test project (read with a token of the test
 /// user's own, outside the client under test).
 pub async fn account_temp_url_key(cloud: &InfomaniakCloud) -> String {
-    let http = reqwest::Client::new();
+    let account = cloud.endpoint("object-store").await.unwrap();
+    let head = reqwest::Client::new().head(account).header("x-auth-token", raw_token().await).send().await.unwrap();
+    head.headers()["x-account-meta-temp-url-key"].to_str().unwrap().to_owned()
+}
+
+/// A token of the test user, issued outside the client under test (to act as another tool).
+pub async fn raw_token() -> String {
     let body = serde_json::json!({"auth": {"identity": {"methods": ["application_credential"],
         "application_credential": {"id": var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID"),
                                    "secret": var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET")}}}});
+    let http = reqwest::Client::new();
     let auth = http.post(format!("{}/auth/tokens", var("CLOUD_TEST_OS_AUTH_URL"))).json(&body).send().await.unwrap();
-    let token = auth.headers()["x-subject-token"].to_str().unwrap().to_owned();
-    let account = cloud.endpoint("object-store").await.unwrap();
-    let head = http.head(account).header("x-auth-token", token).send().await.unwrap();
-    head.headers()["x-account-meta-temp-url-key"].to_str().unwrap().to_owned()
+    assert_eq!(auth.status(), 201, "Keystone issued a token");
+    auth.headers()["x-subject-token"].to_str().unwrap().to_owned()
 }
