@@ -1,9 +1,15 @@
 //! Object storage on Swift: [`SwiftClient`], a [`StorageClient`] whose buckets are containers.
 //!
 //! - Bodies stream both ways; objects larger than [`SwiftClient::with_large_object_threshold`]
-//!   (or streams of unknown length that outgrow it) are stored as Static Large Objects: segments
-//!   of [`SwiftClient::with_segment_size`] bytes in the container `<container>_segments`, then a
-//!   manifest under the object's name. Deleting or replacing the object removes its segments.
+//!   (or streams of unknown length that outgrow the read-ahead of 8 MiB) are stored as Static
+//!   Large Objects: segments of [`SwiftClient::with_segment_size`] bytes in the container
+//!   `<container>_segments`, under `<key>/<upload id>/`, then a manifest under the object's name.
+//!   Segments stream one at a time from the caller's stream, so memory stays at a few chunks.
+//!   Deleting or replacing the object removes the segments this client wrote for it, and nothing
+//!   else its manifest lists; an upload that fails or is dropped removes the segments it sent.
+//! - A payload's declared size is checked: a stream that delivers more or fewer bytes is
+//!   `InvalidInput`, and nothing is stored.
+//! - A ranged GET checks the `Content-Range` served against the range asked for.
 //! - Listings are streams over `marker`, in Swift's byte order.
 //! - Presigned URLs are TempURLs (HMAC-SHA256); the account's `Temp-URL-Key` is read, and set to a
 //!   random value when the account has none and the caller may set it.
@@ -40,7 +46,7 @@ use crate::session::{Answer, InfomaniakCloud, Service, encode_path, encode_segme
 
 /// Objects above this size (and unknown-length streams that grow past it) become SLOs.
 pub const DEFAULT_LARGE_OBJECT_THRESHOLD: u64 = 64 * 1024 * 1024;
-/// The size of one SLO segment (each is held in memory while it uploads).
+/// The size of one SLO segment (streamed, never held in memory).
 pub const DEFAULT_SEGMENT_SIZE: u64 = 64 * 1024 * 1024;
 /// Swift's default largest single object (and largest segment).
 pub const MAX_SINGLE_OBJECT: u64 = 5 * 1024 * 1024 * 1024;
