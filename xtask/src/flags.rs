@@ -18,6 +18,11 @@ xflags::xflags! {
             /// Extra arguments for nextest (a test filter, say).
             repeated filters: String
         }
+        /// Build and run an example too heavy for `test` against local servers, and check its
+        /// output: `datafusion` (DataFusion SQL over CSV and Parquet files in Swift).
+        cmd example {
+            required name: String
+        }
         /// Check repository rules.
         cmd tidy {}
         /// Run the checks publishing needs: unused dependencies, cargo deny (advisories included),

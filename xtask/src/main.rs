@@ -4,6 +4,8 @@
 //!   servers, tests, doctests, dependency rules, `cargo deny`).
 //! - `cargo xtask checks`: what publishing needs (features alone, docs, unused dependencies,
 //!   advisories, a release dry run); part of `test`.
+//! - `cargo xtask example <name>`: builds and runs an example too heavy for `test` (`datafusion`)
+//!   against local servers and checks its output.
 //! - `cargo xtask tidy`: repository rules (docs headers, READMEs, changelogs, no `todo!`).
 //! - `cargo xtask emulators up|down|status|env [NAMES…]`: the local servers the tests talk to.
 //! - `cargo xtask codegen <target> [--check]`: regenerates code from vendor API documents.
@@ -13,6 +15,7 @@ mod checks;
 mod codegen;
 mod deps;
 mod emulators;
+mod example;
 mod flags;
 mod release;
 mod test;
@@ -30,6 +33,7 @@ fn main() -> Result<()> {
     sh.change_dir(project_root());
     match flags.subcommand {
         flags::XtaskCmd::Test(cmd) => test::run(&sh, &cmd),
+        flags::XtaskCmd::Example(cmd) => example::run(&sh, &cmd.name),
         flags::XtaskCmd::Tidy(_) => tidy::run(&project_root()),
         flags::XtaskCmd::Checks(_) => checks::publishing(&sh),
         flags::XtaskCmd::CheckDeps(_) => deps::run(&sh),

@@ -1,38 +1,16 @@
-//! [`BucketStore`]: any [`StorageClient`] and a bucket as an [`object_store::ObjectStore`]
-//! (feature `object-store`), for the engines that read object storage through `object_store`
-//! (DataFusion, Polars, delta-rs, lance …).
-//!
-//! # Mapping
-//!
-//! - A location `a/b.parquet` is the key `<prefix>a/b.parquet` of the bucket; keys that are not
-//!   valid `object_store` paths (none are, among valid keys) are skipped by listings.
-//! - Errors keep their meaning: `NotFound`, `AlreadyExists`, `Precondition`, `NotModified`;
-//!   `Unsupported` is `NotImplemented` (what `object_store` callers test for); the rest is
-//!   `Generic`, with the [`Error`] as source.
-//! - Conditional puts (`PutMode::Create`, `PutMode::Update`) and reads (`if_match` …), copies if
-//!   not exists, ranges, delimiter listings and offsets map to the [`StorageClient`] options; what
-//!   the backend cannot honour is `NotImplemented`, never ignored.
-//! - Attributes: content type, `Cache-Control`, `Content-Disposition`, `Content-Encoding`,
-//!   `Content-Language` and user metadata. Metadata keys follow the portable rule of
-//!   [`validate_metadata`] (`a-z`, `0-9`, `-`); a put with
-//!   other keys is `NotImplemented`. Tags and versions are `NotImplemented`.
-//! - `put_multipart` streams the parts, in the order they were given, into one
-//!   [`StorageClient::put_object`] (so the backend's own large-object machinery applies: S3
-//!   multipart uploads, Swift SLOs, staged files): nothing is visible until `complete`, and
-//!   `abort` leaves nothing.
-//! - [`MultipartStore`]: parts, which may come in any order and from several processes, are
-//!   staged as objects under `<prefix>.cloud-multipart/<upload id>/` (hidden from this store's
-//!   listings), then streamed in order into the final object by `complete_multipart`, and
-//!   deleted.
+//! The implementation of `BucketStore`, written once against the `object_store` crate the parent
+//! module names `os`: the parent compiles it against `object_store` 0.14, and
+//! `object_store_0_13` compiles it a second time against 0.13.
 
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use ::object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
-use ::object_store::multipart::{MultipartStore, PartId};
-use ::object_store::path::Path;
-use ::object_store::{
+use super::os;
+use super::os::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
+use super::os::multipart::PartId;
+use super::os::path::Path;
+use super::os::{
     Attribute, AttributeValue, Attributes, CopyOptions as OsCopyOptions, GetOptions as OsGetOptions,
     GetRange as OsGetRange, GetResult as OsGetResult, GetResultPayload, ListResult, MultipartId, MultipartUpload,
     ObjectMeta as OsObjectMeta, ObjectStore, PutMode as OsPutMode, PutMultipartOptions, PutOptions as OsPutOptions,
@@ -50,29 +28,16 @@ use crate::storage::{
 };
 use crate::{Error, ErrorKind, StorageClient, StorageClientExt};
 
-/// The directory, under the store's prefix, where [`MultipartStore`] parts are staged.
+/// The directory, under the store's prefix, where
+/// [`MultipartStore`](os::multipart::MultipartStore) parts are staged.
 const MULTIPART_DIR: &str = ".cloud-multipart";
 
 /// The name `object_store` errors give this store.
 const STORE: &str = "cloud";
 
-/// A bucket of any [`StorageClient`] (optionally under a key prefix) as an
-/// [`object_store::ObjectStore`], [`MultipartStore`] and [`PaginatedListStore`].
-///
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// use std::sync::Arc;
-/// use cloud_core::adapter::BucketStore;
-/// use cloud_core::{MemoryStorage, StorageClientExt};
-/// use object_store::{ObjectStoreExt, path::Path};
-///
-/// let client = Arc::new(MemoryStorage::new());
-/// client.ensure_bucket("lake").await?;
-/// let store = BucketStore::new(client.clone(), "lake").with_prefix("tables/")?;
-/// store.put(&Path::from("t1/part-0.csv"), "a,b\n1,2\n".into()).await.unwrap();
-/// assert_eq!(client.get_bytes("lake", "tables/t1/part-0.csv").await?, "a,b\n1,2\n");
-/// # Ok::<(), cloud_core::Error>(()) }).unwrap();
-/// ```
+/// A bucket of any [`StorageClient`] (optionally under a key prefix) as an [`ObjectStore`],
+/// [`MultipartStore`](os::multipart::MultipartStore) and [`PaginatedListStore`]: the mapping
+/// and an example are in the [module documentation](super).
 #[derive(Clone)]
 pub struct BucketStore {
     client: Arc<dyn StorageClient>,
@@ -149,7 +114,7 @@ impl BucketStore {
 
     /// Lists `options` as `object_store` entries (objects, and prefixes without their trailing
     /// delimiter).
-    fn entries(&self, options: ListOptions) -> BoxStream<'static, ::object_store::Result<Listed>> {
+    fn entries(&self, options: ListOptions) -> BoxStream<'static, os::Result<Listed>> {
         let this = self.clone();
         self.client
             .list_entries(&self.bucket, options)
@@ -165,7 +130,7 @@ impl BucketStore {
     }
 
     /// The objects of a listing without a delimiter.
-    fn objects(&self, options: ListOptions) -> BoxStream<'static, ::object_store::Result<OsObjectMeta>> {
+    fn objects(&self, options: ListOptions) -> BoxStream<'static, os::Result<OsObjectMeta>> {
         self.entries(options)
             .try_filter_map(|e| {
                 futures::future::ready(Ok(match e {
@@ -180,10 +145,9 @@ impl BucketStore {
         &self,
         options: ListOptions,
         limit: Option<usize>,
-    ) -> ::object_store::Result<(ListResult, Option<String>)> {
+    ) -> os::Result<(ListResult, Option<String>)> {
         let mut entries = self.entries(options);
-        let mut result =
-            ListResult { common_prefixes: Vec::new(), objects: Vec::new(), extensions: Default::default() };
+        let mut result = super::list_result(Vec::new(), Vec::new());
         let mut last_key = None;
         while let Some(entry) = entries.try_next().await? {
             if limit.is_some_and(|l| result.objects.len() + result.common_prefixes.len() >= l) {
@@ -203,17 +167,12 @@ impl BucketStore {
         Ok((result, None))
     }
 
-    fn not_implemented(&self, operation: impl Into<String>) -> ::object_store::Error {
-        ::object_store::Error::NotImplemented { operation: operation.into(), implementer: self.to_string() }
+    fn not_implemented(&self, operation: impl Into<String>) -> os::Error {
+        os::Error::NotImplemented { operation: operation.into(), implementer: self.to_string() }
     }
 
     /// Our put options from `object_store`'s attributes and mode.
-    fn put_options(
-        &self,
-        attributes: &Attributes,
-        mode: Option<OsPutMode>,
-        tags: bool,
-    ) -> ::object_store::Result<PutOptions> {
+    fn put_options(&self, attributes: &Attributes, mode: Option<OsPutMode>, tags: bool) -> os::Result<PutOptions> {
         if tags {
             return Err(self.not_implemented("object tags"));
         }
@@ -247,29 +206,21 @@ impl BucketStore {
                 (Some(etag), None) => PutMode::Update(etag),
                 (_, Some(_)) => return Err(self.not_implemented("updates of an object version")),
                 (None, None) => {
-                    return Err(::object_store::Error::Generic {
-                        store: STORE,
-                        source: "an update without an ETag".into(),
-                    });
+                    return Err(os::Error::Generic { store: STORE, source: "an update without an ETag".into() });
                 }
             },
         };
         Ok(options)
     }
 
-    async fn put_stream(
-        &self,
-        location: &Path,
-        payload: PutPayload,
-        options: PutOptions,
-    ) -> ::object_store::Result<OsPutResult> {
+    async fn put_stream(&self, location: &Path, payload: PutPayload, options: PutOptions) -> os::Result<OsPutResult> {
         let key = self.key(location);
         let result = self
             .client
             .put_object(&self.bucket, &key, payload, options)
             .await
             .map_err(|e| to_store_error(e, location.as_ref()))?;
-        Ok(OsPutResult { e_tag: result.etag, version: None, extensions: Default::default() })
+        Ok(super::put_result(result.etag))
     }
 
     fn staging(&self, id: &str) -> String {
@@ -300,8 +251,8 @@ impl fmt::Display for BucketStore {
 }
 
 /// Our error as an `object_store` one, about `path`.
-fn to_store_error(err: Error, path: &str) -> ::object_store::Error {
-    use ::object_store::Error as E;
+fn to_store_error(err: Error, path: &str) -> os::Error {
+    use os::Error as E;
     let path = path.to_owned();
     match err.kind() {
         ErrorKind::NotFound => E::NotFound { path, source: Box::new(err) },
@@ -357,12 +308,7 @@ fn attributes_of(meta: &ObjectMeta) -> Attributes {
 
 #[async_trait]
 impl ObjectStore for BucketStore {
-    async fn put_opts(
-        &self,
-        location: &Path,
-        payload: OsPutPayload,
-        opts: OsPutOptions,
-    ) -> ::object_store::Result<OsPutResult> {
+    async fn put_opts(&self, location: &Path, payload: OsPutPayload, opts: OsPutOptions) -> os::Result<OsPutResult> {
         let options = self.put_options(&opts.attributes, Some(opts.mode), !opts.tags.encoded().is_empty())?;
         self.put_stream(location, to_payload(payload), options).await
     }
@@ -371,7 +317,7 @@ impl ObjectStore for BucketStore {
         &self,
         location: &Path,
         opts: PutMultipartOptions,
-    ) -> ::object_store::Result<Box<dyn MultipartUpload>> {
+    ) -> os::Result<Box<dyn MultipartUpload>> {
         let options = self.put_options(&opts.attributes, None, !opts.tags.encoded().is_empty())?;
         let (parts, receiver) = mpsc::unbounded_channel::<Part>();
         let body = stream::unfold(receiver, |mut receiver| async move {
@@ -393,7 +339,7 @@ impl ObjectStore for BucketStore {
         Ok(Box::new(StreamedUpload { parts: Some(parts), task: Some(task) }))
     }
 
-    async fn get_opts(&self, location: &Path, options: OsGetOptions) -> ::object_store::Result<OsGetResult> {
+    async fn get_opts(&self, location: &Path, options: OsGetOptions) -> os::Result<OsGetResult> {
         if options.version.is_some() {
             return Err(self.not_implemented("reads of an object version"));
         }
@@ -411,13 +357,12 @@ impl ObjectStore for BucketStore {
                 .head_object(&self.bucket, &key, HeadOptions::default().with_conditions(conditions))
                 .await
                 .map_err(to_error)?;
-            return Ok(OsGetResult {
-                payload: GetResultPayload::Stream(stream::empty().boxed()),
-                range: 0..meta.size,
-                attributes: attributes_of(&meta),
-                meta: self.meta(location.clone(), &meta),
-                extensions: Default::default(),
-            });
+            return Ok(super::get_result(
+                GetResultPayload::Stream(stream::empty().boxed()),
+                self.meta(location.clone(), &meta),
+                0..meta.size,
+                attributes_of(&meta),
+            ));
         }
         let mut get = GetOptions::default().with_conditions(conditions);
         get.range = options.range.map(to_range);
@@ -425,16 +370,15 @@ impl ObjectStore for BucketStore {
         let (meta, range) = (result.meta.clone(), result.range.clone());
         let path = location.to_string();
         let body = result.into_stream().map_err(move |e| to_store_error(e, &path)).boxed();
-        Ok(OsGetResult {
-            payload: GetResultPayload::Stream(body),
+        Ok(super::get_result(
+            GetResultPayload::Stream(body),
+            self.meta(location.clone(), &meta),
             range,
-            attributes: attributes_of(&meta),
-            meta: self.meta(location.clone(), &meta),
-            extensions: Default::default(),
-        })
+            attributes_of(&meta),
+        ))
     }
 
-    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> ::object_store::Result<Vec<Bytes>> {
+    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> os::Result<Vec<Bytes>> {
         let key = self.key(location);
         let mut out = Vec::with_capacity(ranges.len());
         for range in ranges {
@@ -449,10 +393,7 @@ impl ObjectStore for BucketStore {
         Ok(out)
     }
 
-    fn delete_stream(
-        &self,
-        locations: BoxStream<'static, ::object_store::Result<Path>>,
-    ) -> BoxStream<'static, ::object_store::Result<Path>> {
+    fn delete_stream(&self, locations: BoxStream<'static, os::Result<Path>>) -> BoxStream<'static, os::Result<Path>> {
         let this = self.clone();
         locations
             .and_then(move |location| {
@@ -468,16 +409,12 @@ impl ObjectStore for BucketStore {
             .boxed()
     }
 
-    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, ::object_store::Result<OsObjectMeta>> {
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, os::Result<OsObjectMeta>> {
         let options = ListOptions::default().with_prefix(self.dir_prefix(prefix));
         self.objects(options)
     }
 
-    fn list_with_offset(
-        &self,
-        prefix: Option<&Path>,
-        offset: &Path,
-    ) -> BoxStream<'static, ::object_store::Result<OsObjectMeta>> {
+    fn list_with_offset(&self, prefix: Option<&Path>, offset: &Path) -> BoxStream<'static, os::Result<OsObjectMeta>> {
         let mut options = ListOptions::default().with_prefix(self.dir_prefix(prefix));
         if !offset.as_ref().is_empty() {
             options = options.with_start_after(self.key(offset));
@@ -494,7 +431,7 @@ impl ObjectStore for BucketStore {
         self.objects(options)
     }
 
-    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> ::object_store::Result<ListResult> {
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> os::Result<ListResult> {
         if !self.caps.list_delimiter {
             return Err(self.not_implemented("listings with a delimiter"));
         }
@@ -502,10 +439,10 @@ impl ObjectStore for BucketStore {
         Ok(self.collect_list(options, None).await?.0)
     }
 
-    async fn copy_opts(&self, from: &Path, to: &Path, options: OsCopyOptions) -> ::object_store::Result<()> {
+    async fn copy_opts(&self, from: &Path, to: &Path, options: OsCopyOptions) -> os::Result<()> {
         let mode = match options.mode {
-            ::object_store::CopyMode::Create => CopyMode::Create,
-            ::object_store::CopyMode::Overwrite => CopyMode::Overwrite,
+            os::CopyMode::Create => CopyMode::Create,
+            os::CopyMode::Overwrite => CopyMode::Overwrite,
         };
         self.client
             .copy_object(
@@ -533,7 +470,7 @@ enum Part {
 /// A `put_multipart` upload: its parts stream into one `put_object` running on its own task.
 struct StreamedUpload {
     parts: Option<mpsc::UnboundedSender<Part>>,
-    task: Option<tokio::task::JoinHandle<::object_store::Result<OsPutResult>>>,
+    task: Option<tokio::task::JoinHandle<os::Result<OsPutResult>>>,
 }
 
 impl fmt::Debug for StreamedUpload {
@@ -543,12 +480,12 @@ impl fmt::Debug for StreamedUpload {
 }
 
 impl StreamedUpload {
-    async fn finish(&mut self) -> ::object_store::Result<OsPutResult> {
-        let task = self.task.take().ok_or_else(|| ::object_store::Error::Generic {
+    async fn finish(&mut self) -> os::Result<OsPutResult> {
+        let task = self.task.take().ok_or_else(|| os::Error::Generic {
             store: STORE,
             source: "the upload was already completed or aborted".into(),
         })?;
-        task.await?
+        task.await.map_err(|e| os::Error::Generic { store: STORE, source: Box::new(e) })?
     }
 }
 
@@ -557,7 +494,7 @@ impl MultipartUpload for StreamedUpload {
     fn put_part(&mut self, data: OsPutPayload) -> UploadPart {
         let Some(parts) = &self.parts else {
             return Box::pin(async {
-                Err(::object_store::Error::Generic { store: STORE, source: "the upload is finished".into() })
+                Err(os::Error::Generic { store: STORE, source: "the upload is finished".into() })
             });
         };
         // Parts are queued now, in call order; each future resolves once the put consumed its
@@ -572,7 +509,7 @@ impl MultipartUpload for StreamedUpload {
         }
         Box::pin(async move {
             for wait in consumed {
-                wait.await.map_err(|_| ::object_store::Error::Generic {
+                wait.await.map_err(|_| os::Error::Generic {
                     store: STORE,
                     source: "the upload failed before this part was written".into(),
                 })?;
@@ -581,22 +518,19 @@ impl MultipartUpload for StreamedUpload {
         })
     }
 
-    async fn complete(&mut self) -> ::object_store::Result<OsPutResult> {
+    async fn complete(&mut self) -> os::Result<OsPutResult> {
         drop(self.parts.take());
         self.finish().await
     }
 
-    async fn abort(&mut self) -> ::object_store::Result<()> {
+    async fn abort(&mut self) -> os::Result<()> {
         if let Some(parts) = self.parts.take() {
             let _ = parts.send(Part::Abort);
         }
         match self.finish().await {
             // The put failed, as it was told to: nothing was stored.
             Err(_) => Ok(()),
-            Ok(_) => Err(::object_store::Error::Generic {
-                store: STORE,
-                source: "the upload completed before the abort".into(),
-            }),
+            Ok(_) => Err(os::Error::Generic { store: STORE, source: "the upload completed before the abort".into() }),
         }
     }
 }
@@ -610,17 +544,10 @@ impl Drop for StreamedUpload {
     }
 }
 
-#[async_trait]
-impl MultipartStore for BucketStore {
-    async fn create_multipart(&self, path: &Path) -> ::object_store::Result<MultipartId> {
-        self.create_multipart_opts(path, PutMultipartOptions::default()).await
-    }
-
-    async fn create_multipart_opts(
-        &self,
-        path: &Path,
-        opts: PutMultipartOptions,
-    ) -> ::object_store::Result<MultipartId> {
+/// [`MultipartStore`](os::multipart::MultipartStore), whose trait differs between the
+/// `object_store` versions: the parent module implements it with these.
+impl BucketStore {
+    pub(super) async fn staged_create(&self, path: &Path, opts: PutMultipartOptions) -> os::Result<MultipartId> {
         let options = self.put_options(&opts.attributes, None, !opts.tags.encoded().is_empty())?;
         let id = uuid::Uuid::new_v4().simple().to_string();
         // The options travel with the upload: stored on a marker object the completion reads.
@@ -638,13 +565,13 @@ impl MultipartStore for BucketStore {
         Ok(id)
     }
 
-    async fn put_part(
+    pub(super) async fn staged_put_part(
         &self,
         path: &Path,
         id: &MultipartId,
         part_idx: usize,
         data: OsPutPayload,
-    ) -> ::object_store::Result<PartId> {
+    ) -> os::Result<PartId> {
         let key = format!("{}part-{part_idx:06}", self.staging(id));
         let result = self
             .client
@@ -654,12 +581,12 @@ impl MultipartStore for BucketStore {
         Ok(PartId { content_id: format!("{part_idx:06}:{}", result.etag.unwrap_or_default()) })
     }
 
-    async fn complete_multipart(
+    pub(super) async fn staged_complete(
         &self,
         path: &Path,
         id: &MultipartId,
         parts: Vec<PartId>,
-    ) -> ::object_store::Result<OsPutResult> {
+    ) -> os::Result<OsPutResult> {
         let staging = self.staging(id);
         let to_error = |e: Error| to_store_error(e, path.as_ref());
         let marker = self.client.head(&self.bucket, &format!("{staging}upload")).await.map_err(to_error)?;
@@ -670,7 +597,7 @@ impl MultipartStore for BucketStore {
             let key = format!("{staging}part-{idx}");
             let meta = self.client.head(&self.bucket, &key).await.map_err(to_error)?;
             if !etag.is_empty() && meta.etag.as_deref().is_some_and(|e| e != etag) {
-                return Err(::object_store::Error::Precondition {
+                return Err(os::Error::Precondition {
                     path: path.to_string(),
                     source: format!("part {idx} changed after it was uploaded").into(),
                 });
@@ -698,7 +625,7 @@ impl MultipartStore for BucketStore {
         Ok(result)
     }
 
-    async fn abort_multipart(&self, path: &Path, id: &MultipartId) -> ::object_store::Result<()> {
+    pub(super) async fn staged_abort(&self, path: &Path, id: &MultipartId) -> os::Result<()> {
         self.client
             .delete_prefix(&self.bucket, &self.staging(id))
             .await
@@ -713,7 +640,7 @@ impl PaginatedListStore for BucketStore {
         &self,
         prefix: Option<&str>,
         opts: PaginatedListOptions,
-    ) -> ::object_store::Result<PaginatedListResult> {
+    ) -> os::Result<PaginatedListResult> {
         let mut options = ListOptions::default().with_prefix(format!("{}{}", self.prefix, prefix.unwrap_or_default()));
         if let Some(delimiter) = opts.delimiter {
             options = options.with_delimiter(delimiter.to_string());
@@ -723,8 +650,7 @@ impl PaginatedListStore for BucketStore {
         if let Some(start) = start.filter(|s| !s.is_empty()) {
             options = options.with_start_after(start);
             if options.start_after_is_past_every_key() {
-                let empty =
-                    ListResult { common_prefixes: Vec::new(), objects: Vec::new(), extensions: Default::default() };
+                let empty = super::list_result(Vec::new(), Vec::new());
                 return Ok(PaginatedListResult { result: empty, page_token: None });
             }
         }
@@ -739,7 +665,8 @@ impl PaginatedListStore for BucketStore {
 
 #[cfg(test)]
 mod tests {
-    use ::object_store::{ObjectStoreExt, PutPayload as P};
+    use super::os::multipart::MultipartStore;
+    use super::os::{ObjectStoreExt, PutPayload as P};
 
     use super::*;
     use crate::MemoryStorage;
@@ -769,7 +696,7 @@ mod tests {
             .put_opts(&path, P::from("foo"), Attributes::from_iter([(Attribute::Metadata("a_b".into()), "x")]).into())
             .await
             .unwrap_err();
-        assert!(matches!(err, ::object_store::Error::NotImplemented { .. }), "{err}");
+        assert!(matches!(err, os::Error::NotImplemented { .. }), "{err}");
     }
 
     #[tokio::test]
@@ -792,6 +719,6 @@ mod tests {
         let mut options = OsGetOptions::new();
         options.version = Some("v1".into());
         let err = store.get_opts(&Path::from("x"), options).await.unwrap_err();
-        assert!(matches!(err, ::object_store::Error::NotImplemented { .. }), "{err}");
+        assert!(matches!(err, os::Error::NotImplemented { .. }), "{err}");
     }
 }
