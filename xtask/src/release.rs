@@ -52,6 +52,7 @@ pub(crate) fn run(sh: &Shell, version: &str, dry_run: bool) -> Result<()> {
     let packages: Vec<String> = names.iter().flat_map(|n| ["--package".to_owned(), (*n).to_owned()]).collect();
     let allow_dirty = dry_run.then_some("--allow-dirty");
     let to_package = packages.clone();
+    forget_unpacked_overlays(&names, version)?;
     cmd!(sh, "cargo package --locked --quiet {allow_dirty...} {to_package...}")
         .run()
         .context("packaging failed: a crate does not build from its package alone")?;
@@ -74,6 +75,36 @@ pub(crate) fn run(sh: &Shell, version: &str, dry_run: bool) -> Result<()> {
         "    published {} crates; committed and tagged {tag} (push it with `git push --follow-tags`)",
         names.len()
     );
+    Ok(())
+}
+
+/// Removes the copies of our own packages that an earlier `cargo package` unpacked from its
+/// overlay registry.
+///
+/// To verify a crate against its sibling packages, `cargo package` serves them from a local
+/// registry under the target directory and unpacks them into `$CARGO_HOME/registry/src/-<hash>/`,
+/// where the hash depends only on that registry's path. Cargo never unpacks a `name-version` twice,
+/// so a second run with the same version would build against the first run's sources (and fail on
+/// any API added since, or pass on stale code). Such registries are the ones whose directory name
+/// starts with `-`; crates.io's is `index.crates.io-…` and is left alone.
+fn forget_unpacked_overlays(names: &[&str], version: &str) -> Result<()> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .context("neither CARGO_HOME nor HOME is set")?;
+    let Ok(registries) = fs::read_dir(cargo_home.join("registry").join("src")) else { return Ok(()) };
+    for registry in registries {
+        let registry = registry?.path();
+        if !registry.file_name().is_some_and(|n| n.to_string_lossy().starts_with('-')) {
+            continue;
+        }
+        for name in names {
+            let unpacked = registry.join(format!("{name}-{version}"));
+            if unpacked.exists() {
+                fs::remove_dir_all(&unpacked).with_context(|| format!("removing {}", unpacked.display()))?;
+            }
+        }
+    }
     Ok(())
 }
 
