@@ -7,29 +7,36 @@ use xshell::{Shell, cmd};
 use crate::test::step;
 use crate::workspace;
 
-/// The publishing checks `cargo xtask test` runs: unused dependencies, `cargo deny` with
-/// advisories, and the docs as docs.rs builds them.
+/// The publishing checks `cargo xtask test` runs before building the tests: unused dependencies,
+/// `cargo deny` with advisories, the docs as docs.rs builds them, and each feature alone. The
+/// release dry run comes after the tests (see [`release_dry_run`]): a test failure is news sooner.
 pub(crate) fn in_test(sh: &Shell) -> Result<()> {
     step("unused dependencies", || unused_dependencies(sh))?;
     step("cargo deny", || deny(sh))?;
-    step("docs (as docs.rs builds them)", || docs(sh))
+    step("docs (as docs.rs builds them)", || docs(sh))?;
+    step("each feature alone", || features(sh))
 }
 
-/// Every check publishing needs (`cargo xtask checks`): those of [`in_test`], then each feature
-/// of each published crate alone and a release dry run. The last two compile every crate once
-/// per feature set and once more from its package, which takes most of an hour on a cold 2-core
-/// machine, so the test command leaves them to this command for now.
+/// Every check publishing needs (`cargo xtask checks`): those of [`in_test`] and the release dry
+/// run, without starting servers or running tests.
 pub(crate) fn publishing(sh: &Shell) -> Result<()> {
     in_test(sh)?;
-    step("each feature alone", || features(sh))?;
+    release_dry_run(sh)
+}
+
+/// `cargo xtask release --dry-run` at the workspace's current version: every published crate
+/// packaged and built from its package alone, nothing uploaded.
+pub(crate) fn release_dry_run(sh: &Shell) -> Result<()> {
     step("release dry run", || {
         let version = workspace::published(sh)?.first().map(|p| p.version.clone()).context("no published crate")?;
         crate::release::run(sh, &version, true)
     })
 }
 
-/// Every published crate compiles without warnings (with its tests, examples and benches) with no
-/// features, and with each of its features alone.
+/// Every published crate's library and binaries compile without warnings with no features, and
+/// with each of its features alone. Tests, examples and benches are left out: the test build
+/// compiles them with every feature, and checking them per feature set would add their
+/// dev-dependencies to every set on a 2-core machine for little more coverage.
 pub(crate) fn features(sh: &Shell) -> Result<()> {
     let mut checked = 0;
     let mut failed = Vec::new();
@@ -40,7 +47,7 @@ pub(crate) fn features(sh: &Shell) -> Result<()> {
             let features = feature.map(|f| format!("--features={f}"));
             let out = cmd!(
                 sh,
-                "cargo check --quiet --message-format short --package {name} --no-default-features {features...} --all-targets"
+                "cargo check --quiet --message-format short --package {name} --no-default-features {features...} --lib --bins"
             )
             .ignore_status()
             .quiet()

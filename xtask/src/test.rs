@@ -76,6 +76,9 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
     // Stop the servers whatever happened.
     drop(guard);
     result?;
+    if !flags.quick && flags.filters.is_empty() {
+        crate::checks::release_dry_run(sh)?;
+    }
 
     eprintln!("xtask test: all checks passed in {:.0?}", started.elapsed());
     Ok(())

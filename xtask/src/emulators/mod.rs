@@ -410,7 +410,7 @@ impl Server {
 fn resolve(names: &[&str], with_deps: bool) -> Result<BTreeSet<Server>> {
     let mut out = BTreeSet::new();
     if names.is_empty() && with_deps {
-        bail!("name at least one server: s3, azure, gcs, openstack, openstack-core or all");
+        bail!("name at least one server: s3, azure, gcs, mocks, openstack, openstack-core or all");
     }
     for name in names {
         match *name {
