@@ -35,6 +35,19 @@ pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// The default number of parts uploaded at the same time.
 pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
 
+/// The default bound on the memory one upload holds in parts: 1 GiB.
+pub const DEFAULT_UPLOAD_MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// The default time one attempt of a request may take before its answer starts: 60 s.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default connection timeout: 3.1 s, as the SDK's.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// The slowest upload an attempt's time limit allows for, in bytes per second (256 KiB/s): a
+/// request with a body of `n` bytes gets the attempt timeout plus `n / 256 KiB` seconds.
+pub const MIN_UPLOAD_THROUGHPUT: u64 = 256 * 1024;
+
 /// The SDK behaviour this crate was written and tested against; pinned so that upgrading
 /// `aws-sdk-s3` never silently changes retries, timeouts or checksums.
 fn behavior_version() -> BehaviorVersion {
@@ -74,6 +87,11 @@ pub enum S3ConfigKey {
     UploadConcurrency,
     /// `max_attempts`: how many times a request is tried (1 disables retries).
     MaxAttempts,
+    /// `attempt_timeout`: how long one attempt of a request may wait for its answer, in seconds
+    /// (decimals allowed).
+    AttemptTimeout,
+    /// `upload_memory_limit`: the most bytes one upload holds in parts.
+    UploadMemoryLimit,
 }
 
 impl S3ConfigKey {
@@ -92,6 +110,8 @@ impl S3ConfigKey {
         Self::PartSize,
         Self::UploadConcurrency,
         Self::MaxAttempts,
+        Self::AttemptTimeout,
+        Self::UploadMemoryLimit,
     ];
 
     /// The canonical name.
@@ -110,6 +130,8 @@ impl S3ConfigKey {
             Self::PartSize => "part_size",
             Self::UploadConcurrency => "upload_concurrency",
             Self::MaxAttempts => "max_attempts",
+            Self::AttemptTimeout => "attempt_timeout",
+            Self::UploadMemoryLimit => "upload_memory_limit",
         }
     }
 
@@ -125,7 +147,12 @@ impl S3ConfigKey {
             Self::ConfigFile => &["AWS_CONFIG_FILE"],
             Self::ForcePathStyle => &["AWS_S3_FORCE_PATH_STYLE"],
             Self::AllowHttp => &["AWS_ALLOW_HTTP"],
-            Self::MultipartThreshold | Self::PartSize | Self::UploadConcurrency | Self::MaxAttempts => &[],
+            Self::MultipartThreshold
+            | Self::PartSize
+            | Self::UploadConcurrency
+            | Self::MaxAttempts
+            | Self::AttemptTimeout
+            | Self::UploadMemoryLimit => &[],
         }
     }
 }
@@ -190,6 +217,8 @@ pub struct S3ClientBuilder {
     upload_concurrency: Option<usize>,
     max_attempts: Option<u32>,
     connect_timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    upload_memory_limit: Option<u64>,
     provider: Option<CloudProvider>,
     /// Values `with_config` could not parse, reported by `build`.
     invalid: Vec<String>,
@@ -269,6 +298,12 @@ impl S3ClientBuilder {
             S3ConfigKey::PartSize => self.part_size = self.parse(key, &value, |v| v.parse().ok()),
             S3ConfigKey::UploadConcurrency => self.upload_concurrency = self.parse(key, &value, |v| v.parse().ok()),
             S3ConfigKey::MaxAttempts => self.max_attempts = self.parse(key, &value, |v| v.parse().ok()),
+            S3ConfigKey::AttemptTimeout => {
+                self.attempt_timeout = self.parse(key, &value, |v| {
+                    v.parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
+                });
+            }
+            S3ConfigKey::UploadMemoryLimit => self.upload_memory_limit = self.parse(key, &value, |v| v.parse().ok()),
         }
         self
     }
@@ -297,6 +332,8 @@ impl S3ClientBuilder {
             S3ConfigKey::PartSize => self.part_size.map(|v| v.to_string()),
             S3ConfigKey::UploadConcurrency => self.upload_concurrency.map(|v| v.to_string()),
             S3ConfigKey::MaxAttempts => self.max_attempts.map(|v| v.to_string()),
+            S3ConfigKey::AttemptTimeout => self.attempt_timeout.map(|d| d.as_secs_f64().to_string()),
+            S3ConfigKey::UploadMemoryLimit => self.upload_memory_limit.map(|v| v.to_string()),
         }
     }
 
@@ -375,8 +412,9 @@ impl S3ClientBuilder {
         self
     }
 
-    /// How many parts are uploaded at the same time (default 4). Memory use of an upload is
-    /// about `(concurrency + 1) × part size`.
+    /// How many parts are uploaded at the same time (default 4), as far as the
+    /// [upload memory limit](Self::with_upload_memory_limit) allows: memory use of an upload is
+    /// about `concurrency × part size`.
     #[must_use]
     pub fn with_upload_concurrency(mut self, parts: usize) -> Self {
         self.upload_concurrency = Some(parts);
@@ -398,6 +436,30 @@ impl S3ClientBuilder {
         self
     }
 
+    /// How long one attempt of a request may take until its answer starts (default 60 s); a
+    /// request with a body gets one more second per 256 KiB of it ([`MIN_UPLOAD_THROUGHPUT`]).
+    /// An attempt that runs out fails with `Timeout` and is retried like any other transient
+    /// failure, so a server that accepts a request and never answers cannot hang a call.
+    /// Response bodies are streamed after the attempt ended; the SDK's stalled-stream
+    /// protection ends a download whose body stops flowing.
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The most memory one upload may hold in parts (default 1 GiB, at least the part size).
+    ///
+    /// Fewer parts go up at the same time when `concurrency × part size` would exceed it, and
+    /// the parts of a body of unknown length stop growing at `limit / concurrency`. With the
+    /// defaults a body of unknown length can reach about 1.4 TiB; a larger one fails with
+    /// `InvalidInput` after 10,000 parts (the upload is aborted), unless the limit is raised.
+    #[must_use]
+    pub fn with_upload_memory_limit(mut self, bytes: u64) -> Self {
+        self.upload_memory_limit = Some(bytes);
+        self
+    }
+
     /// The provider reported by the client and its errors (default [`CloudProvider::Aws`]); for
     /// presets of other S3-compatible services.
     #[must_use]
@@ -412,7 +474,8 @@ impl S3ClientBuilder {
     /// `InvalidConfig` for an access key without its secret (or the reverse), an unparseable or
     /// non-HTTP(S) endpoint, an `http://` endpoint without `allow_http`, an unparseable boolean or
     /// number, a part size outside 5 MiB..=5 GiB, a threshold above 5 GiB, a concurrency or
-    /// attempt count of zero, or an unreadable shared config file.
+    /// attempt count of zero, an upload memory limit below the part size, or an unreadable
+    /// shared config file.
     pub fn build(self) -> Result<S3Client> {
         if let Some(problem) = self.invalid.first() {
             return Err(Error::invalid_config(problem.clone()));
@@ -437,9 +500,11 @@ impl S3ClientBuilder {
             .region(Region::new(region.clone()))
             .force_path_style(force_path_style)
             .retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
-        if let Some(timeout) = self.connect_timeout {
-            config = config.timeout_config(TimeoutConfig::builder().connect_timeout(timeout).build());
-        }
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .operation_attempt_timeout(self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT))
+            .build();
+        config = config.timeout_config(timeouts.clone());
         if let Some(url) = &endpoint {
             config = config
                 .endpoint_url(url.as_str().trim_end_matches('/'))
@@ -470,7 +535,7 @@ impl S3ClientBuilder {
             }),
         };
         let sdk = aws_sdk_s3::Client::from_conf(config.build());
-        Ok(S3Client::from_inner(Inner { sdk, provider, region, endpoint, multipart }))
+        Ok(S3Client::from_inner(Inner { sdk, provider, region, endpoint, multipart, max_attempts, timeouts }))
     }
 
     fn endpoint(&self) -> Result<Option<Url>> {
@@ -513,7 +578,13 @@ impl S3ClientBuilder {
         if concurrency == 0 {
             return Err(Error::invalid_config("upload_concurrency must be at least 1"));
         }
-        Ok(MultipartConfig { threshold, part_size, concurrency })
+        let memory_limit = self.upload_memory_limit.unwrap_or(DEFAULT_UPLOAD_MEMORY_LIMIT.max(part_size));
+        if memory_limit < part_size {
+            return Err(Error::invalid_config(format!(
+                "upload_memory_limit ({memory_limit} bytes) must be at least the part size ({part_size} bytes)"
+            )));
+        }
+        Ok(MultipartConfig { threshold, part_size, concurrency, memory_limit })
     }
 
     /// The `region` of the selected profile in the shared config file, if any.

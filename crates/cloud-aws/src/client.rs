@@ -32,6 +32,10 @@ pub(crate) struct Inner {
     pub(crate) region: String,
     pub(crate) endpoint: Option<Url>,
     pub(crate) multipart: MultipartConfig,
+    /// How many times a request is tried.
+    pub(crate) max_attempts: u32,
+    /// The client's timeouts; requests with a body get a longer attempt timeout.
+    pub(crate) timeouts: aws_smithy_types::timeout::TimeoutConfig,
 }
 
 impl fmt::Debug for S3Client {
@@ -90,7 +94,18 @@ impl S3Client {
         let config = sdk.config();
         let region = config.region().map_or_else(|| DEFAULT_REGION.to_owned(), ToString::to_string);
         let multipart = MultipartConfig::default();
-        Self::from_inner(Inner { sdk, provider: CloudProvider::Aws, region, endpoint: None, multipart })
+        let max_attempts = config.retry_config().map_or(1, aws_smithy_types::retry::RetryConfig::max_attempts);
+        let timeouts =
+            config.timeout_config().cloned().unwrap_or_else(aws_smithy_types::timeout::TimeoutConfig::disabled);
+        Self::from_inner(Inner {
+            sdk,
+            provider: CloudProvider::Aws,
+            region,
+            endpoint: None,
+            multipart,
+            max_attempts,
+            timeouts,
+        })
     }
 
     /// The underlying `aws-sdk-s3` client, for operations this crate does not wrap.
@@ -119,6 +134,19 @@ impl S3Client {
 
     pub(crate) fn multipart_config(&self) -> MultipartConfig {
         self.inner.multipart
+    }
+
+    /// How many times a request is tried.
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.inner.max_attempts
+    }
+
+    /// The timeouts of a request with a body of `len` bytes: the attempt timeout, plus the time
+    /// the body takes at [`MIN_UPLOAD_THROUGHPUT`](crate::builder::MIN_UPLOAD_THROUGHPUT).
+    pub(crate) fn timeouts_for_body(&self, len: u64) -> aws_smithy_types::timeout::TimeoutConfig {
+        let base = self.inner.timeouts.operation_attempt_timeout().unwrap_or(crate::builder::DEFAULT_ATTEMPT_TIMEOUT);
+        let extra = std::time::Duration::from_secs(len.div_ceil(crate::builder::MIN_UPLOAD_THROUGHPUT));
+        self.inner.timeouts.to_builder().operation_attempt_timeout(base.saturating_add(extra)).build()
     }
 
     /// An object's metadata: the Python client's `get_metadata`, same as

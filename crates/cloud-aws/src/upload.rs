@@ -1,20 +1,28 @@
 //! Streaming uploads: one `PutObject` for small bodies, a multipart upload for large ones or those
-//! of unknown length, with bounded concurrency, a Content-MD5 on every request, and an abort on
-//! any failure (including the caller dropping the future), so no orphaned parts are left behind.
+//! of unknown length, with bounded concurrency and memory, a Content-MD5 on every request, and an
+//! abort on any failure (including the caller dropping the future), so no orphaned parts are left
+//! behind.
+//!
+//! `CreateMultipartUpload` and `CompleteMultipartUpload` are not idempotent, so the SDK never
+//! repeats them on its own: a create is repeated only when the server refused it with a rate
+//! limit; a complete whose answer was lost is checked (the object's ETag against the one the
+//! parts give) before anything else is done, and repeated only while the upload is still open.
 
 use std::collections::{HashMap, VecDeque};
 
 use aws_sdk_s3::config::RequestChecksumCalculation;
+use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
+use cloud_core::retry::{RequestSafety, RetryConfig};
 use cloud_core::storage::{PutMode, PutOptions, PutPayload, PutResult};
 use cloud_core::{Error, ErrorKind, Result};
 use futures::TryStreamExt;
 use md5::{Digest, Md5};
 use tokio::task::JoinSet;
 
-use crate::builder::{DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, MAX_PART_SIZE};
+use crate::builder::{DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, DEFAULT_UPLOAD_MEMORY_LIMIT, MAX_PART_SIZE};
 use crate::client::S3Client;
 use crate::error::from_sdk;
 
@@ -32,13 +40,20 @@ pub(crate) struct MultipartConfig {
     pub(crate) threshold: u64,
     /// The (initial) part size.
     pub(crate) part_size: u64,
-    /// How many parts are in flight at once.
+    /// How many parts are in flight at once, at most.
     pub(crate) concurrency: usize,
+    /// The most bytes the parts of one upload may hold (at least `part_size`).
+    pub(crate) memory_limit: u64,
 }
 
 impl Default for MultipartConfig {
     fn default() -> Self {
-        Self { threshold: DEFAULT_PART_SIZE, part_size: DEFAULT_PART_SIZE, concurrency: DEFAULT_UPLOAD_CONCURRENCY }
+        Self {
+            threshold: DEFAULT_PART_SIZE,
+            part_size: DEFAULT_PART_SIZE,
+            concurrency: DEFAULT_UPLOAD_CONCURRENCY,
+            memory_limit: DEFAULT_UPLOAD_MEMORY_LIMIT,
+        }
     }
 }
 
@@ -50,9 +65,25 @@ impl MultipartConfig {
             Some(size) => self.part_size.max(size.div_ceil(MAX_PARTS)).min(MAX_PART_SIZE),
             None => {
                 let step = u32::try_from((number.saturating_sub(1)) / PARTS_PER_SIZE_STEP).unwrap_or(u32::MAX);
-                self.part_size.saturating_mul(1u64.checked_shl(step).unwrap_or(u64::MAX)).min(MAX_PART_SIZE)
+                self.part_size
+                    .saturating_mul(1u64.checked_shl(step).unwrap_or(u64::MAX))
+                    .min(self.largest_growing_part())
             }
         }
+    }
+
+    /// Where the parts of a body of unknown length stop growing: `concurrency` of them fill the
+    /// memory limit (never below the part size, never above S3's largest part).
+    fn largest_growing_part(&self) -> u64 {
+        let slots = u64::try_from(self.concurrency.max(1)).unwrap_or(u64::MAX);
+        (self.memory_limit / slots).clamp(self.part_size, MAX_PART_SIZE)
+    }
+
+    /// How many parts of `part_size` bytes may be in flight together: the configured
+    /// concurrency, as far as the memory limit allows, and at least one.
+    pub(crate) fn concurrency_for(&self, part_size: u64) -> usize {
+        let fits = usize::try_from(self.memory_limit / part_size.max(1)).unwrap_or(usize::MAX);
+        fits.clamp(1, self.concurrency.max(1))
     }
 }
 
@@ -151,6 +182,37 @@ pub(crate) fn md5_only() -> aws_sdk_s3::config::Builder {
     aws_sdk_s3::config::Builder::default().request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
 }
 
+/// [`md5_only`] without the SDK's retries, for requests that must not be repeated blindly.
+fn md5_only_once() -> aws_sdk_s3::config::Builder {
+    md5_only().retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
+/// The ETag S3 gives an object completed from parts with these MD5 digests, in order: the MD5
+/// of the digests, in hex, then `-` and the number of parts.
+fn multipart_etag(digests: &[[u8; 16]]) -> String {
+    let mut md5 = Md5::new();
+    for digest in digests {
+        md5.update(digest);
+    }
+    let hex: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hex}-{}", digests.len())
+}
+
+/// Whether the error is the server's own answer (as opposed to a lost or unreadable one).
+fn answered<E, R>(err: &SdkError<E, R>) -> bool {
+    matches!(err, SdkError::ServiceError(_))
+}
+
+/// What a check after a lost `CompleteMultipartUpload` answer found.
+enum Completion {
+    /// The object carries the upload's ETag: the upload completed.
+    Done(String),
+    /// The upload is still open: it did not complete, and completing it again is safe.
+    Open,
+    /// Neither could be established.
+    Unknown(String),
+}
+
 fn length_mismatch(declared: u64, actual: &str) -> Error {
     Error::invalid_input(format!("the payload declared {declared} bytes but its stream has {actual}"))
 }
@@ -215,7 +277,7 @@ impl S3Client {
             .set_if_match(if_match(options))
             .body(ByteStream::from(body))
             .customize()
-            .config_override(md5_only())
+            .config_override(md5_only().timeout_config(self.timeouts_for_body(size)))
             .send()
             .await
             .map_err(|e| conditional_failure(from_sdk(e, self.provider_id(), "put_object"), options))?;
@@ -232,22 +294,27 @@ impl S3Client {
         options: &PutOptions,
     ) -> Result<PutResult> {
         let provider = self.provider_id();
-        let created = self
-            .sdk_client()
-            .create_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .set_content_type(options.content_type.clone())
-            .set_metadata(metadata(options))
-            .set_cache_control(options.headers.cache_control.clone())
-            .set_content_disposition(options.headers.content_disposition.clone())
-            .set_content_encoding(options.headers.content_encoding.clone())
-            .set_content_language(options.headers.content_language.clone())
-            .customize()
-            .config_override(md5_only())
-            .send()
-            .await
-            .map_err(|e| from_sdk(e, provider, "put_object"))?;
+        // A create whose answer is lost may have opened an upload nobody knows the id of; it is
+        // repeated only when the server refused it (rate limit), never blindly.
+        let retries = RetryConfig::default().with_max_retries(self.max_attempts().saturating_sub(1));
+        let created = cloud_core::retry::retry(&retries, RequestSafety::NotIdempotent, || async {
+            self.sdk_client()
+                .create_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .set_content_type(options.content_type.clone())
+                .set_metadata(metadata(options))
+                .set_cache_control(options.headers.cache_control.clone())
+                .set_content_disposition(options.headers.content_disposition.clone())
+                .set_content_encoding(options.headers.content_encoding.clone())
+                .set_content_language(options.headers.content_language.clone())
+                .customize()
+                .config_override(md5_only_once())
+                .send()
+                .await
+                .map_err(|e| from_sdk(e, provider, "put_object"))
+        })
+        .await?;
         let upload_id = created.upload_id.ok_or_else(|| {
             Error::new(ErrorKind::ResponseInvalid, "CreateMultipartUpload returned no upload id")
                 .in_context(provider, "put_object")
@@ -259,22 +326,9 @@ impl S3Client {
             upload_id: Some(upload_id.clone()),
         };
         let result = async {
-            let (parts, total) = self.upload_parts(bucket, key, &upload_id, reader, size).await?;
-            let done = self
-                .sdk_client()
-                .complete_multipart_upload()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-                .set_if_none_match(if_none_match(options))
-                .set_if_match(if_match(options))
-                .customize()
-                .config_override(md5_only())
-                .send()
-                .await
-                .map_err(|e| conditional_failure(from_sdk(e, provider, "put_object"), options))?;
-            Ok(PutResult::new(done.e_tag, Some(total)))
+            let (parts, digests, total) = self.upload_parts(bucket, key, &upload_id, reader, size).await?;
+            let etag = self.complete(bucket, key, &upload_id, parts, &multipart_etag(&digests), options).await?;
+            Ok(PutResult::new(etag, Some(total)))
         }
         .await;
         match result {
@@ -289,8 +343,106 @@ impl S3Client {
         }
     }
 
-    /// Reads and uploads every part, at most `concurrency` at a time; on failure, waits for the
-    /// parts in flight before returning the first error.
+    /// `CompleteMultipartUpload`, sent again only when that is known to be safe; returns the
+    /// object's ETag.
+    ///
+    /// When an answer is lost (reset, timeout, unreadable), the object's ETag is compared with
+    /// `expected` (the ETag the parts give): equal means the upload completed. Otherwise, if the
+    /// upload is still open, the complete is sent again; if it is not, the outcome cannot be
+    /// told, and the error says so (kind `Dispatch`) instead of the `NotFound` a repeated complete
+    /// would get.
+    async fn complete(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<CompletedPart>,
+        expected: &str,
+        options: &PutOptions,
+    ) -> Result<Option<String>> {
+        let provider = self.provider_id();
+        let retries = RetryConfig::default();
+        let attempts = self.max_attempts().max(1);
+        let mut lost = false;
+        for attempt in 1..=attempts {
+            let sent = self
+                .sdk_client()
+                .complete_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts.clone())).build())
+                .set_if_none_match(if_none_match(options))
+                .set_if_match(if_match(options))
+                .customize()
+                .config_override(md5_only_once())
+                .send()
+                .await;
+            let err = match sent {
+                Ok(done) => return Ok(done.e_tag),
+                Err(err) => err,
+            };
+            let was_answered = answered(&err);
+            let err = conditional_failure(from_sdk(err, provider, "put_object"), options);
+            let more = attempt < attempts;
+            if was_answered && !lost {
+                // The server's own refusal: nothing completed. Repeat only what may pass later.
+                if more && err.is_retryable() {
+                    tokio::time::sleep(retries.backoff_ceiling(attempt - 1)).await;
+                    continue;
+                }
+                return Err(err);
+            }
+            lost = true;
+            match self.check_completion(bucket, key, upload_id, expected).await {
+                Completion::Done(etag) => return Ok(Some(etag)),
+                Completion::Open if more => tokio::time::sleep(retries.backoff_ceiling(attempt - 1)).await,
+                Completion::Open => return Err(err),
+                Completion::Unknown(why) => {
+                    return Err(Error::new(
+                        ErrorKind::Dispatch,
+                        format!(
+                            "the answer to CompleteMultipartUpload of {bucket}/{key} was lost ({}) and {why}: the \
+                             upload may or may not have replaced the object",
+                            err.kind()
+                        ),
+                    )
+                    .with_source(err)
+                    .in_context(provider, "put_object"));
+                }
+            }
+        }
+        Err(Error::new(ErrorKind::Unexpected, "CompleteMultipartUpload was never sent")
+            .in_context(provider, "put_object"))
+    }
+
+    /// After a lost `CompleteMultipartUpload` answer: did the upload complete?
+    async fn check_completion(&self, bucket: &str, key: &str, upload_id: &str, expected: &str) -> Completion {
+        let provider = self.provider_id();
+        let head = self.sdk_client().head_object().bucket(bucket).key(key).send().await;
+        if let Ok(head) = &head {
+            if head.e_tag().map(|e| e.trim_matches('"')) == Some(expected) {
+                return Completion::Done(expected.to_owned());
+            }
+        }
+        let open =
+            self.sdk_client().list_parts().bucket(bucket).key(key).upload_id(upload_id).max_parts(1).send().await;
+        match open {
+            Ok(_) => Completion::Open,
+            Err(e) => {
+                let err = from_sdk(e, provider, "put_object");
+                if err.kind() == ErrorKind::NotFound {
+                    Completion::Unknown("the upload is closed but the object does not carry its ETag".to_owned())
+                } else {
+                    Completion::Unknown(format!("checking the upload failed: {}", err.kind()))
+                }
+            }
+        }
+    }
+
+    /// Reads and uploads every part, at most `concurrency` at a time (fewer when the memory limit
+    /// says so); on failure, waits for the parts in flight before returning the first error.
+    /// Returns the parts, their MD5 digests in order, and the total size.
     async fn upload_parts(
         &self,
         bucket: &str,
@@ -298,16 +450,16 @@ impl S3Client {
         upload_id: &str,
         mut reader: PartReader,
         size: Option<u64>,
-    ) -> Result<(Vec<CompletedPart>, u64)> {
+    ) -> Result<(Vec<CompletedPart>, Vec<[u8; 16]>, u64)> {
         let config = self.multipart_config();
-        let mut tasks: JoinSet<Result<CompletedPart>> = JoinSet::new();
+        let mut tasks: JoinSet<Result<(CompletedPart, [u8; 16])>> = JoinSet::new();
         let mut parts = Vec::new();
         let mut number = 0u64;
         let mut total = 0u64;
         let mut eof = false;
         let outcome: Result<()> = async {
             loop {
-                while !eof && tasks.len() < config.concurrency {
+                while !eof && tasks.len() < config.concurrency_for(config.part_size_for(number + 1, size)) {
                     let part_size = config.part_size_for(number + 1, size);
                     let want = match size {
                         Some(size) => part_size.min(size - total),
@@ -323,7 +475,7 @@ impl S3Client {
                     number += 1;
                     if number > MAX_PARTS {
                         return Err(Error::invalid_input(format!(
-                            "the body needs more than {MAX_PARTS} parts; raise the part size"
+                            "the body needs more than {MAX_PARTS} parts; raise the part size or the upload memory limit"
                         )));
                     }
                     total += data.len() as u64;
@@ -356,8 +508,9 @@ impl S3Client {
                 return Err(length_mismatch(declared, "more"));
             }
         }
-        parts.sort_by_key(|p| p.part_number);
-        Ok((parts, total))
+        parts.sort_by_key(|(p, _)| p.part_number);
+        let (parts, digests) = parts.into_iter().unzip();
+        Ok((parts, digests, total))
     }
 
     /// One `UploadPart` with a Content-MD5; the SDK retries it, since the body is in memory.
@@ -368,8 +521,10 @@ impl S3Client {
         upload_id: &str,
         part_number: i32,
         data: Bytes,
-    ) -> Result<CompletedPart> {
-        let md5 = content_md5(&data);
+    ) -> Result<(CompletedPart, [u8; 16])> {
+        let digest: [u8; 16] = Md5::digest(&data).into();
+        let md5 = aws_smithy_types::base64::encode(digest);
+        let timeouts = self.timeouts_for_body(data.len() as u64);
         let out = self
             .sdk_client()
             .upload_part()
@@ -381,11 +536,11 @@ impl S3Client {
             .content_md5(md5)
             .body(ByteStream::from(data))
             .customize()
-            .config_override(md5_only())
+            .config_override(md5_only().timeout_config(timeouts))
             .send()
             .await
             .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
-        Ok(CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number).build())
+        Ok((CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number).build(), digest))
     }
 }
 
@@ -467,7 +622,7 @@ mod tests {
     const MIB: u64 = 1024 * 1024;
 
     fn config() -> MultipartConfig {
-        MultipartConfig { threshold: 8 * MIB, part_size: 8 * MIB, concurrency: 4 }
+        MultipartConfig { threshold: 8 * MIB, part_size: 8 * MIB, concurrency: 4, memory_limit: 1024 * MIB }
     }
 
     #[test]
@@ -486,9 +641,40 @@ mod tests {
         assert_eq!(c.part_size_for(1, None), 8 * MIB);
         assert_eq!(c.part_size_for(1_000, None), 8 * MIB);
         assert_eq!(c.part_size_for(1_001, None), 16 * MIB);
-        assert_eq!(c.part_size_for(10_000, None), MAX_PART_SIZE.min((8 * MIB) << 9));
+        // Growth stops where 4 parts in flight fill the 1 GiB limit.
+        assert_eq!(c.part_size_for(10_000, None), 256 * MIB);
         let reachable: u64 = (1..=MAX_PARTS).map(|n| c.part_size_for(n, None)).sum();
+        assert!(reachable > 1400 * 1024 * MIB, "10,000 parts must exceed 1.4 TiB, got {reachable}");
+        // With room for it, 10,000 parts reach past the 5 TiB object limit.
+        let roomy = MultipartConfig { memory_limit: 4 * MAX_PART_SIZE, ..c };
+        let reachable: u64 = (1..=MAX_PARTS).map(|n| roomy.part_size_for(n, None)).sum();
         assert!(reachable > 5 * 1024 * 1024 * MIB, "10,000 parts must exceed 5 TiB, got {reachable}");
+    }
+
+    /// Parts in flight × part size stays within the memory limit, for every part of every body
+    /// (unknown length, small and huge known lengths), unless one part alone is larger.
+    #[test]
+    fn parts_in_flight_stay_within_the_memory_limit() {
+        for c in [MultipartConfig::default(), MultipartConfig { concurrency: 1_000_000, ..config() }] {
+            for size in [None, Some(100 * MIB), Some(5 * 1024 * 1024 * MIB)] {
+                for n in [1, 999, 1_000, 1_001, 5_000, 9_999, MAX_PARTS] {
+                    let part = c.part_size_for(n, size);
+                    let in_flight = c.concurrency_for(part) as u64;
+                    assert!(in_flight >= 1);
+                    assert!(
+                        in_flight * part <= c.memory_limit.max(part),
+                        "{c:?}, size {size:?}, part {n}: {in_flight} × {part} bytes"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn multipart_etags_are_the_md5_of_the_part_digests() {
+        // Two parts "a" and "b": MD5(MD5("a") ‖ MD5("b")), then "-2" (computed with Python's hashlib).
+        let digests: Vec<[u8; 16]> = [&b"a"[..], b"b"].iter().map(|p| Md5::digest(p).into()).collect();
+        assert_eq!(multipart_etag(&digests), "96e024ba2074fe77e8e965ba43a704be-2");
     }
 
     fn stream_of(chunks: &[&'static [u8]]) -> cloud_core::storage::ByteStream {
