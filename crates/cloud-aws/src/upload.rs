@@ -420,10 +420,8 @@ impl S3Client {
     async fn check_completion(&self, bucket: &str, key: &str, upload_id: &str, expected: &str) -> Completion {
         let provider = self.provider_id();
         let head = self.sdk_client().head_object().bucket(bucket).key(key).send().await;
-        if let Ok(head) = &head {
-            if head.e_tag().map(|e| e.trim_matches('"')) == Some(expected) {
-                return Completion::Done(expected.to_owned());
-            }
+        if head.as_ref().is_ok_and(|head| head.e_tag().map(|e| e.trim_matches('"')) == Some(expected)) {
+            return Completion::Done(expected.to_owned());
         }
         let open =
             self.sdk_client().list_parts().bucket(bucket).key(key).upload_id(upload_id).max_parts(1).send().await;

@@ -349,12 +349,9 @@ async fn serve(shared: &Shared, stream: TcpStream) -> io::Result<()> {
             client.write(&Reply::new(502).body("no server behind this proxy").to_bytes()).await?;
             continue;
         };
-        let (answer, answer_body, interim) = match exchange(upstream, &raw_head, &body, &head.first).await {
-            Ok(answer) => answer,
-            Err(_) => {
-                client.write(&Reply::new(502).body("the server behind this proxy failed").to_bytes()).await?;
-                return Ok(());
-            }
+        let Ok((answer, answer_body, interim)) = exchange(upstream, &raw_head, &body, &head.first).await else {
+            client.write(&Reply::new(502).body("the server behind this proxy failed").to_bytes()).await?;
+            return Ok(());
         };
         if !continued {
             client.write(&interim).await?;
