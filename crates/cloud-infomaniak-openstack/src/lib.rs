@@ -34,6 +34,7 @@ mod auth;
 mod block_storage;
 mod compute;
 mod config;
+mod designate;
 mod error;
 mod identity;
 mod neutron;
@@ -48,6 +49,10 @@ pub use compute::{AvailabilityZone, DEFAULT_CREATE_TIMEOUT, Flavor, Image, KeyPa
 pub use config::{
     AuthMethod, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_REGION,
     DEFAULT_REQUEST_TIMEOUT, Domain, InfomaniakConfig, REGIONS,
+};
+pub use designate::{
+    CreateZone, DEFAULT_DNS_TIMEOUT, DesignateClient, RecordSet, RecordSetRequest, RecordType, ReverseDns,
+    UpdateRecordSet, UpdateZone, Zone, fully_qualified,
 };
 pub use identity::{
     ApplicationCredential, ApplicationCredentialRequest, Ec2Credential, KeystoneClient, Project, Role, RoleAssignment,

@@ -17,7 +17,10 @@ use url::Url;
 use crate::auth::{self, CatalogService, TokenAuth};
 use crate::config::InfomaniakConfig;
 use crate::error::{self, PROVIDER};
-use crate::{CinderClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient, OctaviaClient, SwiftClient};
+use crate::{
+    CinderClient, DesignateClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient, OctaviaClient,
+    SwiftClient,
+};
 
 /// An OpenStack service, by catalog type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,6 +32,9 @@ pub(crate) enum Service {
     ObjectStore,
     Network,
     LoadBalancer,
+    Dns,
+    Orchestration,
+    Rating,
 }
 
 impl Service {
@@ -42,6 +48,9 @@ impl Service {
             Self::ObjectStore => &["object-store"],
             Self::Network => &["network"],
             Self::LoadBalancer => &["load-balancer"],
+            Self::Dns => &["dns"],
+            Self::Orchestration => &["orchestration"],
+            Self::Rating => &["rating"],
         }
     }
 
@@ -55,6 +64,9 @@ impl Service {
             "object-store" | "swift" => Self::ObjectStore,
             "network" => Self::Network,
             "load-balancer" => Self::LoadBalancer,
+            "dns" => Self::Dns,
+            "orchestration" => Self::Orchestration,
+            "rating" => Self::Rating,
             _ => return None,
         })
     }
@@ -73,7 +85,8 @@ impl Service {
 ///
 /// Cloning is cheap and every clone, and every service client made from it
 /// ([`nova`](Self::nova), [`keystone`](Self::keystone), [`cinder`](Self::cinder),
-/// [`neutron`](Self::neutron), [`octavia`](Self::octavia), [`swift`](Self::swift),
+/// [`neutron`](Self::neutron), [`octavia`](Self::octavia), [`designate`](Self::designate),
+/// [`swift`](Self::swift),
 /// [`resources`](Self::resources)), shares the one token.
 #[derive(Clone)]
 pub struct InfomaniakCloud {
@@ -221,6 +234,11 @@ impl InfomaniakCloud {
     /// The load balancer client (Octavia) of this session.
     pub fn octavia(&self) -> OctaviaClient {
         OctaviaClient::new(self.clone())
+    }
+
+    /// The DNS client (Designate) of this session.
+    pub fn designate(&self) -> DesignateClient {
+        DesignateClient::new(self.clone())
     }
 
     /// The object storage (Swift) client of this session.
@@ -706,7 +724,8 @@ mod tests {
     fn service_names_map_to_catalog_types() {
         assert_eq!(Service::parse("volumev3"), Some(Service::BlockStorage));
         assert_eq!(Service::parse("swift"), Some(Service::ObjectStore));
-        assert_eq!(Service::parse("orchestration"), None);
+        assert_eq!(Service::parse("orchestration"), Some(Service::Orchestration));
+        assert_eq!(Service::parse("metering"), None);
         assert_eq!(Service::LoadBalancer.catalog_types(), ["load-balancer"]);
     }
 
