@@ -14,7 +14,8 @@ use aws_sdk_s3::config::{
 };
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
-use cloud_core::{CloudProvider, Env, Error, Result, SecretString, parse_bool};
+use cloud_core::config::{ConfigKey, Configure, InvalidValues};
+use cloud_core::{CloudProvider, Env, Error, Result, SecretString};
 use url::Url;
 
 use crate::client::{Inner, S3Client};
@@ -173,11 +174,27 @@ impl FromStr for S3ConfigKey {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
+        Self::from_name(s)
+    }
+}
+
+impl ConfigKey for S3ConfigKey {
+    const SERVICE: &'static str = "S3";
+
+    fn keys() -> &'static [Self] {
         Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s || k.env_names().contains(&s))
-            .ok_or_else(|| Error::invalid_config(format!("unknown S3 configuration key {s:?}")))
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn env_names(self) -> &'static [&'static str] {
+        Self::env_names(self)
+    }
+
+    fn is_secret(self) -> bool {
+        matches!(self, Self::SecretAccessKey | Self::SessionToken)
     }
 }
 
@@ -221,7 +238,36 @@ pub struct S3ClientBuilder {
     upload_memory_limit: Option<u64>,
     provider: Option<CloudProvider>,
     /// Values `with_config` could not parse, reported by `build`.
-    invalid: Vec<String>,
+    invalid: InvalidValues,
+}
+
+impl Configure for S3ClientBuilder {
+    type Key = S3ConfigKey;
+
+    fn set_config(mut self, key: S3ConfigKey, value: String) -> Self {
+        match key {
+            S3ConfigKey::AccessKeyId => self.access_key_id = Some(value),
+            S3ConfigKey::SecretAccessKey => self.secret_access_key = Some(SecretString::new(value)),
+            S3ConfigKey::SessionToken => self.session_token = Some(SecretString::new(value)),
+            S3ConfigKey::Region => self.region = Some(value),
+            S3ConfigKey::Endpoint => self.endpoint = Some(value),
+            S3ConfigKey::Profile => self.profile = Some(value),
+            S3ConfigKey::ConfigFile => self.config_file = Some(PathBuf::from(value)),
+            S3ConfigKey::ForcePathStyle => self.force_path_style = self.invalid.parse_bool(key, &value),
+            S3ConfigKey::AllowHttp => self.allow_http = self.invalid.parse_bool(key, &value),
+            S3ConfigKey::MultipartThreshold => self.multipart_threshold = self.invalid.parse_number(key, &value),
+            S3ConfigKey::PartSize => self.part_size = self.invalid.parse_number(key, &value),
+            S3ConfigKey::UploadConcurrency => self.upload_concurrency = self.invalid.parse_number(key, &value),
+            S3ConfigKey::MaxAttempts => self.max_attempts = self.invalid.parse_number(key, &value),
+            S3ConfigKey::AttemptTimeout => {
+                self.attempt_timeout = self.invalid.parse(key, &value, |v| {
+                    v.parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
+                });
+            }
+            S3ConfigKey::UploadMemoryLimit => self.upload_memory_limit = self.invalid.parse_number(key, &value),
+        }
+        self
+    }
 }
 
 impl fmt::Debug for S3ClientBuilder {
@@ -265,56 +311,17 @@ impl S3ClientBuilder {
     ///
     /// Unparseable values are reported by [`S3ClientBuilder::build`].
     pub fn from_env_with(env: &Env) -> Self {
-        let mut builder = Self::new();
         let ignore_endpoints =
             env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        for &key in S3ConfigKey::ALL {
-            if key == S3ConfigKey::Endpoint && ignore_endpoints {
-                continue;
-            }
-            if let Some(value) = env.get_any(key.env_names()) {
-                builder = builder.with_config(key, value);
-            }
-        }
+        let mut builder = Self::new().with_env_filtered(env, |key| !(key == S3ConfigKey::Endpoint && ignore_endpoints));
         builder.home = env.get_any(&["HOME", "USERPROFILE"]).map(PathBuf::from);
         builder
     }
 
     /// Sets one key by name; bad values are reported by [`S3ClientBuilder::build`].
     #[must_use]
-    pub fn with_config(mut self, key: S3ConfigKey, value: impl Into<String>) -> Self {
-        let value: String = value.into();
-        match key {
-            S3ConfigKey::AccessKeyId => self.access_key_id = Some(value),
-            S3ConfigKey::SecretAccessKey => self.secret_access_key = Some(SecretString::new(value)),
-            S3ConfigKey::SessionToken => self.session_token = Some(SecretString::new(value)),
-            S3ConfigKey::Region => self.region = Some(value),
-            S3ConfigKey::Endpoint => self.endpoint = Some(value),
-            S3ConfigKey::Profile => self.profile = Some(value),
-            S3ConfigKey::ConfigFile => self.config_file = Some(PathBuf::from(value)),
-            S3ConfigKey::ForcePathStyle => self.force_path_style = self.parse(key, &value, parse_bool),
-            S3ConfigKey::AllowHttp => self.allow_http = self.parse(key, &value, parse_bool),
-            S3ConfigKey::MultipartThreshold => self.multipart_threshold = self.parse(key, &value, |v| v.parse().ok()),
-            S3ConfigKey::PartSize => self.part_size = self.parse(key, &value, |v| v.parse().ok()),
-            S3ConfigKey::UploadConcurrency => self.upload_concurrency = self.parse(key, &value, |v| v.parse().ok()),
-            S3ConfigKey::MaxAttempts => self.max_attempts = self.parse(key, &value, |v| v.parse().ok()),
-            S3ConfigKey::AttemptTimeout => {
-                self.attempt_timeout = self.parse(key, &value, |v| {
-                    v.parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
-                });
-            }
-            S3ConfigKey::UploadMemoryLimit => self.upload_memory_limit = self.parse(key, &value, |v| v.parse().ok()),
-        }
-        self
-    }
-
-    /// Parses a value, remembering the failure for `build`.
-    fn parse<T>(&mut self, key: S3ConfigKey, value: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
-        let parsed = parse(value.trim());
-        if parsed.is_none() {
-            self.invalid.push(format!("invalid value {value:?} for {key}"));
-        }
-        parsed
+    pub fn with_config(self, key: S3ConfigKey, value: impl Into<String>) -> Self {
+        self.set_config(key, value.into())
     }
 
     /// The value of one key, if set (secrets are never returned).
@@ -477,9 +484,7 @@ impl S3ClientBuilder {
     /// attempt count of zero, an upload memory limit below the part size, or an unreadable
     /// shared config file.
     pub fn build(self) -> Result<S3Client> {
-        if let Some(problem) = self.invalid.first() {
-            return Err(Error::invalid_config(problem.clone()));
-        }
+        self.invalid.check()?;
         let provider = self.provider.unwrap_or(CloudProvider::Aws);
         let endpoint = self.endpoint()?;
         let multipart = self.multipart()?;

@@ -8,7 +8,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use azure_core::credentials::TokenCredential;
-use cloud_core::{Env, Error, Result, SecretString, parse_bool};
+use cloud_core::config::{ConfigKey, Configure, InvalidValues};
+use cloud_core::{Env, Error, Result, SecretString};
 use url::Url;
 
 use crate::client::{AzureBlobClient, Transfer};
@@ -170,11 +171,27 @@ impl FromStr for AzureConfigKey {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
+        Self::from_name(s)
+    }
+}
+
+impl ConfigKey for AzureConfigKey {
+    const SERVICE: &'static str = "Azure";
+
+    fn keys() -> &'static [Self] {
         Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s || k.env_names().contains(&s))
-            .ok_or_else(|| Error::invalid_config(format!("unknown Azure configuration key {s:?}")))
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn env_names(self) -> &'static [&'static str] {
+        Self::env_names(self)
+    }
+
+    fn is_secret(self) -> bool {
+        matches!(self, Self::ConnectionString | Self::AccessKey | Self::SasToken | Self::ClientSecret)
     }
 }
 
@@ -236,7 +253,38 @@ pub struct AzureBlobClientBuilder {
     download_concurrency: Option<usize>,
     max_retries: Option<u32>,
     /// Values `with_config` could not parse, reported by `build`.
-    invalid: Vec<String>,
+    invalid: InvalidValues,
+}
+
+impl Configure for AzureBlobClientBuilder {
+    type Key = AzureConfigKey;
+
+    fn set_config(mut self, key: AzureConfigKey, value: String) -> Self {
+        match key {
+            AzureConfigKey::ConnectionString => self.connection_string = Some(SecretString::new(value)),
+            AzureConfigKey::AccountName => self.account_name = Some(value),
+            AzureConfigKey::AccessKey => self.access_key = Some(SecretString::new(value)),
+            AzureConfigKey::Endpoint => self.endpoint = Some(value),
+            AzureConfigKey::SasToken => self.sas_token = Some(SecretString::new(value.trim_start_matches('?'))),
+            AzureConfigKey::ClientId => self.client_id = Some(value),
+            AzureConfigKey::TenantId => self.tenant_id = Some(value),
+            AzureConfigKey::ClientSecret => self.client_secret = Some(SecretString::new(value)),
+            AzureConfigKey::FederatedTokenFile => self.federated_token_file = Some(PathBuf::from(value)),
+            AzureConfigKey::UseEmulator => self.use_emulator = self.invalid.parse_bool(key, &value),
+            AzureConfigKey::AllowHttp => self.allow_http = self.invalid.parse_bool(key, &value),
+            AzureConfigKey::BlockSize => self.block_size = self.invalid.parse_number(key, &value),
+            AzureConfigKey::SinglePutThreshold => {
+                self.single_put_threshold = self.invalid.parse_number(key, &value);
+            }
+            AzureConfigKey::UploadConcurrency => self.upload_concurrency = self.invalid.parse_number(key, &value),
+            AzureConfigKey::DownloadPartSize => self.download_part_size = self.invalid.parse_number(key, &value),
+            AzureConfigKey::DownloadConcurrency => {
+                self.download_concurrency = self.invalid.parse_number(key, &value);
+            }
+            AzureConfigKey::MaxRetries => self.max_retries = self.invalid.parse_number(key, &value),
+        }
+        self
+    }
 }
 
 impl fmt::Debug for AzureBlobClientBuilder {
@@ -288,52 +336,13 @@ impl AzureBlobClientBuilder {
     /// Which of these authorize requests is decided by `build`, in the order documented on
     /// [`AzureBlobClientBuilder`]. Unparseable values are reported by `build`.
     pub fn from_env_with(env: &Env) -> Self {
-        let mut builder = Self::new();
-        for &key in AzureConfigKey::ALL {
-            if let Some(value) = env.get_any(key.env_names()) {
-                builder = builder.with_config(key, value);
-            }
-        }
-        builder
+        Self::new().with_env(env)
     }
 
     /// Sets one key by name; bad values are reported by [`AzureBlobClientBuilder::build`].
     #[must_use]
-    pub fn with_config(mut self, key: AzureConfigKey, value: impl Into<String>) -> Self {
-        let value: String = value.into();
-        match key {
-            AzureConfigKey::ConnectionString => self.connection_string = Some(SecretString::new(value)),
-            AzureConfigKey::AccountName => self.account_name = Some(value),
-            AzureConfigKey::AccessKey => self.access_key = Some(SecretString::new(value)),
-            AzureConfigKey::Endpoint => self.endpoint = Some(value),
-            AzureConfigKey::SasToken => self.sas_token = Some(SecretString::new(value.trim_start_matches('?'))),
-            AzureConfigKey::ClientId => self.client_id = Some(value),
-            AzureConfigKey::TenantId => self.tenant_id = Some(value),
-            AzureConfigKey::ClientSecret => self.client_secret = Some(SecretString::new(value)),
-            AzureConfigKey::FederatedTokenFile => self.federated_token_file = Some(PathBuf::from(value)),
-            AzureConfigKey::UseEmulator => self.use_emulator = self.parse(key, &value, parse_bool),
-            AzureConfigKey::AllowHttp => self.allow_http = self.parse(key, &value, parse_bool),
-            AzureConfigKey::BlockSize => self.block_size = self.parse(key, &value, |v| v.parse().ok()),
-            AzureConfigKey::SinglePutThreshold => {
-                self.single_put_threshold = self.parse(key, &value, |v| v.parse().ok());
-            }
-            AzureConfigKey::UploadConcurrency => self.upload_concurrency = self.parse(key, &value, |v| v.parse().ok()),
-            AzureConfigKey::DownloadPartSize => self.download_part_size = self.parse(key, &value, |v| v.parse().ok()),
-            AzureConfigKey::DownloadConcurrency => {
-                self.download_concurrency = self.parse(key, &value, |v| v.parse().ok());
-            }
-            AzureConfigKey::MaxRetries => self.max_retries = self.parse(key, &value, |v| v.parse().ok()),
-        }
-        self
-    }
-
-    /// Parses a value, remembering the failure for `build`.
-    fn parse<T>(&mut self, key: AzureConfigKey, value: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
-        let parsed = parse(value.trim());
-        if parsed.is_none() {
-            self.invalid.push(format!("invalid value {value:?} for {key}"));
-        }
-        parsed
+    pub fn with_config(self, key: AzureConfigKey, value: impl Into<String>) -> Self {
+        self.set_config(key, value.into())
     }
 
     /// The value of one key, if set (secrets, including connection strings, are never returned).
@@ -515,9 +524,7 @@ impl AzureBlobClientBuilder {
     /// missing account, a key that is not base64, an `http://` endpoint without `allow_http`
     /// (or with a token credential), or out-of-range transfer sizes.
     pub fn build(self) -> Result<AzureBlobClient> {
-        if let Some(problem) = self.invalid.first() {
-            return Err(Error::invalid_config(problem.clone()));
-        }
+        self.invalid.check()?;
         let connection = self.connection_string.as_ref().map(|cs| ConnectionString::parse(cs.expose())).transpose()?;
         let emulator = self.use_emulator == Some(true);
 

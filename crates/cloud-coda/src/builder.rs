@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use cloud_core::config::{ConfigKey, Configure};
 use cloud_core::http::HttpClient;
 use cloud_core::rate_limit::{self, RateLimiter};
 use cloud_core::retry::RetryConfig;
@@ -56,10 +57,18 @@ impl CodaConfigKey {
 
     /// The environment variable (`CODA_API_TOKEN`).
     pub const fn env_name(self) -> &'static str {
+        match self.env_names() {
+            [first, ..] => first,
+            [] => "",
+        }
+    }
+
+    /// The environment variables that set this key (one each).
+    pub const fn env_names(self) -> &'static [&'static str] {
         match self {
-            Self::ApiToken => "CODA_API_TOKEN",
-            Self::BaseUrl => "CODA_BASE_URL",
-            Self::Timeout => "CODA_TIMEOUT",
+            Self::ApiToken => &["CODA_API_TOKEN"],
+            Self::BaseUrl => &["CODA_BASE_URL"],
+            Self::Timeout => &["CODA_TIMEOUT"],
         }
     }
 }
@@ -81,11 +90,28 @@ impl FromStr for CodaConfigKey {
 
     /// Accepts the canonical spelling or the environment variable, ignoring ASCII case.
     fn from_str(s: &str) -> Result<Self> {
+        Self::from_name(s)
+    }
+}
+
+impl ConfigKey for CodaConfigKey {
+    const SERVICE: &'static str = "Coda";
+    const IGNORE_ASCII_CASE: bool = true;
+
+    fn keys() -> &'static [Self] {
         Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s) || k.env_name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| Error::invalid_config(format!("unknown Coda configuration key {s:?}")))
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn env_names(self) -> &'static [&'static str] {
+        Self::env_names(self)
+    }
+
+    fn is_secret(self) -> bool {
+        self == Self::ApiToken
     }
 }
 
@@ -118,6 +144,19 @@ pub struct CodaBuilder {
     user_agent: Option<String>,
 }
 
+impl Configure for CodaBuilder {
+    type Key = CodaConfigKey;
+
+    fn set_config(mut self, key: CodaConfigKey, value: String) -> Self {
+        match key {
+            CodaConfigKey::ApiToken => self.token = Some(SecretString::new(value)),
+            CodaConfigKey::BaseUrl => self.base_url = Some(value),
+            CodaConfigKey::Timeout => self.timeout_setting = Some(value),
+        }
+        self
+    }
+}
+
 impl CodaBuilder {
     /// A builder with nothing set.
     pub fn new() -> Self {
@@ -129,26 +168,14 @@ impl CodaBuilder {
         Self::from_env_with(&Env::real())
     }
 
-    /// A builder holding the `CODA_*` variables of `env` (unknown names are ignored).
+    /// A builder holding the `CODA_*` variables of `env` (empty values count as unset).
     pub fn from_env_with(env: &Env) -> Self {
-        let mut builder = Self::new();
-        for (name, value) in env.with_prefix("CODA_") {
-            if let Ok(key) = name.parse::<CodaConfigKey>() {
-                builder = builder.with_config(key, value);
-            }
-        }
-        builder
+        Self::new().with_env(env)
     }
 
     /// Sets one setting from its text form (as in the environment).
-    pub fn with_config(mut self, key: CodaConfigKey, value: impl Into<String>) -> Self {
-        let value = value.into();
-        match key {
-            CodaConfigKey::ApiToken => self.token = Some(SecretString::new(value)),
-            CodaConfigKey::BaseUrl => self.base_url = Some(value),
-            CodaConfigKey::Timeout => self.timeout_setting = Some(value),
-        }
-        self
+    pub fn with_config(self, key: CodaConfigKey, value: impl Into<String>) -> Self {
+        self.set_config(key, value.into())
     }
 
     /// The text form of a setting, if set (`None` for the token, which is secret).

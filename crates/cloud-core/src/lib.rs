@@ -5,7 +5,7 @@
 //! - Traits: [`StorageClient`] (+ [`StorageClientExt`]), [`ComputeClient`] (+ [`ComputeClientExt`]),
 //!   [`ServerlessClient`], [`CloudClient`].
 //! - Machinery: [`retry`] (backoff policy), [`rate_limit`] (sliding-window budgets), [`stream::paginate`], [`poll::poll_until`],
-//!   [`Env`] (testable `from_env`), [`SecretString`].
+//!   [`Env`] (testable `from_env`), [`config`] (builder settings by name: [`ConfigKey`], [`Configure`]), [`SecretString`].
 //! - Local backends: [`LocalStorage`] (a directory) and [`MemoryStorage`].
 //!
 //! # Features
@@ -37,6 +37,7 @@ mod serverless;
 
 #[cfg(feature = "object-store")]
 pub mod adapter;
+pub mod config;
 pub mod content_range;
 pub mod poll;
 pub mod rate_limit;
@@ -51,6 +52,7 @@ pub mod http;
 pub mod conformance;
 
 pub use compute::{ComputeClient, ComputeClientExt, CreateInstanceRequest, Instance, InstanceStatus, RebootKind};
+pub use config::{ConfigKey, Configure};
 pub use env::{Env, parse_bool};
 pub use error::{BoxError, Error, ErrorKind, Result, kind_for_status};
 pub use local::{LocalStorage, MemoryStorage};

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use cloud_core::config::{ConfigKey, Configure, InvalidValues};
 use cloud_core::retry::RetryConfig;
-use cloud_core::{Env, Error, Result, SecretString, parse_bool};
+use cloud_core::{Env, Error, Result, SecretString};
 use url::Url;
 
 use crate::client::GcsClient;
@@ -139,11 +140,27 @@ impl FromStr for GcsConfigKey {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
+        Self::from_name(s)
+    }
+}
+
+impl ConfigKey for GcsConfigKey {
+    const SERVICE: &'static str = "GCS";
+
+    fn keys() -> &'static [Self] {
         Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s || k.env_names().contains(&s))
-            .ok_or_else(|| Error::invalid_config(format!("unknown GCS configuration key {s:?}")))
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn env_names(self) -> &'static [&'static str] {
+        Self::env_names(self)
+    }
+
+    fn is_secret(self) -> bool {
+        matches!(self, Self::ServiceAccountKey)
     }
 }
 
@@ -185,7 +202,28 @@ pub struct GcsClientBuilder {
     max_attempts: Option<u32>,
     timeout: Option<Duration>,
     /// Values `with_config` could not parse, reported by `build`.
-    invalid: Vec<String>,
+    invalid: InvalidValues,
+}
+
+impl Configure for GcsClientBuilder {
+    type Key = GcsConfigKey;
+
+    fn set_config(mut self, key: GcsConfigKey, value: String) -> Self {
+        match key {
+            GcsConfigKey::ServiceAccountPath => self.service_account_path = Some(PathBuf::from(value)),
+            GcsConfigKey::ServiceAccountKey => self.service_account_key = Some(SecretString::new(value)),
+            GcsConfigKey::ProjectId => self.project_id = Some(value),
+            GcsConfigKey::Location => self.location = Some(value),
+            GcsConfigKey::Endpoint => self.endpoint = Some(value),
+            GcsConfigKey::Anonymous => self.anonymous = self.invalid.parse_bool(key, &value),
+            GcsConfigKey::AllowHttp => self.allow_http = self.invalid.parse_bool(key, &value),
+            GcsConfigKey::Emulator => self.emulator = self.invalid.parse_bool(key, &value),
+            GcsConfigKey::UploadThreshold => self.upload_threshold = self.invalid.parse_number(key, &value),
+            GcsConfigKey::ChunkSize => self.chunk_size = self.invalid.parse_number(key, &value),
+            GcsConfigKey::MaxAttempts => self.max_attempts = self.invalid.parse_number(key, &value),
+        }
+        self
+    }
 }
 
 impl fmt::Debug for GcsClientBuilder {
@@ -228,12 +266,7 @@ impl GcsClientBuilder {
     /// the more specific of the two. Unparseable values are reported by
     /// [`GcsClientBuilder::build`].
     pub fn from_env_with(env: &Env) -> Self {
-        let mut builder = Self::new();
-        for &key in GcsConfigKey::ALL {
-            if let Some(value) = env.get_any(key.env_names()) {
-                builder = builder.with_config(key, value);
-            }
-        }
+        let mut builder = Self::new().with_env(env);
         if builder.endpoint.is_some() {
             // What every Google client library does with STORAGE_EMULATOR_HOST.
             builder.anonymous = Some(true);
@@ -245,31 +278,8 @@ impl GcsClientBuilder {
 
     /// Sets one key by name; bad values are reported by [`GcsClientBuilder::build`].
     #[must_use]
-    pub fn with_config(mut self, key: GcsConfigKey, value: impl Into<String>) -> Self {
-        let value: String = value.into();
-        match key {
-            GcsConfigKey::ServiceAccountPath => self.service_account_path = Some(PathBuf::from(value)),
-            GcsConfigKey::ServiceAccountKey => self.service_account_key = Some(SecretString::new(value)),
-            GcsConfigKey::ProjectId => self.project_id = Some(value),
-            GcsConfigKey::Location => self.location = Some(value),
-            GcsConfigKey::Endpoint => self.endpoint = Some(value),
-            GcsConfigKey::Anonymous => self.anonymous = self.parse(key, &value, parse_bool),
-            GcsConfigKey::AllowHttp => self.allow_http = self.parse(key, &value, parse_bool),
-            GcsConfigKey::Emulator => self.emulator = self.parse(key, &value, parse_bool),
-            GcsConfigKey::UploadThreshold => self.upload_threshold = self.parse(key, &value, |v| v.parse().ok()),
-            GcsConfigKey::ChunkSize => self.chunk_size = self.parse(key, &value, |v| v.parse().ok()),
-            GcsConfigKey::MaxAttempts => self.max_attempts = self.parse(key, &value, |v| v.parse().ok()),
-        }
-        self
-    }
-
-    /// Parses a value, remembering the failure for `build`.
-    fn parse<T>(&mut self, key: GcsConfigKey, value: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
-        let parsed = parse(value.trim());
-        if parsed.is_none() {
-            self.invalid.push(format!("invalid value {value:?} for {key}"));
-        }
-        parsed
+    pub fn with_config(self, key: GcsConfigKey, value: impl Into<String>) -> Self {
+        self.set_config(key, value.into())
     }
 
     /// The value of one key, if set (the service account key is never returned).
@@ -389,9 +399,7 @@ impl GcsClientBuilder {
     /// 256 KiB or is above 256 MiB, a threshold above 256 MiB, zero attempts, or credentials
     /// that cannot be read or parsed (the message never quotes the key).
     pub fn build(self) -> Result<GcsClient> {
-        if let Some(problem) = self.invalid.first() {
-            return Err(Error::invalid_config(problem.clone()));
-        }
+        self.invalid.check()?;
         let endpoint = self.endpoint()?;
         let upload = self.upload()?;
         let retry = match self.max_attempts {

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use cloud_core::config::{ConfigKey, Configure};
 use cloud_core::http::HttpClient;
 use cloud_core::rate_limit::{self, RateLimiter};
 use cloud_core::retry::RetryConfig;
@@ -62,11 +63,19 @@ impl NewsletterConfigKey {
 
     /// The environment variable (`INFOMANIAK_NEWSLETTER_TOKEN`).
     pub const fn env_name(self) -> &'static str {
+        match self.env_names() {
+            [first, ..] => first,
+            [] => "",
+        }
+    }
+
+    /// The environment variables that set this key (one each).
+    pub const fn env_names(self) -> &'static [&'static str] {
         match self {
-            Self::Token => "INFOMANIAK_NEWSLETTER_TOKEN",
-            Self::DomainId => "INFOMANIAK_NEWSLETTER_ID",
-            Self::BaseUrl => "INFOMANIAK_NEWSLETTER_BASE_URL",
-            Self::Timeout => "INFOMANIAK_NEWSLETTER_TIMEOUT",
+            Self::Token => &["INFOMANIAK_NEWSLETTER_TOKEN"],
+            Self::DomainId => &["INFOMANIAK_NEWSLETTER_ID"],
+            Self::BaseUrl => &["INFOMANIAK_NEWSLETTER_BASE_URL"],
+            Self::Timeout => &["INFOMANIAK_NEWSLETTER_TIMEOUT"],
         }
     }
 }
@@ -88,11 +97,28 @@ impl FromStr for NewsletterConfigKey {
 
     /// Accepts the canonical spelling or the environment variable, ignoring ASCII case.
     fn from_str(s: &str) -> Result<Self> {
+        Self::from_name(s)
+    }
+}
+
+impl ConfigKey for NewsletterConfigKey {
+    const SERVICE: &'static str = "Newsletter";
+    const IGNORE_ASCII_CASE: bool = true;
+
+    fn keys() -> &'static [Self] {
         Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s) || k.env_name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| Error::invalid_config(format!("unknown Newsletter configuration key {s:?}")))
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn env_names(self) -> &'static [&'static str] {
+        Self::env_names(self)
+    }
+
+    fn is_secret(self) -> bool {
+        self == Self::Token
     }
 }
 
@@ -127,6 +153,20 @@ pub struct NewsletterBuilder {
     user_agent: Option<String>,
 }
 
+impl Configure for NewsletterBuilder {
+    type Key = NewsletterConfigKey;
+
+    fn set_config(mut self, key: NewsletterConfigKey, value: String) -> Self {
+        match key {
+            NewsletterConfigKey::Token => self.token = Some(SecretString::new(value)),
+            NewsletterConfigKey::DomainId => self.domain_setting = Some(value),
+            NewsletterConfigKey::BaseUrl => self.base_url = Some(value),
+            NewsletterConfigKey::Timeout => self.timeout_setting = Some(value),
+        }
+        self
+    }
+}
+
 impl NewsletterBuilder {
     /// A builder with nothing set.
     pub fn new() -> Self {
@@ -138,28 +178,14 @@ impl NewsletterBuilder {
         Self::from_env_with(&Env::real())
     }
 
-    /// A builder holding the `INFOMANIAK_NEWSLETTER_*` variables of `env` (unknown names are
-    /// ignored).
+    /// A builder holding the `INFOMANIAK_NEWSLETTER_*` variables of `env` (empty values count as unset).
     pub fn from_env_with(env: &Env) -> Self {
-        let mut builder = Self::new();
-        for (name, value) in env.with_prefix("INFOMANIAK_NEWSLETTER_") {
-            if let Ok(key) = name.parse::<NewsletterConfigKey>() {
-                builder = builder.with_config(key, value);
-            }
-        }
-        builder
+        Self::new().with_env(env)
     }
 
     /// Sets one setting from its text form (as in the environment).
-    pub fn with_config(mut self, key: NewsletterConfigKey, value: impl Into<String>) -> Self {
-        let value = value.into();
-        match key {
-            NewsletterConfigKey::Token => self.token = Some(SecretString::new(value)),
-            NewsletterConfigKey::DomainId => self.domain_setting = Some(value),
-            NewsletterConfigKey::BaseUrl => self.base_url = Some(value),
-            NewsletterConfigKey::Timeout => self.timeout_setting = Some(value),
-        }
-        self
+    pub fn with_config(self, key: NewsletterConfigKey, value: impl Into<String>) -> Self {
+        self.set_config(key, value.into())
     }
 
     /// The text form of a setting, if set (`None` for the token, which is secret).

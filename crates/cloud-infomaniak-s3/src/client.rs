@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use cloud_aws::S3Client;
+use cloud_core::config::{ConfigKey, Configure, InvalidValues};
 use cloud_core::storage::{
     BucketInfo, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions, ListEntry,
     ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutOptions, PutPayload, PutResult,
@@ -69,6 +70,97 @@ impl FromStr for InfomaniakRegion {
     }
 }
 
+/// A setting of [`InfomaniakS3Builder`], by name (for configuration files, `with_config` and
+/// `cloud::storage::open_with`).
+///
+/// | Key | Variable | Description |
+/// |---|---|---|
+/// | `access_key` | `INFOMANIAK_S3_ACCESS_KEY` | the EC2 access key |
+/// | `secret_key` | `INFOMANIAK_S3_SECRET_KEY` | its secret |
+/// | `endpoint` | `INFOMANIAK_S3_ENDPOINT` | an endpoint overriding the region's |
+/// | `region` | `INFOMANIAK_S3_REGION` | `dc3-a` or `dc4-a` picks the endpoint; any other value is the signing region |
+/// | `signing_region` | | the region requests are signed for |
+/// | `allow_http` | | `true` to accept an `http://` endpoint (test servers) |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InfomaniakS3ConfigKey {
+    /// `access_key` / `INFOMANIAK_S3_ACCESS_KEY`.
+    AccessKey,
+    /// `secret_key` / `INFOMANIAK_S3_SECRET_KEY`.
+    SecretKey,
+    /// `endpoint` / `INFOMANIAK_S3_ENDPOINT`.
+    Endpoint,
+    /// `region` / `INFOMANIAK_S3_REGION`.
+    Region,
+    /// `signing_region`.
+    SigningRegion,
+    /// `allow_http`.
+    AllowHttp,
+}
+
+impl InfomaniakS3ConfigKey {
+    /// Every key, in the order `from_env` applies them.
+    pub const ALL: &'static [Self] =
+        &[Self::AccessKey, Self::SecretKey, Self::Endpoint, Self::Region, Self::SigningRegion, Self::AllowHttp];
+
+    /// The canonical name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessKey => "access_key",
+            Self::SecretKey => "secret_key",
+            Self::Endpoint => "endpoint",
+            Self::Region => "region",
+            Self::SigningRegion => "signing_region",
+            Self::AllowHttp => "allow_http",
+        }
+    }
+
+    /// The environment variables that set this key (the Python client's names).
+    pub const fn env_names(self) -> &'static [&'static str] {
+        match self {
+            Self::AccessKey => &["INFOMANIAK_S3_ACCESS_KEY"],
+            Self::SecretKey => &["INFOMANIAK_S3_SECRET_KEY"],
+            Self::Endpoint => &["INFOMANIAK_S3_ENDPOINT"],
+            Self::Region => &["INFOMANIAK_S3_REGION"],
+            Self::SigningRegion | Self::AllowHttp => &[],
+        }
+    }
+}
+
+impl fmt::Display for InfomaniakS3ConfigKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for InfomaniakS3ConfigKey {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::from_name(s)
+    }
+}
+
+impl ConfigKey for InfomaniakS3ConfigKey {
+    const SERVICE: &'static str = "Infomaniak S3";
+
+    fn keys() -> &'static [Self] {
+        Self::ALL
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn env_names(self) -> &'static [&'static str] {
+        Self::env_names(self)
+    }
+
+    fn is_secret(self) -> bool {
+        self == Self::SecretKey
+    }
+}
+
 /// Builds an [`InfomaniakS3Client`].
 ///
 /// ```
@@ -89,6 +181,29 @@ pub struct InfomaniakS3Builder {
     endpoint: Option<String>,
     signing_region: Option<String>,
     allow_http: bool,
+    /// Values `with_config` could not parse, reported by `build`.
+    invalid: InvalidValues,
+}
+
+impl Configure for InfomaniakS3Builder {
+    type Key = InfomaniakS3ConfigKey;
+
+    fn set_config(mut self, key: InfomaniakS3ConfigKey, value: String) -> Self {
+        match key {
+            InfomaniakS3ConfigKey::AccessKey => self.access_key = Some(value),
+            InfomaniakS3ConfigKey::SecretKey => self.secret_key = Some(SecretString::new(value)),
+            InfomaniakS3ConfigKey::Endpoint => self.endpoint = Some(value),
+            InfomaniakS3ConfigKey::Region => match value.parse::<InfomaniakRegion>() {
+                Ok(datacenter) => self.region = Some(datacenter),
+                Err(_) => self.signing_region = Some(value),
+            },
+            InfomaniakS3ConfigKey::SigningRegion => self.signing_region = Some(value),
+            InfomaniakS3ConfigKey::AllowHttp => {
+                self.allow_http = self.invalid.parse_bool(key, &value).unwrap_or(self.allow_http);
+            }
+        }
+        self
+    }
 }
 
 impl fmt::Debug for InfomaniakS3Builder {
@@ -124,17 +239,14 @@ impl InfomaniakS3Builder {
     /// | `INFOMANIAK_S3_ENDPOINT` | the endpoint, overriding the region's | the region's |
     /// | `INFOMANIAK_S3_REGION` | `dc3-a` or `dc4-a` picks the endpoint; any other value is the signing region | `dc3-a`, signing `us-east-1` |
     pub fn from_env_with(env: &Env) -> Self {
-        let mut builder = Self::new();
-        builder.access_key = env.get("INFOMANIAK_S3_ACCESS_KEY");
-        builder.secret_key = env.get("INFOMANIAK_S3_SECRET_KEY").map(SecretString::new);
-        builder.endpoint = env.get("INFOMANIAK_S3_ENDPOINT");
-        if let Some(region) = env.get("INFOMANIAK_S3_REGION") {
-            match region.parse::<InfomaniakRegion>() {
-                Ok(datacenter) => builder.region = Some(datacenter),
-                Err(_) => builder.signing_region = Some(region),
-            }
-        }
-        builder
+        Self::new().with_env(env)
+    }
+
+    /// Sets one key by name (see [`InfomaniakS3ConfigKey`]); bad values are reported by
+    /// [`InfomaniakS3Builder::build`].
+    #[must_use]
+    pub fn with_config(self, key: InfomaniakS3ConfigKey, value: impl Into<String>) -> Self {
+        self.set_config(key, value.into())
     }
 
     /// The EC2-style access key and secret (from `openstack ec2 credentials create`).
@@ -176,9 +288,11 @@ impl InfomaniakS3Builder {
     /// Checks the settings and builds the client. No request is made.
     ///
     /// # Errors
-    /// `InvalidConfig` when the access key or the secret is missing, and every error of
-    /// [`cloud_aws::S3ClientBuilder::build`] (a bad endpoint, `http://` without `allow_http` …).
+    /// `InvalidConfig` when the access key or the secret is missing or a value set by name does
+    /// not parse, and every error of [`cloud_aws::S3ClientBuilder::build`] (a bad endpoint,
+    /// `http://` without `allow_http` …).
     pub fn build(self) -> Result<InfomaniakS3Client> {
+        self.invalid.check()?;
         let access_key = self
             .access_key
             .ok_or_else(|| Error::invalid_config("no Infomaniak S3 access key: set INFOMANIAK_S3_ACCESS_KEY"))?;
@@ -441,6 +555,40 @@ mod tests {
         assert_eq!(s3.endpoint(), "https://s3.example.org");
         let text = format!("{s3:?} {s3}");
         assert!(!text.contains("s3cr3t"), "{text}");
+    }
+
+    #[test]
+    fn settings_by_name_match_the_environment() {
+        for &key in InfomaniakS3ConfigKey::ALL {
+            assert_eq!(key.as_str().parse::<InfomaniakS3ConfigKey>().unwrap(), key);
+            for name in key.env_names() {
+                assert_eq!(name.parse::<InfomaniakS3ConfigKey>().unwrap(), key);
+            }
+        }
+        let s3 = InfomaniakS3Builder::new()
+            .with_settings([
+                ("access_key", "AK"),
+                ("secret_key", "SK"),
+                ("region", "dc4-a"),
+                ("endpoint", "http://127.0.0.1:8080"),
+                ("signing_region", "eu-west-1"),
+                ("allow_http", "true"),
+            ])
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(s3.region(), InfomaniakRegion::Dc4A);
+        assert_eq!(s3.endpoint(), "http://127.0.0.1:8080");
+        assert_eq!(s3.signing_region(), "eu-west-1");
+        let err = InfomaniakS3Builder::new()
+            .with_credentials("a", "b")
+            .with_config(InfomaniakS3ConfigKey::AllowHttp, "perhaps")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        assert!(err.to_string().contains("allow_http"), "{err}");
+        assert!(InfomaniakS3ConfigKey::SecretKey.is_secret());
+        assert!("teleport".parse::<InfomaniakS3ConfigKey>().is_err());
     }
 
     #[test]

@@ -5,4 +5,6 @@
 
 mod client;
 
-pub use client::{DEFAULT_SIGNING_REGION, InfomaniakRegion, InfomaniakS3Builder, InfomaniakS3Client};
+pub use client::{
+    DEFAULT_SIGNING_REGION, InfomaniakRegion, InfomaniakS3Builder, InfomaniakS3Client, InfomaniakS3ConfigKey,
+};
