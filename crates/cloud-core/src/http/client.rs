@@ -340,7 +340,7 @@ impl HttpClientBuilder {
         let config_error = |message: String| Error::invalid_config(message).with_provider(provider);
         let url = &self.base_url;
         if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() || url.host().is_none() {
-            return Err(config_error(format!("the base URL {url} must be an http or https URL with a host")));
+            return Err(config_error(format!("the base URL {} must be an http or https URL with a host", shown(url))));
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(config_error(
@@ -348,7 +348,7 @@ impl HttpClientBuilder {
             ));
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(config_error(format!("the base URL {url} must not have a query or a fragment")));
+            return Err(config_error(format!("the base URL {} must not have a query or a fragment", shown(url))));
         }
         let mut headers = HeaderMap::new();
         for (name, value) in &self.default_headers {
@@ -435,6 +435,18 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
+/// `url` as an error message may show it: without user information, query or fragment, which
+/// may hold secrets.
+fn shown(url: &Url) -> String {
+    let mut shown = url.clone();
+    // Both fail only for URLs that cannot have user information (`mailto:`), which then has none.
+    shown.set_username("").ok();
+    shown.set_password(None).ok();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,10 +478,18 @@ mod tests {
 
     #[test]
     fn bad_base_urls_are_config_errors() {
-        for base in ["ftp://x/", "https://user:pw@x/", "https://x/?token=1", "https://x/#f", "mailto:a@b"] {
+        for base in [
+            "ftp://x/",
+            "ftp://user:pw@x/?token=tk",
+            "https://user:pw@x/",
+            "https://x/?token=tk",
+            "https://x/#tk",
+            "mailto:a@b",
+        ] {
             let err = HttpClient::builder(CloudProvider::Coda, base.parse().unwrap()).build().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{base}");
-            assert!(!err.to_string().contains("pw"), "{err}");
+            let text = err.to_string();
+            assert!(!text.contains("pw") && !text.contains("tk"), "the message shows a secret part: {text}");
         }
         let err = HttpClient::builder(CloudProvider::Coda, "https://x/".parse().unwrap())
             .with_default_header("bad header", "v")
