@@ -6,6 +6,7 @@
 //! [`Contract::reply`] from a [`server::Server`] and checks what arrived with
 //! [`Contract::assert_request`].
 
+pub mod prism;
 pub mod schema;
 pub mod server;
 

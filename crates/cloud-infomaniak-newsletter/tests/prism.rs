@@ -6,26 +6,15 @@
 //! Needs `cargo xtask emulators up newsletter-mock` (started by `cargo xtask test`) and
 //! `CLOUD_TEST_NEWSLETTER_MOCK_URL`; fails without them.
 
-use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
-use cloud_core::http::HttpErrorBody;
+use cloud_contract_testing::prism::{Call, Refusal, assert_every_operation, call, mock_url};
 use cloud_core::retry::RetryConfig;
 use cloud_infomaniak_newsletter::models::*;
 use cloud_infomaniak_newsletter::*;
-use serde::Deserialize;
-
-type Call = Pin<Box<dyn Future<Output = cloud_core::Result<()>> + Send>>;
 
 fn client() -> NewsletterClient {
-    let url = std::env::var("CLOUD_TEST_NEWSLETTER_MOCK_URL").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| {
-        panic!(
-            "CLOUD_TEST_NEWSLETTER_MOCK_URL is not set: run `cargo xtask emulators up newsletter-mock` and \
-             `eval \"$(cargo xtask emulators env)\"`"
-        )
-    });
+    let url = mock_url("CLOUD_TEST_NEWSLETTER_MOCK_URL", "newsletter-mock");
     NewsletterClient::builder()
         .with_token("prism-token")
         .with_domain_id(4321)
@@ -35,13 +24,6 @@ fn client() -> NewsletterClient {
         .with_retry(RetryConfig::default().with_max_retries(1).with_initial_backoff(Duration::from_millis(10)))
         .build()
         .expect("a client of the mock")
-}
-
-fn call<T, F>(future: F) -> Call
-where
-    F: Future<Output = cloud_core::Result<T>> + Send + 'static,
-{
-    Box::pin(async move { future.await.map(|_| ()) })
 }
 
 /// One call per operation, with valid arguments (`operationId` → the call).
@@ -201,21 +183,6 @@ fn calls(c: &NewsletterClient) -> Vec<(&'static str, Call)> {
     ]
 }
 
-/// Prism's 422 answer.
-#[derive(Debug, Deserialize)]
-struct Refusal {
-    #[serde(default)]
-    validation: Vec<Violation>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Violation {
-    #[serde(default)]
-    location: Vec<String>,
-    #[serde(default)]
-    message: String,
-}
-
 /// Operations Prism refuses because the export is wrong, with the reason.
 ///
 /// `{template}` is declared `oneOf: [integer, string]`: a numeric id is both, and `oneOf` wants
@@ -232,49 +199,7 @@ const KNOWN_REFUSALS: &[(&str, &str)] = &[
 #[tokio::test]
 async fn prism_accepts_every_request_and_the_client_decodes_every_answer() {
     let client = client();
-    let calls = calls(&client);
-    let ids: Vec<&str> = calls.iter().map(|(id, _)| *id).collect();
-    let mut expected: Vec<&str> = OPERATIONS.iter().map(|op| op.id).collect();
-    expected.sort_unstable();
-    let mut sorted = ids.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, expected, "one call per operation");
-
-    let mut outcomes: BTreeMap<&str, String> = BTreeMap::new();
-    for (id, future) in calls {
-        let outcome = match future.await {
-            Ok(()) => "accepted".to_owned(),
-            Err(err) => {
-                let refusal = HttpErrorBody::of(&err)
-                    .filter(|_| err.http_status() == Some(422))
-                    .and_then(HttpErrorBody::json)
-                    .and_then(|json| serde_json::from_value::<Refusal>(json.clone()).ok());
-                match refusal {
-                    Some(refusal) => format!(
-                        "refused: {}",
-                        refusal
-                            .validation
-                            .iter()
-                            .map(|v| format!("{}: {}", v.location.join("."), v.message))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                    None => format!("failed: {} ({:?})", err, err.kind()),
-                }
-            }
-        };
-        println!("{id}: {outcome}");
-        outcomes.insert(id, outcome);
-    }
-    let unexpected: Vec<String> = outcomes
-        .iter()
-        .filter(|(id, outcome)| match KNOWN_REFUSALS.iter().find(|(k, _)| k == *id) {
-            Some((_, why)) => outcome.as_str() == "accepted" || !outcome.contains(why),
-            None => outcome.as_str() != "accepted",
-        })
-        .map(|(id, outcome)| format!("{id}: {outcome}"))
-        .collect();
-    assert!(unexpected.is_empty(), "against Prism:\n  {}", unexpected.join("\n  "));
+    assert_every_operation(calls(&client), OPERATIONS.iter().map(|op| op.id), KNOWN_REFUSALS).await;
 }
 
 /// Prism does refuse a request that breaks the document: the check above is not vacuous.
@@ -282,6 +207,6 @@ async fn prism_accepts_every_request_and_the_client_decodes_every_answer() {
 async fn prism_refuses_a_request_that_breaks_the_document() {
     let err = client().create_group(&CreateGroupRequest::new("x".repeat(300))).await.unwrap_err();
     assert_eq!(err.http_status(), Some(422), "{err}");
-    let refusal: Refusal = serde_json::from_value(HttpErrorBody::of(&err).unwrap().json().unwrap().clone()).unwrap();
-    assert!(refusal.validation.iter().any(|v| v.location.join(".") == "body.name"), "{refusal:?}");
+    let refusal = Refusal::of(&err).expect("Prism's list of violations");
+    assert!(refusal.names("body.name"), "{refusal:?}");
 }
