@@ -982,13 +982,10 @@ fn temp_url_query(key: &[u8], method: PresignMethod, path: &str, expires: u64) -
     format!("temp_url_sig={sig}&temp_url_expires={expires}")
 }
 
-#[async_trait]
-impl StorageClient for SwiftClient {
-    fn provider(&self) -> CloudProvider {
-        CloudProvider::Infomaniak
-    }
-
-    fn capabilities(&self) -> StorageCapabilities {
+impl SwiftClient {
+    /// What [`StorageClient::capabilities`] answers for every Swift client, known before
+    /// connecting.
+    pub fn storage_capabilities() -> StorageCapabilities {
         let mut caps = StorageCapabilities::default();
         caps.list_buckets = true;
         caps.create_bucket = true;
@@ -1022,6 +1019,17 @@ impl StorageClient for SwiftClient {
         caps.content_encoding = true;
         caps.content_language = true;
         caps
+    }
+}
+
+#[async_trait]
+impl StorageClient for SwiftClient {
+    fn provider(&self) -> CloudProvider {
+        CloudProvider::Infomaniak
+    }
+
+    fn capabilities(&self) -> StorageCapabilities {
+        Self::storage_capabilities()
     }
 
     fn list_buckets(&self) -> BoxStream<'static, Result<BucketInfo>> {

@@ -29,12 +29,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = match std::env::args().nth(1) {
         Some(url) => url,
         None => {
+            // A file:// URL names an existing directory: opening never creates one.
             let root = scratch.path().join("storage");
+            std::fs::create_dir(&root)?;
             url::Url::from_directory_path(&root).map_err(|()| "temporary directory is not absolute")?.to_string()
         }
     };
     println!("storage: {url}");
-    let location = cloud::storage::open_async(&url).await?;
+    let location = cloud::storage::open(&url)?;
     run(&location, scratch.path()).await?;
     println!("done: everything checked out");
     Ok(())

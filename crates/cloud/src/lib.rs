@@ -2,8 +2,9 @@
 //!
 //! Everything of [`cloud_core`] is re-exported here (traits, models, the error type, the local
 //! backends); each provider crate comes in behind its own feature, as a module of the same name.
-//! [`storage::from_url`] opens any storage backend from a URL, so the same code runs on a local
-//! directory, in memory, or (with their features) on S3, GCS, Azure, Swift or Infomaniak S3.
+//! [`storage::open`] opens any storage backend from a URL, so the same code runs on a local
+//! directory, in memory, or (with their features) on S3, GCS, Azure, Swift or Infomaniak S3; no
+//! request is made until the first operation, and backends that log in do so then.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -23,13 +24,14 @@
 //! | `azure` | Azure Blob Storage: [`azure`] (`cloud-azure`), `az://` and `azure://` URLs | no |
 //! | `coda` | Coda.io REST API v1: [`coda`] (`cloud-coda`) | no |
 //! | `gcp` | Google Cloud Storage: [`gcp`] (`cloud-gcp`), `gs://` URLs | no |
-//! | `infomaniak-openstack` | Infomaniak Public Cloud (OpenStack): [`infomaniak_openstack`] (`cloud-infomaniak-openstack`) | no |
-//! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`) | no |
+//! | `infomaniak-openstack` | Infomaniak Public Cloud (OpenStack): [`infomaniak_openstack`] (`cloud-infomaniak-openstack`), `swift://` URLs | no |
+//! | `infomaniak-s3` | Infomaniak S3 object storage: [`infomaniak_s3`] (`cloud-infomaniak-s3`), `infomaniak-s3://` URLs | no |
 //! | `infomaniak-newsletter` | Infomaniak Newsletter API: [`infomaniak_newsletter`] (`cloud-infomaniak-newsletter`) | no |
 //! | `infomaniak` | every Infomaniak service above | no |
 //! | `full` | every provider | no |
 //!
-//! The local (`file://`) and in-memory (`memory://`) backends are always available.
+//! The local (`file://`) and in-memory (`memory://`) backends are always available. The URL
+//! schemes, and which settings a URL may carry, are listed in [`storage`].
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use cloud_core::*;

@@ -1,10 +1,12 @@
-//! The same application code runs on every backend a URL can name: a round trip through
-//! `cloud::storage::open_async` on a directory, in memory and (with its feature) on the local
-//! OpenStack's Swift, started by `cargo xtask emulators up openstack-core`, and on Azurite, started
-//! by `cargo xtask emulators up azure`.
+//! The same application code runs on every backend a URL can name: a round trip through the
+//! facade's synchronous `cloud::storage::open` (or `open_with`, where the program must give a test
+//! server's endpoint) on a directory, in memory and, with their features, on the real local servers
+//! that `cargo xtask emulators up s3 azure gcs openstack-core` starts: s3s-fs and moto (`s3://`),
+//! Azurite (`az://`, `azure://`), the GCS emulator (`gs://`), Keystone and Swift (`swift://`) and
+//! Swift's S3 API (`infomaniak-s3://`). A missing server fails the test.
 
 use cloud::StorageClientExt;
-use cloud::storage::{ListOptions, PutOptions, StorageLocation, open_async};
+use cloud::storage::{ListOptions, PutOptions, StorageLocation, open};
 use futures::TryStreamExt;
 
 /// Upload, list, head, download, delete under the URL's bucket and prefix.
@@ -29,63 +31,128 @@ async fn round_trip(location: &StorageLocation, default_bucket: &str) {
     assert_eq!(store.head(bucket, &key).await.unwrap_err().kind(), cloud::ErrorKind::NotFound);
 }
 
+/// A variable `cargo xtask emulators env` prints; its absence fails the test, naming the server.
+#[allow(dead_code, reason = "used by the provider features' tests")]
+fn var(name: &str, server: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
+        panic!("{name} is not set: run `cargo xtask emulators up {server}` and `eval \"$(cargo xtask emulators env)\"`")
+    })
+}
+
 #[tokio::test]
 async fn file_urls_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let url = url::Url::from_directory_path(dir.path()).unwrap();
-    round_trip(&open_async(url.as_str()).await.unwrap(), "urls-test").await;
+    round_trip(&open(url.as_str()).unwrap(), "urls-test").await;
 }
 
 #[tokio::test]
 async fn memory_urls_round_trip() {
-    round_trip(&open_async("memory://urls-test/some/prefix/").await.unwrap(), "unused").await;
+    round_trip(&open("memory://urls-test/some/prefix/").unwrap(), "unused").await;
 }
 
-#[cfg(feature = "infomaniak-openstack")]
-#[tokio::test]
-async fn swift_urls_round_trip() {
-    assert!(
-        std::env::var_os("OS_CLOUD").is_some(),
-        "OS_CLOUD is not set: run `cargo xtask emulators up openstack-core` and `eval \"$(cargo xtask emulators env)\"`"
-    );
-    let location = open_async("swift://cloud-facade-urls/prefix/").await.unwrap();
-    assert_eq!(location.client.provider(), cloud::CloudProvider::Infomaniak);
+/// `s3://` on one S3 server whose settings `cargo xtask emulators env` gives under `CLOUD_TEST_<server>_*`.
+#[cfg(feature = "aws")]
+async fn s3_round_trip(server: &str) {
+    let setting = |name: &str| var(&format!("CLOUD_TEST_{server}_{name}"), "s3");
+    let bucket = setting("BUCKET");
+    let location = cloud::storage::open_with(
+        &format!("s3://{bucket}/facade/?region={}", setting("REGION")),
+        [
+            ("endpoint", setting("ENDPOINT")),
+            ("allow_http", "true".to_owned()),
+            ("access_key_id", setting("ACCESS_KEY_ID")),
+            ("secret_access_key", setting("SECRET_ACCESS_KEY")),
+        ],
+    )
+    .unwrap();
+    assert_eq!(location.client.provider(), cloud::CloudProvider::Aws);
+    assert_eq!(location.bucket.as_deref(), Some(bucket.as_str()));
     round_trip(&location, "unused").await;
-    location.client.delete_bucket("cloud-facade-urls").await.unwrap();
+}
+
+#[cfg(feature = "aws")]
+#[tokio::test]
+async fn s3_urls_round_trip_on_s3s_fs() {
+    s3_round_trip("S3S").await;
+}
+
+#[cfg(feature = "aws")]
+#[tokio::test]
+async fn s3_urls_round_trip_on_moto() {
+    s3_round_trip("MOTO").await;
 }
 
 #[cfg(feature = "azure")]
 #[tokio::test]
-async fn azure_urls_round_trip() {
-    assert!(
-        std::env::var_os("AZURE_STORAGE_CONNECTION_STRING").is_some(),
-        "AZURE_STORAGE_CONNECTION_STRING is not set: run `cargo xtask emulators up azure` and `eval \"$(cargo xtask emulators env)\"`"
-    );
-    let location = open_async("az://cloud-facade-urls/prefix/").await.unwrap();
-    assert_eq!(location.client.provider(), cloud::CloudProvider::Azure);
-    round_trip(&location, "unused").await;
-    location.client.delete_bucket("cloud-facade-urls").await.unwrap();
+async fn azure_urls_round_trip_on_azurite() {
+    // Azurite's connection string is in AZURE_STORAGE_CONNECTION_STRING: the environment alone.
+    var("AZURE_STORAGE_CONNECTION_STRING", "azure");
+    for (scheme, container) in [("az", "cloud-facade-az"), ("azure", "cloud-facade-azure")] {
+        let location = open(&format!("{scheme}://{container}/prefix/")).unwrap();
+        assert_eq!(location.client.provider(), cloud::CloudProvider::Azure);
+        round_trip(&location, "unused").await;
+        location.client.delete_bucket(container).await.unwrap();
+    }
 }
 
 #[cfg(feature = "gcp")]
 #[tokio::test]
-async fn gs_urls_round_trip() {
-    let host = std::env::var("STORAGE_EMULATOR_HOST").unwrap_or_default();
-    assert!(
-        !host.is_empty(),
-        "STORAGE_EMULATOR_HOST is not set: run `cargo xtask emulators up gcs` and `eval \"$(cargo xtask emulators env)\"`"
-    );
-    let bucket =
-        std::env::var("CLOUD_TEST_GCS_BUCKET").expect("CLOUD_TEST_GCS_BUCKET (from `cargo xtask emulators env`)");
-    let location = open_async(&format!("gs://{bucket}/facade/?project_id=cloud-test")).await.unwrap();
+async fn gs_urls_round_trip_on_the_gcs_emulator() {
+    // STORAGE_EMULATOR_HOST in the environment points every Google client at the emulator.
+    var("STORAGE_EMULATOR_HOST", "gcs");
+    let bucket = var("CLOUD_TEST_GCS_BUCKET", "gcs");
+    let location =
+        cloud::storage::open_with(&format!("gs://{bucket}/facade/"), [("project_id", "cloud-test")]).unwrap();
     assert_eq!(location.client.provider(), cloud::CloudProvider::Gcp);
     round_trip(&location, "unused").await;
 }
 
 #[cfg(feature = "infomaniak-openstack")]
-#[test]
-fn swift_urls_need_the_async_open() {
-    let err = cloud::storage::open("swift://container/").unwrap_err();
-    assert_eq!(err.kind(), cloud::ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("open_async"));
+#[tokio::test]
+async fn swift_urls_open_synchronously_and_log_in_on_first_use() {
+    // OS_CLOUD and OS_CLIENT_CONFIG_FILE name the test cloud of the local Keystone.
+    var("OS_CLOUD", "openstack-core");
+    let location = open("swift://cloud-facade-urls/prefix/").unwrap();
+    assert_eq!(location.client.provider(), cloud::CloudProvider::Infomaniak);
+    assert!(location.client.to_string().contains("not connected yet"), "{}", location.client);
+    round_trip(&location, "unused").await;
+    assert!(location.client.to_string().starts_with("swift ("), "{}", location.client);
+    location.client.delete_bucket("cloud-facade-urls").await.unwrap();
+}
+
+#[cfg(feature = "infomaniak-openstack")]
+#[tokio::test]
+async fn swift_urls_log_in_at_once_through_open_async() {
+    var("OS_CLOUD", "openstack-core");
+    let location = cloud::storage::open_async("swift://cloud-facade-async/").await.unwrap();
+    assert!(!location.client.to_string().contains("not connected yet"), "{}", location.client);
+    round_trip(&location, "unused").await;
+    location.client.delete_bucket("cloud-facade-async").await.unwrap();
+}
+
+#[cfg(feature = "infomaniak-s3")]
+#[tokio::test]
+async fn infomaniak_s3_urls_round_trip_on_swift_s3api() {
+    // Swift's s3api is the software behind Infomaniak's S3; the program gives the local endpoint.
+    let setting = |name: &str| var(&format!("CLOUD_TEST_SWIFT_S3_{name}"), "openstack-core");
+    let bucket = setting("BUCKET");
+    let location = cloud::storage::open_with(
+        &format!("infomaniak-s3://{bucket}/facade/"),
+        [
+            ("endpoint", setting("ENDPOINT")),
+            ("allow_http", "true".to_owned()),
+            ("signing_region", setting("REGION")),
+            ("access_key", setting("ACCESS_KEY_ID")),
+            ("secret_key", setting("SECRET_ACCESS_KEY")),
+        ],
+    )
+    .unwrap();
+    assert_eq!(location.client.provider(), cloud::CloudProvider::Infomaniak);
+    assert!(
+        location.client.to_string().starts_with("InfomaniakS3Client(dc3-a, http://127.0.0.1:"),
+        "{}",
+        location.client
+    );
+    round_trip(&location, "unused").await;
 }
