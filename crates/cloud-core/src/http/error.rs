@@ -168,14 +168,27 @@ impl HttpErrorBody {
         })
     }
 
-    /// The message to show: [`message`](Self::message), else the text collapsed to one line and
-    /// cut at [`MAX_EXCERPT`] bytes; empty for an empty body.
+    /// The message to show, collapsed to one line and cut at [`MAX_EXCERPT`] bytes:
+    /// [`message`](Self::message), else the text; empty for an empty body.
+    ///
+    /// A service's message is the service's text: it may span lines or megabytes, and an error's
+    /// `Display` must stay one line of bounded length whatever the server sends.
     pub fn summary(&self) -> Cow<'_, str> {
         match self.message() {
-            Some(message) => Cow::Borrowed(message),
+            Some(message) if is_one_short_line(message) => Cow::Borrowed(message),
+            Some(message) => Cow::Owned(excerpt(message.as_bytes(), MAX_EXCERPT)),
             None => Cow::Owned(excerpt(self.text.as_bytes(), MAX_EXCERPT)),
         }
     }
+}
+
+/// Whether [`excerpt`] would return `text` unchanged: short, single spaces, no other whitespace.
+fn is_one_short_line(text: &str) -> bool {
+    text.len() <= MAX_EXCERPT
+        && !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && !text.chars().any(|c| c.is_whitespace() && c != ' ')
 }
 
 /// The first message-like string field of a JSON error object.
