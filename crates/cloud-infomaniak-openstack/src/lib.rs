@@ -36,6 +36,7 @@ mod compute;
 mod config;
 mod designate;
 mod error;
+mod heat;
 mod identity;
 mod neutron;
 mod octavia;
@@ -53,6 +54,10 @@ pub use config::{
 pub use designate::{
     CreateZone, DEFAULT_DNS_TIMEOUT, DesignateClient, RecordSet, RecordSetRequest, RecordType, ReverseDns,
     UpdateRecordSet, UpdateZone, Zone, fully_qualified,
+};
+pub use heat::{
+    CreateStack, DEFAULT_STACK_TIMEOUT, HeatClient, Stack, StackEvent, StackOutput, StackResource, Template,
+    UpdatePreview, ValidatedTemplate,
 };
 pub use identity::{
     ApplicationCredential, ApplicationCredentialRequest, Ec2Credential, KeystoneClient, Project, Role, RoleAssignment,

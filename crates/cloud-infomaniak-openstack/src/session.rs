@@ -18,8 +18,8 @@ use crate::auth::{self, CatalogService, TokenAuth};
 use crate::config::InfomaniakConfig;
 use crate::error::{self, PROVIDER};
 use crate::{
-    CinderClient, DesignateClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient, OctaviaClient,
-    SwiftClient,
+    CinderClient, DesignateClient, HeatClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient,
+    OctaviaClient, SwiftClient,
 };
 
 /// An OpenStack service, by catalog type.
@@ -86,6 +86,7 @@ impl Service {
 /// Cloning is cheap and every clone, and every service client made from it
 /// ([`nova`](Self::nova), [`keystone`](Self::keystone), [`cinder`](Self::cinder),
 /// [`neutron`](Self::neutron), [`octavia`](Self::octavia), [`designate`](Self::designate),
+/// [`heat`](Self::heat),
 /// [`swift`](Self::swift),
 /// [`resources`](Self::resources)), shares the one token.
 #[derive(Clone)]
@@ -239,6 +240,11 @@ impl InfomaniakCloud {
     /// The DNS client (Designate) of this session.
     pub fn designate(&self) -> DesignateClient {
         DesignateClient::new(self.clone())
+    }
+
+    /// The orchestration client (Heat) of this session.
+    pub fn heat(&self) -> HeatClient {
+        HeatClient::new(self.clone())
     }
 
     /// The object storage (Swift) client of this session.
