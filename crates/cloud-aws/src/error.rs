@@ -6,12 +6,13 @@
 //! `DeleteObjects` ([`from_code`]) use the same table.
 
 use std::error::Error as StdError;
-use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::RequestId;
 use aws_sdk_s3::primitives::ByteStreamError;
-use cloud_core::{CloudProvider, Error, ErrorKind, kind_for_status};
+use chrono::Utc;
+use cloud_core::retry::parse_retry_after;
+use cloud_core::{CloudProvider, Error, ErrorKind, error_chain, kind_for_status};
 
 /// The kind an S3 error code (or, failing that, an HTTP status) means.
 ///
@@ -105,7 +106,7 @@ where
     let request_id = err.request_id().map(str::to_owned);
     let mapped = match &err {
         SdkError::ConstructionFailure(_) => {
-            Error::new(ErrorKind::Construction, format!("the request could not be built: {}", chain(&err)))
+            Error::new(ErrorKind::Construction, format!("the request could not be built: {}", error_chain(&err)))
         }
         SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, "the request timed out"),
         SdkError::DispatchFailure(failure) => {
@@ -116,11 +117,11 @@ where
             } else {
                 ErrorKind::Dispatch
             };
-            Error::new(kind, format!("no response: {}", chain(&err)))
+            Error::new(kind, format!("no response: {}", error_chain(&err)))
         }
         SdkError::ResponseError(response) => {
             let status = response.raw().status().as_u16();
-            Error::new(ErrorKind::ResponseInvalid, format!("the response could not be read: {}", chain(&err)))
+            Error::new(ErrorKind::ResponseInvalid, format!("the response could not be read: {}", error_chain(&err)))
                 .with_http_status(status)
         }
         SdkError::ServiceError(service) => {
@@ -136,12 +137,12 @@ where
                 (None, None) => uncoded_message(status),
             };
             let mut error = Error::new(kind, message).with_http_status(status);
-            if let Some(seconds) = raw.headers().get("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
-                error = error.with_retry_after(Duration::from_secs(seconds));
+            if let Some(wait) = raw.headers().get("retry-after").and_then(|v| parse_retry_after(v, Utc::now())) {
+                error = error.with_retry_after(wait);
             }
             error
         }
-        _ => Error::new(ErrorKind::Unexpected, chain(&err)),
+        _ => Error::new(ErrorKind::Unexpected, error_chain(&err)),
     };
     let mapped = match request_id {
         Some(id) => mapped.with_request_id(id),
@@ -163,7 +164,7 @@ pub(crate) fn is_uncoded(err: &Error) -> bool {
 
 /// An error of a response body while it streams.
 pub(crate) fn from_body(err: ByteStreamError, provider: CloudProvider, operation: &'static str) -> Error {
-    let text = chain(&err);
+    let text = error_chain(&err);
     let kind = if text.contains("timed out") || text.contains("timeout") || text.contains("stalled") {
         ErrorKind::Timeout
     } else {
@@ -191,23 +192,10 @@ pub(crate) fn from_code(
     Error::new(kind_for(code, None), text).with_provider(provider).with_operation(operation)
 }
 
-/// The error and its sources on one line (`SdkError`'s `Display` alone says only "service error").
-fn chain(err: &(dyn StdError + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -117,6 +117,30 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// An error and its sources on one line, each source once (`"service error: dispatch failure:
+/// connection refused"`), for messages built from another library's error whose `Display`
+/// alone says too little.
+///
+/// ```
+/// use cloud_core::{Error, ErrorKind, error_chain};
+/// let err = Error::new(ErrorKind::Dispatch, "no response").with_source(std::io::Error::other("connection reset"));
+/// assert_eq!(err.to_string(), "dispatch: no response");
+/// assert_eq!(error_chain(&err), "dispatch: no response: connection reset");
+/// ```
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Maps an HTTP status to the kind it means when the provider says nothing more.
 ///
 /// This is the documented default every provider starts from; providers refine it with the error

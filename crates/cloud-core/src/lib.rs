@@ -54,7 +54,7 @@ pub mod conformance;
 pub use compute::{ComputeClient, ComputeClientExt, CreateInstanceRequest, Instance, InstanceStatus, RebootKind};
 pub use config::{ConfigKey, Configure};
 pub use env::{Env, parse_bool};
-pub use error::{BoxError, Error, ErrorKind, Result, kind_for_status};
+pub use error::{BoxError, Error, ErrorKind, Result, error_chain, kind_for_status};
 pub use local::{LocalStorage, MemoryStorage};
 pub use model::{CloudCredentials, CloudProvider, CloudResource, ResourceType};
 pub use resource::CloudClient;

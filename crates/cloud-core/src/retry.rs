@@ -36,6 +36,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::Rng;
 use tokio::time::Instant;
 
@@ -351,6 +352,29 @@ where
 /// A duration in whole milliseconds, for logs.
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Parses a `Retry-After` value relative to `now`: delay-seconds (`"120"`, also a fraction like
+/// `"1.5"`) or an HTTP date (IMF-fixdate, RFC 850 or asctime form). A date in the past gives zero;
+/// anything else gives `None`.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse::<u64>().ok().map(Duration::from_secs);
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::try_from_secs_f64(seconds).ok()).flatten();
+    }
+    let date = DateTime::parse_from_rfc2822(value).map(|d| d.with_timezone(&Utc)).ok().or_else(|| {
+        ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
+            .map(|naive| naive.and_utc())
+    })?;
+    Some((date - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]

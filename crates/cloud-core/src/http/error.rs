@@ -3,15 +3,15 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::Utc;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::retry::NotSent;
-use crate::{CloudProvider, Error, ErrorKind, kind_for_status};
+pub use crate::retry::parse_retry_after;
+use crate::{CloudProvider, Error, ErrorKind, error_chain, kind_for_status};
 
 /// The most bytes of an error body that are read and kept.
 pub const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -270,29 +270,6 @@ pub fn request_id(headers: &HeaderMap) -> Option<&str> {
         .find(|id| !id.is_empty())
 }
 
-/// Parses a `Retry-After` value relative to `now`: delay-seconds (`"120"`, also a fraction like
-/// `"1.5"`) or an HTTP date (IMF-fixdate, RFC 850 or asctime form). A date in the past gives zero;
-/// anything else gives `None`.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    if value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<u64>().ok().map(Duration::from_secs);
-    }
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::try_from_secs_f64(seconds).ok()).flatten();
-    }
-    let date = DateTime::parse_from_rfc2822(value).map(|d| d.with_timezone(&Utc)).ok().or_else(|| {
-        ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
-            .iter()
-            .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
-            .map(|naive| naive.and_utc())
-    })?;
-    Some((date - now).to_std().unwrap_or(Duration::ZERO))
-}
-
 /// At most `max` bytes of `bytes` as one line of text (whitespace runs collapsed), cut on a
 /// character boundary, with `…` when cut.
 pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
@@ -347,23 +324,11 @@ pub(crate) fn transport_error(err: reqwest::Error) -> Error {
     }
 }
 
-/// An error and its sources on one line, without repeats.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let part = cause.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use chrono::DateTime;
     use reqwest::header::HeaderValue;
 
     use super::*;
