@@ -13,11 +13,11 @@ use cloud_core::{
 };
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::PROVIDER;
 use crate::session::{InfomaniakCloud, id_segment};
-use crate::util::{base64, looks_like_id, parse_time, str_field, wait_for};
+use crate::util::{base64, looks_like_id, parse_time, wait_for};
 
 /// How long [`NovaClient::create_server`] waits for `ACTIVE` by default (the Python client's 120 s).
 pub const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -75,50 +75,32 @@ pub struct Server {
 }
 
 impl Server {
-    fn from_json(v: &Value) -> Result<Self> {
-        let id = str_field(v, "id").ok_or_else(|| invalid("a server without id"))?;
-        let flavor = v.get("flavor").and_then(|f| str_field(f, "id").or_else(|| str_field(f, "original_name")));
-        let image = v.get("image").and_then(|i| str_field(i, "id"));
-        let addresses = v
-            .get("addresses")
-            .and_then(Value::as_object)
-            .map(|nets| {
-                nets.iter()
-                    .map(|(net, addrs)| {
-                        let list = addrs
-                            .as_array()
-                            .map(|a| a.iter().filter_map(|x| str_field(x, "addr")).collect())
-                            .unwrap_or_default();
-                        (net.clone(), list)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let security_groups = v
-            .get("security_groups")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|g| str_field(g, "name")).collect())
-            .unwrap_or_default();
-        let metadata = v
-            .get("metadata")
-            .and_then(Value::as_object)
-            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
-            .unwrap_or_default();
-        Ok(Self {
-            name: str_field(v, "name").unwrap_or_default(),
-            status: str_field(v, "status").unwrap_or_else(|| "UNKNOWN".to_owned()),
+    fn from_wire(w: wire::Server) -> Self {
+        let flavor = w.flavor.and_then(|f| f.id.or(f.original_name));
+        let image = match w.image {
+            Some(wire::ImageField::Ref { id }) => Some(id),
+            _ => None,
+        };
+        let addresses = w
+            .addresses
+            .into_iter()
+            .map(|(net, addrs)| (net, addrs.into_iter().filter_map(|a| a.addr).collect()))
+            .collect();
+        Self {
+            id: w.id,
+            name: w.name.unwrap_or_default(),
+            status: w.status.unwrap_or_else(|| "UNKNOWN".to_owned()),
             flavor,
             image,
             addresses,
-            key_name: str_field(v, "key_name"),
-            created_at: str_field(v, "created").as_deref().and_then(parse_time),
-            updated_at: str_field(v, "updated").as_deref().and_then(parse_time),
-            availability_zone: str_field(v, "OS-EXT-AZ:availability_zone"),
-            security_groups,
-            metadata,
-            fault: v.get("fault").and_then(|f| str_field(f, "message")),
-            id,
-        })
+            key_name: w.key_name,
+            created_at: w.created.as_deref().and_then(parse_time),
+            updated_at: w.updated.as_deref().and_then(parse_time),
+            availability_zone: w.availability_zone,
+            security_groups: w.security_groups.into_iter().filter_map(|g| g.name).collect(),
+            metadata: w.metadata,
+            fault: w.fault.and_then(|f| f.message),
+        }
     }
 
     /// The normalised status.
@@ -174,16 +156,16 @@ pub struct Image {
 }
 
 impl Image {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            id: str_field(v, "id").ok_or_else(|| invalid("an image without id"))?,
-            name: str_field(v, "name").unwrap_or_default(),
-            status: str_field(v, "status").unwrap_or_default(),
-            min_disk: v.get("min_disk").and_then(Value::as_u64).unwrap_or(0),
-            min_ram: v.get("min_ram").and_then(Value::as_u64).unwrap_or(0),
-            size: v.get("size").and_then(Value::as_u64),
-            created_at: str_field(v, "created_at").as_deref().and_then(parse_time),
-        })
+    fn from_wire(w: wire::Image) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.unwrap_or_default(),
+            status: w.status.unwrap_or_default(),
+            min_disk: w.min_disk.unwrap_or(0),
+            min_ram: w.min_ram.unwrap_or(0),
+            size: w.size,
+            created_at: w.created_at.as_deref().and_then(parse_time),
+        }
     }
 }
 
@@ -206,15 +188,15 @@ pub struct Flavor {
 }
 
 impl Flavor {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            id: str_field(v, "id").ok_or_else(|| invalid("a flavor without id"))?,
-            name: str_field(v, "name").unwrap_or_default(),
-            vcpus: v.get("vcpus").and_then(Value::as_u64).unwrap_or(0),
-            ram: v.get("ram").and_then(Value::as_u64).unwrap_or(0),
-            disk: v.get("disk").and_then(Value::as_u64).unwrap_or(0),
-            is_public: v.get("os-flavor-access:is_public").and_then(Value::as_bool).unwrap_or(true),
-        })
+    fn from_wire(w: wire::Flavor) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.unwrap_or_default(),
+            vcpus: w.vcpus.unwrap_or(0),
+            ram: w.ram.unwrap_or(0),
+            disk: w.disk.unwrap_or(0),
+            is_public: w.is_public.unwrap_or(true),
+        }
     }
 }
 
@@ -235,14 +217,14 @@ pub struct KeyPair {
 }
 
 impl KeyPair {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            name: str_field(v, "name").ok_or_else(|| invalid("a key pair without name"))?,
-            fingerprint: str_field(v, "fingerprint"),
-            public_key: str_field(v, "public_key"),
-            key_type: str_field(v, "type").unwrap_or_else(|| "ssh".to_owned()),
-            private_key: str_field(v, "private_key").map(SecretString::new),
-        })
+    fn from_wire(w: wire::KeyPair) -> Self {
+        Self {
+            name: w.name,
+            fingerprint: w.fingerprint,
+            public_key: w.public_key,
+            key_type: w.kind.unwrap_or_else(|| "ssh".to_owned()),
+            private_key: w.private_key.map(SecretString::new),
+        }
     }
 }
 
@@ -254,10 +236,6 @@ pub struct AvailabilityZone {
     pub name: String,
     /// Whether it is available.
     pub available: bool,
-}
-
-fn invalid(what: &str) -> Error {
-    Error::new(ErrorKind::ResponseInvalid, format!("Nova returned {what}")).with_provider(PROVIDER)
 }
 
 impl NovaClient {
@@ -287,11 +265,9 @@ impl NovaClient {
                     .query_opt("marker", marker)
                     .send()
                     .await?;
-                let body: Value = answer.json()?;
-                let servers = body["servers"].as_array().cloned().unwrap_or_default();
-                let items = servers.iter().map(Server::from_json).collect::<Result<Vec<_>>>()?;
-                let has_next =
-                    body["servers_links"].as_array().is_some_and(|links| links.iter().any(|l| l["rel"] == "next"));
+                let body: wire::Servers = answer.json()?;
+                let has_next = wire::has_next(&body.servers_links);
+                let items: Vec<Server> = body.servers.into_iter().map(Server::from_wire).collect();
                 let next = if has_next { items.last().map(|s| s.id.clone()) } else { None };
                 Ok(Page::new(items, next))
             }
@@ -308,8 +284,8 @@ impl NovaClient {
             .operation("get_instance")
             .send()
             .await?;
-        let body: Value = answer.json()?;
-        Server::from_json(&body["server"])
+        let body: wire::OneServer = answer.json()?;
+        Ok(Server::from_wire(body.server))
     }
 
     /// Creates a server, resolving flavor, image and networks by name or id first (an unknown
@@ -334,41 +310,32 @@ impl NovaClient {
         let mut networks = Vec::with_capacity(request.networks.len());
         if special.is_none() {
             for net in &request.networks {
-                networks.push(json!({"uuid": self.find_network(net).await?}));
+                networks.push(wire::NetworkRef { uuid: self.find_network(net).await? });
             }
         }
-        let mut server = json!({"name": request.name, "flavorRef": flavor.id});
-        if let Some(image) = image {
-            server["imageRef"] = json!(image.id);
-        }
-        if let Some(choice) = &special {
-            server["networks"] = json!(choice);
-        } else if !networks.is_empty() {
-            server["networks"] = Value::Array(networks);
-        }
-        if let Some(key) = &request.key_name {
-            server["key_name"] = json!(key);
-        }
-        if !request.security_groups.is_empty() {
-            server["security_groups"] =
-                Value::Array(request.security_groups.iter().map(|g| json!({"name": g})).collect());
-        }
-        if let Some(data) = &request.user_data {
-            server["user_data"] = json!(base64(data.as_bytes()));
-        }
-        if let Some(zone) = &request.availability_zone {
-            server["availability_zone"] = json!(zone);
-        }
-        if !request.metadata.is_empty() {
-            server["metadata"] = json!(request.metadata);
-        }
-        let mut call = self.nova(Method::POST, "servers").operation("create_instance").json(&json!({"server": server}));
+        let server = wire::CreateServer {
+            name: &request.name,
+            flavor_ref: &flavor.id,
+            image_ref: image.as_ref().map(|i| i.id.as_str()),
+            networks: match &special {
+                Some(choice) => Some(wire::Networks::Choice(choice)),
+                None if !networks.is_empty() => Some(wire::Networks::List(networks)),
+                None => None,
+            },
+            key_name: request.key_name.as_deref(),
+            security_groups: request.security_groups.iter().map(|g| wire::NameOnly { name: g }).collect(),
+            user_data: request.user_data.as_deref().map(|d| base64(d.as_bytes())),
+            availability_zone: request.availability_zone.as_deref(),
+            metadata: &request.metadata,
+        };
+        let mut call =
+            self.nova(Method::POST, "servers").operation("create_instance").json(&wire::CreateServerBody { server });
         if special.is_some() {
             call = call.header("openstack-api-version", "compute 2.37")?;
         }
         let answer = call.send().await?;
-        let body: Value = answer.json()?;
-        let id = str_field(&body["server"], "id").ok_or_else(|| invalid("a created server without id"))?;
+        let body: wire::Created = answer.json()?;
+        let id = body.server.id;
         match wait {
             Some(timeout) => self.wait_for_server(&id, "ACTIVE", timeout).await,
             None => self.get_server(&id).await,
@@ -447,7 +414,7 @@ impl NovaClient {
         }
     }
 
-    async fn action(&self, id: &str, body: Value, op: &'static str) -> Result<()> {
+    async fn action(&self, id: &str, body: serde_json::Value, op: &'static str) -> Result<()> {
         self.nova(Method::POST, format!("servers/{}/action", id_segment("id", id)?))
             .operation(op)
             .json(&body)
@@ -527,13 +494,9 @@ impl NovaClient {
                     .query_opt("marker", marker)
                     .send()
                     .await?;
-                let body: Value = answer.json()?;
-                let items = body["images"]
-                    .as_array()
-                    .map(|a| a.iter().map(Image::from_json).collect::<Result<Vec<_>>>())
-                    .transpose()?
-                    .unwrap_or_default();
-                let next = body.get("next").and_then(Value::as_str).and_then(|_| items.last().map(|i| i.id.clone()));
+                let body: wire::Images = answer.json()?;
+                let items: Vec<Image> = body.images.into_iter().map(Image::from_wire).collect();
+                let next = body.next.and_then(|_| items.last().map(|i| i.id.clone()));
                 Ok(Page::new(items, next))
             }
         })
@@ -552,7 +515,7 @@ impl NovaClient {
                 .send_unchecked()
                 .await?;
             if (200..300).contains(&answer.status) {
-                return Image::from_json(&answer.json()?);
+                return Ok(Image::from_wire(answer.json()?));
             }
             if answer.status != 404 {
                 return Err(answer.into_error());
@@ -565,9 +528,8 @@ impl NovaClient {
             .query("name", id_or_name)
             .send()
             .await?;
-        let body: Value = answer.json()?;
-        let images = body["images"].as_array().cloned().unwrap_or_default();
-        unique(images.iter().map(Image::from_json).collect::<Result<Vec<_>>>()?, "image", id_or_name)
+        let body: wire::Images = answer.json()?;
+        unique(body.images.into_iter().map(Image::from_wire).collect(), "image", id_or_name)
     }
 
     /// Every flavor with its sizes (`GET /flavors/detail`).
@@ -583,14 +545,9 @@ impl NovaClient {
                     .query_opt("marker", marker)
                     .send()
                     .await?;
-                let body: Value = answer.json()?;
-                let items = body["flavors"]
-                    .as_array()
-                    .map(|a| a.iter().map(Flavor::from_json).collect::<Result<Vec<_>>>())
-                    .transpose()?
-                    .unwrap_or_default();
-                let has_next =
-                    body["flavors_links"].as_array().is_some_and(|links| links.iter().any(|l| l["rel"] == "next"));
+                let body: wire::Flavors = answer.json()?;
+                let has_next = wire::has_next(&body.flavors_links);
+                let items: Vec<Flavor> = body.flavors.into_iter().map(Flavor::from_wire).collect();
                 let next = if has_next { items.last().map(|f| f.id.clone()) } else { None };
                 Ok(Page::new(items, next))
             }
@@ -611,8 +568,8 @@ impl NovaClient {
             .send_unchecked()
             .await?;
         if (200..300).contains(&answer.status) {
-            let body: Value = answer.json()?;
-            return Flavor::from_json(&body["flavor"]);
+            let body: wire::OneFlavor = answer.json()?;
+            return Ok(Flavor::from_wire(body.flavor));
         }
         if answer.status != 404 {
             return Err(answer.into_error());
@@ -630,9 +587,8 @@ impl NovaClient {
         let call = self.session.request(ServiceType::Network, Method::GET, "v2.0/networks").operation("find_network");
         let call =
             if looks_like_id(id_or_name) { call.query("id", id_or_name) } else { call.query("name", id_or_name) };
-        let body: Value = call.send().await?.json()?;
-        let ids: Vec<String> =
-            body["networks"].as_array().into_iter().flatten().filter_map(|n| str_field(n, "id")).collect();
+        let body: wire::Networks2 = call.send().await?.json()?;
+        let ids: Vec<String> = body.networks.into_iter().map(|n| n.id).collect();
         unique(ids, "network", id_or_name)
     }
 
@@ -641,8 +597,9 @@ impl NovaClient {
     /// # Errors
     /// `Unauthenticated`, transport kinds.
     pub async fn list_keypairs(&self) -> Result<Vec<KeyPair>> {
-        let body: Value = self.nova(Method::GET, "os-keypairs").operation("list_keypairs").send().await?.json()?;
-        body["keypairs"].as_array().into_iter().flatten().map(|k| KeyPair::from_json(&k["keypair"])).collect()
+        let body: wire::KeyPairs =
+            self.nova(Method::GET, "os-keypairs").operation("list_keypairs").send().await?.json()?;
+        Ok(body.keypairs.into_iter().map(|k| KeyPair::from_wire(k.keypair)).collect())
     }
 
     /// Creates a key pair: imports `public_key`, or lets Nova generate one and returns its
@@ -651,18 +608,15 @@ impl NovaClient {
     /// # Errors
     /// `AlreadyExists` if the name is taken; `InvalidInput` for a bad key; `QuotaExceeded`.
     pub async fn create_keypair(&self, name: &str, public_key: Option<&str>) -> Result<KeyPair> {
-        let mut keypair = json!({"name": name});
-        if let Some(key) = public_key {
-            keypair["public_key"] = json!(key);
-        }
+        let keypair = wire::CreateKeyPair { name, public_key };
         let answer = self
             .nova(Method::POST, "os-keypairs")
             .operation("create_keypair")
-            .json(&json!({"keypair": keypair}))
+            .json(&wire::CreateKeyPairBody { keypair })
             .send()
             .await?;
-        let body: Value = answer.json()?;
-        KeyPair::from_json(&body["keypair"])
+        let body: wire::OneKeyPair = answer.json()?;
+        Ok(KeyPair::from_wire(body.keypair))
     }
 
     /// Deletes a key pair.
@@ -682,15 +636,14 @@ impl NovaClient {
     /// # Errors
     /// `Unauthenticated`, transport kinds.
     pub async fn list_availability_zones(&self) -> Result<Vec<AvailabilityZone>> {
-        let body: Value =
+        let body: wire::Zones =
             self.nova(Method::GET, "os-availability-zone").operation("list_availability_zones").send().await?.json()?;
-        Ok(body["availabilityZoneInfo"]
-            .as_array()
+        Ok(body
+            .zones
             .into_iter()
-            .flatten()
             .map(|z| AvailabilityZone {
-                name: str_field(z, "zoneName").unwrap_or_default(),
-                available: z["zoneState"]["available"].as_bool().unwrap_or(true),
+                name: z.name.unwrap_or_default(),
+                available: z.state.and_then(|s| s.available).unwrap_or(true),
             })
             .collect())
     }
@@ -744,6 +697,270 @@ impl cloud_core::ComputeClient for NovaClient {
     }
 }
 
+/// Nova's and Glance's answers and requests, as they are on the wire.
+mod wire {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Deserialize)]
+    pub(crate) struct Link {
+        #[serde(default)]
+        pub(crate) rel: Option<String>,
+    }
+
+    /// Whether a `*_links` list has a `next` page.
+    pub(crate) fn has_next(links: &[Link]) -> bool {
+        links.iter().any(|l| l.rel.as_deref() == Some("next"))
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Servers {
+        #[serde(default)]
+        pub(crate) servers: Vec<Server>,
+        #[serde(default)]
+        pub(crate) servers_links: Vec<Link>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneServer {
+        pub(crate) server: Server,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Server {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) status: Option<String>,
+        #[serde(default)]
+        pub(crate) flavor: Option<FlavorRef>,
+        #[serde(default)]
+        pub(crate) image: Option<ImageField>,
+        #[serde(default)]
+        pub(crate) addresses: BTreeMap<String, Vec<Address>>,
+        #[serde(default)]
+        pub(crate) key_name: Option<String>,
+        #[serde(default)]
+        pub(crate) created: Option<String>,
+        #[serde(default)]
+        pub(crate) updated: Option<String>,
+        #[serde(rename = "OS-EXT-AZ:availability_zone", default)]
+        pub(crate) availability_zone: Option<String>,
+        #[serde(default)]
+        pub(crate) security_groups: Vec<Named>,
+        #[serde(default)]
+        pub(crate) metadata: BTreeMap<String, String>,
+        #[serde(default)]
+        pub(crate) fault: Option<Fault>,
+    }
+
+    /// `{"id": …}`, or `{"original_name": …}` when Nova embeds the flavor (microversion ≥ 2.47).
+    #[derive(Deserialize)]
+    pub(crate) struct FlavorRef {
+        #[serde(default)]
+        pub(crate) id: Option<String>,
+        #[serde(default)]
+        pub(crate) original_name: Option<String>,
+    }
+
+    /// `{"id": …}`, or `""` for a server booted from a volume.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub(crate) enum ImageField {
+        Ref { id: String },
+        Other(serde::de::IgnoredAny),
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Address {
+        #[serde(default)]
+        pub(crate) addr: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Named {
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Fault {
+        #[serde(default)]
+        pub(crate) message: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Created {
+        pub(crate) server: IdOnly,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct IdOnly {
+        pub(crate) id: String,
+    }
+
+    #[derive(Serialize)]
+    pub(crate) struct CreateServerBody<'a> {
+        pub(crate) server: CreateServer<'a>,
+    }
+
+    #[derive(Serialize)]
+    pub(crate) struct CreateServer<'a> {
+        pub(crate) name: &'a str,
+        #[serde(rename = "flavorRef")]
+        pub(crate) flavor_ref: &'a str,
+        #[serde(rename = "imageRef", skip_serializing_if = "Option::is_none")]
+        pub(crate) image_ref: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(crate) networks: Option<Networks<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(crate) key_name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub(crate) security_groups: Vec<NameOnly<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(crate) user_data: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(crate) availability_zone: Option<&'a str>,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        pub(crate) metadata: &'a BTreeMap<String, String>,
+    }
+
+    /// `"auto"`/`"none"`, or a list of networks.
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    pub(crate) enum Networks<'a> {
+        Choice(&'a str),
+        List(Vec<NetworkRef>),
+    }
+
+    #[derive(Serialize)]
+    pub(crate) struct NetworkRef {
+        pub(crate) uuid: String,
+    }
+
+    #[derive(Serialize)]
+    pub(crate) struct NameOnly<'a> {
+        pub(crate) name: &'a str,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Images {
+        #[serde(default)]
+        pub(crate) images: Vec<Image>,
+        #[serde(default)]
+        pub(crate) next: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Image {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) status: Option<String>,
+        #[serde(default)]
+        pub(crate) min_disk: Option<u64>,
+        #[serde(default)]
+        pub(crate) min_ram: Option<u64>,
+        #[serde(default)]
+        pub(crate) size: Option<u64>,
+        #[serde(default)]
+        pub(crate) created_at: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Flavors {
+        #[serde(default)]
+        pub(crate) flavors: Vec<Flavor>,
+        #[serde(default)]
+        pub(crate) flavors_links: Vec<Link>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneFlavor {
+        pub(crate) flavor: Flavor,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Flavor {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) vcpus: Option<u64>,
+        #[serde(default)]
+        pub(crate) ram: Option<u64>,
+        #[serde(default)]
+        pub(crate) disk: Option<u64>,
+        #[serde(rename = "os-flavor-access:is_public", default)]
+        pub(crate) is_public: Option<bool>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Networks2 {
+        #[serde(default)]
+        pub(crate) networks: Vec<IdOnly>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct KeyPairs {
+        #[serde(default)]
+        pub(crate) keypairs: Vec<OneKeyPair>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneKeyPair {
+        pub(crate) keypair: KeyPair,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct KeyPair {
+        pub(crate) name: String,
+        #[serde(default)]
+        pub(crate) fingerprint: Option<String>,
+        #[serde(default)]
+        pub(crate) public_key: Option<String>,
+        #[serde(rename = "type", default)]
+        pub(crate) kind: Option<String>,
+        #[serde(default)]
+        pub(crate) private_key: Option<String>,
+    }
+
+    #[derive(Serialize)]
+    pub(crate) struct CreateKeyPairBody<'a> {
+        pub(crate) keypair: CreateKeyPair<'a>,
+    }
+
+    #[derive(Serialize)]
+    pub(crate) struct CreateKeyPair<'a> {
+        pub(crate) name: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(crate) public_key: Option<&'a str>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Zones {
+        #[serde(rename = "availabilityZoneInfo", default)]
+        pub(crate) zones: Vec<Zone>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Zone {
+        #[serde(rename = "zoneName", default)]
+        pub(crate) name: Option<String>,
+        #[serde(rename = "zoneState", default)]
+        pub(crate) state: Option<ZoneState>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct ZoneState {
+        #[serde(default)]
+        pub(crate) available: Option<bool>,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,7 +973,7 @@ mod tests {
             "key_name": "k", "created": "2026-01-02T03:04:05Z",
             "OS-EXT-AZ:availability_zone": "dc3-a-04",
             "security_groups": [{"name": "default"}], "metadata": {"a": "b"}});
-        let s = Server::from_json(&v).unwrap();
+        let s = Server::from_wire(serde_json::from_value(v).unwrap());
         assert_eq!(s.flavor.as_deref(), Some("f1"));
         assert_eq!(s.security_groups, ["default"]);
         let i = s.to_instance();
@@ -766,7 +983,7 @@ mod tests {
         // Microversion ≥ 2.47 embeds the flavor without an id.
         let v =
             json!({"id": "s2", "status": "SHUTOFF", "flavor": {"original_name": "a1-ram2-disk20-perf1"}, "image": ""});
-        let s = Server::from_json(&v).unwrap();
+        let s = Server::from_wire(serde_json::from_value(v).unwrap());
         assert_eq!(s.flavor.as_deref(), Some("a1-ram2-disk20-perf1"));
         assert_eq!(s.image, None);
         assert_eq!(s.instance_status(), InstanceStatus::Stopped);
@@ -774,7 +991,9 @@ mod tests {
 
     #[test]
     fn generated_private_keys_are_redacted() {
-        let k = KeyPair::from_json(&json!({"name": "k", "private_key": "-----BEGIN RSA PRIVATE KEY-----"})).unwrap();
+        let k = KeyPair::from_wire(
+            serde_json::from_value(json!({"name": "k", "private_key": "-----BEGIN RSA PRIVATE KEY-----"})).unwrap(),
+        );
         assert!(!format!("{k:?}").contains("BEGIN"));
         assert_eq!(k.key_type, "ssh");
         assert!(k.private_key.unwrap().expose().contains("BEGIN"));
