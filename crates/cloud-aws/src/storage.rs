@@ -71,6 +71,8 @@ impl StorageClient for S3Client {
         caps.content_disposition = true;
         caps.content_encoding = true;
         caps.content_language = true;
+        // Every multipart upload has an id of its own; the last to complete wins.
+        caps.put_last_writer_wins = true;
         caps
     }
 

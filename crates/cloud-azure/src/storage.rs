@@ -117,6 +117,9 @@ impl StorageClient for AzureBlobClient {
         caps.content_disposition = true;
         caps.content_encoding = true;
         caps.content_language = true;
+        // A blob has one list of uncommitted blocks, discarded whenever a write of it commits: of
+        // two overlapping staged writes the first to commit wins and the other fails (`Conflict`).
+        caps.put_last_writer_wins = false;
         caps
     }
 

@@ -8,6 +8,13 @@
 //! size. Only after every block is staged does Put Block List commit them; if the payload stream
 //! fails, a block fails, or the body is not the size it claimed, nothing is committed: the blob is
 //! unchanged (or still absent), and Azure discards the uncommitted blocks after a week.
+//!
+//! A blob has one list of uncommitted blocks, which Blob storage discards whenever a write of the
+//! blob commits. Of two staged writes of one blob that overlap, the first to commit wins and the
+//! other fails with `Conflict` at its commit, writing nothing (hence the capability
+//! `put_last_writer_wins` = false). Staging under another blob name and copying would let the
+//! last writer win, but copies are asynchronous above 256 MiB and the staging blob would be
+//! visible; `object_store`'s own `MicrosoftAzure` has the same first-writer-wins behaviour.
 
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZero;
@@ -20,7 +27,7 @@ use azure_storage_blob::models::{
 };
 use bytes::{Bytes, BytesMut};
 use cloud_core::storage::PutPayload;
-use cloud_core::{Error, Result};
+use cloud_core::{CloudProvider, Error, ErrorKind, Result};
 use futures::stream::StreamExt;
 use tokio::task::JoinSet;
 
@@ -128,6 +135,35 @@ pub(crate) async fn upload(
     commit(client, ids, total, write, metadata).await
 }
 
+/// A failed Put Block List. `InvalidBlockList`, for a list of blocks this upload has just staged,
+/// means Blob storage discarded them: it keeps one list of uncommitted blocks per blob and drops
+/// it whenever a write of the blob commits (Put Block List or Put Blob). So another write of the
+/// same blob completed while this one was staging: a `Conflict`, and nothing of this write is
+/// stored.
+fn commit_error(err: azure_core::Error) -> Error {
+    let discarded = matches!(
+        err.kind(),
+        azure_core::error::ErrorKind::HttpResponse { error_code: Some(code), .. } if code == "InvalidBlockList"
+    );
+    let err = from_azure(err, OP);
+    if !discarded {
+        return err;
+    }
+    let mut conflict = Error::new(
+        ErrorKind::Conflict,
+        "another write of this blob completed while this one was staging its blocks, and Blob storage discarded \
+         them; nothing of this write was stored",
+    )
+    .in_context(CloudProvider::Azure, OP);
+    if let Some(status) = err.http_status() {
+        conflict = conflict.with_http_status(status);
+    }
+    if let Some(id) = err.request_id() {
+        conflict = conflict.with_request_id(id.to_owned());
+    }
+    conflict.with_source(err)
+}
+
 fn check_size(declared: Option<u64>, actual: u64) -> Result<()> {
     match declared {
         Some(n) if n != actual => Err(Error::invalid_input(format!(
@@ -198,6 +234,6 @@ async fn commit(
         ..Default::default()
     };
     let content = list.try_into().map_err(|e| from_azure(e, OP))?;
-    let rsp = client.commit_block_list(content, Some(options)).await.map_err(|e| from_azure(e, OP))?;
+    let rsp = client.commit_block_list(content, Some(options)).await.map_err(commit_error)?;
     Ok(Written { etag: etag_string(rsp.etag().map_err(|e| from_azure(e, OP))?), size, blocks })
 }

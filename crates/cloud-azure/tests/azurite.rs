@@ -231,3 +231,55 @@ async fn listing_with_a_delimiter_pages_over_next_marker() {
         .unwrap();
     assert_eq!(flat.len(), 5);
 }
+
+/// A payload of `chunks` MiB of `b'b'` that, once the upload asks for more, says so on `asked`
+/// and waits for `go` before it ends.
+fn held_payload(
+    chunks: usize,
+    asked: tokio::sync::oneshot::Sender<()>,
+    go: tokio::sync::oneshot::Receiver<()>,
+) -> cloud_core::storage::PutPayload {
+    use futures::StreamExt;
+    let data = futures::stream::iter((0..chunks).map(|_| Ok(Bytes::from(vec![b'b'; MIB as usize]))));
+    let hold = futures::stream::once(async move {
+        let _ = asked.send(());
+        let _ = go.await;
+    })
+    .filter_map(|()| async { None });
+    cloud_core::storage::PutPayload::from_stream(data.chain(hold).boxed(), None)
+}
+
+#[tokio::test]
+async fn overlapping_staged_writes_the_first_commit_wins() {
+    use cloud_core::StorageClient;
+    let server = Azurite::get();
+    // One block in flight at a time: when the held payload is asked for more, its first two
+    // blocks are staged.
+    let client = server
+        .builder()
+        .with_block_size(MIB)
+        .with_single_put_threshold(MIB)
+        .with_upload_concurrency(1)
+        .build()
+        .unwrap();
+    assert!(!client.capabilities().put_last_writer_wins);
+    let key = unique("race/blob");
+    let (asked, asked_rx) = tokio::sync::oneshot::channel();
+    let (go, go_rx) = tokio::sync::oneshot::channel();
+    let late = client.upload_blob(&server.container, &key, held_payload(3, asked, go_rx), None);
+    let first = async {
+        asked_rx.await.unwrap();
+        // Another staged write (3 MiB, so blocks too) commits meanwhile.
+        let put = client.upload_blob(&server.container, &key, Bytes::from(vec![b'a'; 3 * MIB as usize]), None).await;
+        go.send(()).unwrap();
+        put
+    };
+    let (late, first) = tokio::join!(late, first);
+    assert_eq!(first.unwrap().size, Some(3 * MIB));
+    let err = late.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err:?}");
+    assert_eq!(err.http_status(), Some(400));
+    assert!(err.message().contains("another write of this blob completed"), "{err}");
+    let stored = client.download_blob(&server.container, &key).await.unwrap();
+    assert!(stored.len() as u64 == 3 * MIB && stored.iter().all(|b| *b == b'a'), "the first write's content stays");
+}

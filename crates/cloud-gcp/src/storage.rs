@@ -64,6 +64,8 @@ impl StorageClient for GcsClient {
         caps.content_disposition = true;
         caps.content_encoding = true;
         caps.content_language = true;
+        // Every resumable upload is a session of its own; the last to finish wins.
+        caps.put_last_writer_wins = true;
         caps
     }
 

@@ -1018,6 +1018,8 @@ impl SwiftClient {
         caps.content_disposition = true;
         caps.content_encoding = true;
         caps.content_language = true;
+        // Large objects: segments under a name of their own per upload, then the manifest PUT.
+        caps.put_last_writer_wins = true;
         caps
     }
 }

@@ -130,8 +130,13 @@ pub fn object_store_functions(caps: StorageCapabilities) -> Vec<SuiteFunction> {
         SuiteFunction {
             name: "multipart_race_condition",
             skipped: None,
-            // Each put is atomic and the last to complete wins.
-            run: |s| async move { suite::multipart_race_condition(&s, true).await }.boxed(),
+            // Each put is atomic; the last to complete wins, or (Azure) the first, and the other
+            // fails: the function's `last_writer_wins` is that capability.
+            run: if caps.put_last_writer_wins {
+                |s| async move { suite::multipart_race_condition(&s, true).await }.boxed()
+            } else {
+                |s| async move { suite::multipart_race_condition(&s, false).await }.boxed()
+            },
         },
         SuiteFunction {
             name: "multipart_out_of_order",

@@ -264,6 +264,7 @@ pub fn apply_capability_overrides(mut caps: StorageCapabilities, overrides: &str
             "content_disposition" => caps.content_disposition = flag()?,
             "content_encoding" => caps.content_encoding = flag()?,
             "content_language" => caps.content_language = flag()?,
+            "put_last_writer_wins" => caps.put_last_writer_wins = flag()?,
             other => return Err(Error::invalid_config(format!("unknown capability {other:?}"))),
         }
     }
@@ -286,12 +287,13 @@ mod tests {
              put_if_not_exists=true,put_if_match=true,if_match=true,if_none_match=true,if_modified_since=true,\
              if_unmodified_since=true,copy_if_not_exists=true,list_delimiter=true,list_delimiter_multi_char=true,\
              list_start_after=true,cache_control=true,content_disposition=true,content_encoding=true,\
-             content_language=true",
+             content_language=true,put_last_writer_wins=true",
         )
         .unwrap();
         assert!(
             caps.put_if_match && caps.if_unmodified_since && caps.list_delimiter_multi_char && caps.content_language
         );
+        assert!(caps.put_last_writer_wins);
         assert!(caps.list_buckets && caps.create_bucket && caps.copy && caps.range_reads && caps.presign_put);
         assert_eq!(caps.presign_max_expiry, Some(Duration::from_secs(60)));
         assert_eq!(caps.max_object_size, None);

@@ -48,6 +48,8 @@ const MEMORY_CAPABILITIES: StorageCapabilities = StorageCapabilities {
     content_disposition: true,
     content_encoding: true,
     content_language: true,
+    // Puts are staged apart (a staging file, a separate buffer) and swapped in whole.
+    put_last_writer_wins: true,
 };
 
 /// What `LocalStorage` supports: as `MemoryStorage`, except replacing an object only if its

@@ -701,6 +701,13 @@ pub struct StorageCapabilities {
     pub content_encoding: bool,
     /// `Content-Language` is stored and returned.
     pub content_language: bool,
+    /// Puts of one key that overlap in time all succeed, and the one that completes last wins.
+    ///
+    /// When false, a put that the backend stages in several requests fails with `Conflict`, and
+    /// writes nothing, if another put of the same key completes while it is staging: Azure Blob
+    /// storage keeps one list of uncommitted blocks per blob and discards it whenever a write of
+    /// the blob commits, so the first writer to finish wins.
+    pub put_last_writer_wins: bool,
 }
 
 /// The content headers an object can carry besides its content type.
