@@ -12,9 +12,8 @@ use futures::stream::BoxStream;
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::error::PROVIDER;
 use crate::session::{InfomaniakCloud, id_segment};
-use crate::util::{parse_time, str_field, wait_for};
+use crate::util::{parse_time, wait_for};
 
 const PAGE: u32 = 100;
 
@@ -57,24 +56,20 @@ pub struct Volume {
 }
 
 impl Volume {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            id: str_field(v, "id").ok_or_else(|| invalid("a volume without id"))?,
-            name: str_field(v, "name").unwrap_or_default(),
-            status: str_field(v, "status").unwrap_or_default(),
-            size: v["size"].as_u64().unwrap_or(0),
-            volume_type: str_field(v, "volume_type"),
-            availability_zone: str_field(v, "availability_zone"),
-            bootable: matches!(&v["bootable"], Value::Bool(true)) || v["bootable"].as_str() == Some("true"),
-            encrypted: v["encrypted"].as_bool().unwrap_or(false),
-            attached_to: v["attachments"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|a| str_field(a, "server_id"))
-                .collect(),
-            created_at: str_field(v, "created_at").as_deref().and_then(parse_time),
-        })
+    fn from_wire(w: wire::Volume) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.unwrap_or_default(),
+            status: w.status.unwrap_or_default(),
+            size: w.size.unwrap_or(0),
+            volume_type: w.volume_type,
+            availability_zone: w.availability_zone,
+            bootable: matches!(w.bootable, Some(wire::Flag::Bool(true)))
+                || matches!(&w.bootable, Some(wire::Flag::Text(t)) if t == "true"),
+            encrypted: w.encrypted.unwrap_or(false),
+            attached_to: w.attachments.into_iter().filter_map(|a| a.server_id).collect(),
+            created_at: w.created_at.as_deref().and_then(parse_time),
+        }
     }
 }
 
@@ -145,20 +140,16 @@ pub struct VolumeCopy {
 }
 
 impl VolumeCopy {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            id: str_field(v, "id").ok_or_else(|| invalid("a snapshot or backup without id"))?,
-            name: str_field(v, "name").unwrap_or_default(),
-            status: str_field(v, "status").unwrap_or_default(),
-            volume_id: str_field(v, "volume_id"),
-            size: v["size"].as_u64().unwrap_or(0),
-            created_at: str_field(v, "created_at").as_deref().and_then(parse_time),
-        })
+    fn from_wire(w: wire::Copy) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.unwrap_or_default(),
+            status: w.status.unwrap_or_default(),
+            volume_id: w.volume_id,
+            size: w.size.unwrap_or(0),
+            created_at: w.created_at.as_deref().and_then(parse_time),
+        }
     }
-}
-
-fn invalid(what: &str) -> Error {
-    Error::new(ErrorKind::ResponseInvalid, format!("Cinder returned {what}")).with_provider(PROVIDER)
 }
 
 impl CinderClient {
@@ -175,19 +166,18 @@ impl CinderClient {
         self.session.request(ServiceType::BlockStorage, method, path)
     }
 
-    fn list<T: Send + 'static>(
+    fn list<P: wire::ListPage + Send + 'static, T: Send + 'static>(
         &self,
         path: &'static str,
-        key: &'static str,
         op: &'static str,
-        parse: fn(&Value) -> Result<T>,
+        parse: fn(P::Item) -> T,
         id_of: fn(&T) -> String,
     ) -> BoxStream<'static, Result<T>> {
         let this = self.clone();
         paginate(move |marker: Option<String>| {
             let this = this.clone();
             async move {
-                let body: Value = this
+                let body: P = this
                     .cinder(Method::GET, path)
                     .operation(op)
                     .query("limit", PAGE.to_string())
@@ -195,9 +185,9 @@ impl CinderClient {
                     .send()
                     .await?
                     .json()?;
-                let items = body[key].as_array().into_iter().flatten().map(parse).collect::<Result<Vec<_>>>()?;
-                let links = format!("{key}_links");
-                let has_next = body[links.as_str()].as_array().is_some_and(|l| l.iter().any(|x| x["rel"] == "next"));
+                let (items, links) = body.into_parts();
+                let has_next = links.iter().any(|l| l.rel.as_deref() == Some("next"));
+                let items: Vec<T> = items.into_iter().map(parse).collect();
                 let next = if has_next { items.last().map(id_of) } else { None };
                 Ok(Page::new(items, next))
             }
@@ -206,7 +196,7 @@ impl CinderClient {
 
     /// Every volume (`GET /volumes/detail`), as a stream over `marker`.
     pub fn list_volumes(&self) -> BoxStream<'static, Result<Volume>> {
-        self.list("volumes/detail", "volumes", "list_volumes", Volume::from_json, |v| v.id.clone())
+        self.list::<wire::Volumes, _>("volumes/detail", "list_volumes", Volume::from_wire, |v| v.id.clone())
     }
 
     /// One volume.
@@ -214,13 +204,13 @@ impl CinderClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_volume(&self, id: &str) -> Result<Volume> {
-        let body: Value = self
+        let body: wire::OneVolume = self
             .cinder(Method::GET, format!("volumes/{}", id_segment("id", id)?))
             .operation("get_volume")
             .send()
             .await?
             .json()?;
-        Volume::from_json(&body["volume"])
+        Ok(Volume::from_wire(body.volume))
     }
 
     /// Creates a volume (returns at once, usually `creating`; see [`wait_for_volume`](Self::wait_for_volume)).
@@ -247,14 +237,14 @@ impl CinderClient {
         if let Some(i) = &request.image_id {
             volume["imageRef"] = json!(i);
         }
-        let body: Value = self
+        let body: wire::OneVolume = self
             .cinder(Method::POST, "volumes")
             .operation("create_volume")
             .json(&json!({"volume": volume}))
             .send()
             .await?
             .json()?;
-        Volume::from_json(&body["volume"])
+        Ok(Volume::from_wire(body.volume))
     }
 
     /// Renames or re-describes a volume.
@@ -269,14 +259,14 @@ impl CinderClient {
         if let Some(d) = description {
             volume["description"] = json!(d);
         }
-        let body: Value = self
+        let body: wire::OneVolume = self
             .cinder(Method::PUT, format!("volumes/{}", id_segment("id", id)?))
             .operation("update_volume")
             .json(&json!({"volume": volume}))
             .send()
             .await?
             .json()?;
-        Volume::from_json(&body["volume"])
+        Ok(Volume::from_wire(body.volume))
     }
 
     /// Deletes a volume; with `force`, whatever its state (`os-force_delete`, usually admin-only).
@@ -395,7 +385,7 @@ impl CinderClient {
 
     /// Every snapshot (`GET /snapshots/detail`).
     pub fn list_snapshots(&self) -> BoxStream<'static, Result<VolumeCopy>> {
-        self.list("snapshots/detail", "snapshots", "list_snapshots", VolumeCopy::from_json, |s| s.id.clone())
+        self.list::<wire::Snapshots, _>("snapshots/detail", "list_snapshots", VolumeCopy::from_wire, |s| s.id.clone())
     }
 
     /// One snapshot.
@@ -403,13 +393,13 @@ impl CinderClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_snapshot(&self, id: &str) -> Result<VolumeCopy> {
-        let body: Value = self
+        let body: wire::OneSnapshot = self
             .cinder(Method::GET, format!("snapshots/{}", id_segment("id", id)?))
             .operation("get_snapshot")
             .send()
             .await?
             .json()?;
-        VolumeCopy::from_json(&body["snapshot"])
+        Ok(VolumeCopy::from_wire(body.snapshot))
     }
 
     /// Snapshots a volume (`force` allows an attached one).
@@ -427,14 +417,14 @@ impl CinderClient {
         if let Some(d) = description {
             snapshot["description"] = json!(d);
         }
-        let body: Value = self
+        let body: wire::OneSnapshot = self
             .cinder(Method::POST, "snapshots")
             .operation("create_snapshot")
             .json(&json!({"snapshot": snapshot}))
             .send()
             .await?
             .json()?;
-        VolumeCopy::from_json(&body["snapshot"])
+        Ok(VolumeCopy::from_wire(body.snapshot))
     }
 
     /// Deletes a snapshot; with `force`, whatever its state (`os-force_delete`, usually admin-only).
@@ -483,7 +473,7 @@ impl CinderClient {
 
     /// Every backup (`GET /backups/detail`).
     pub fn list_backups(&self) -> BoxStream<'static, Result<VolumeCopy>> {
-        self.list("backups/detail", "backups", "list_backups", VolumeCopy::from_json, |b| b.id.clone())
+        self.list::<wire::Backups, _>("backups/detail", "list_backups", VolumeCopy::from_wire, |b| b.id.clone())
     }
 
     /// One backup.
@@ -491,13 +481,13 @@ impl CinderClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_backup(&self, id: &str) -> Result<VolumeCopy> {
-        let body: Value = self
+        let body: wire::OneBackup = self
             .cinder(Method::GET, format!("backups/{}", id_segment("id", id)?))
             .operation("get_backup")
             .send()
             .await?
             .json()?;
-        VolumeCopy::from_json(&body["backup"])
+        Ok(VolumeCopy::from_wire(body.backup))
     }
 
     /// Backs a volume up (`incremental` on top of the last backup; `force` for an attached volume).
@@ -516,14 +506,14 @@ impl CinderClient {
         if let Some(d) = description {
             backup["description"] = json!(d);
         }
-        let body: Value = self
+        let body: wire::OneBackup = self
             .cinder(Method::POST, "backups")
             .operation("create_backup")
             .json(&json!({"backup": backup}))
             .send()
             .await?
             .json()?;
-        VolumeCopy::from_json(&body["backup"])
+        Ok(VolumeCopy::from_wire(body.backup))
     }
 
     /// Restores a backup into `volume_id`, or into a new volume named `name`; returns the volume id.
@@ -538,14 +528,14 @@ impl CinderClient {
         if let Some(n) = name {
             restore["name"] = json!(n);
         }
-        let body: Value = self
+        let body: wire::Restored = self
             .cinder(Method::POST, format!("backups/{}/restore", id_segment("id", backup_id)?))
             .operation("restore_backup")
             .json(&json!({"restore": restore}))
             .send()
             .await?
             .json()?;
-        str_field(&body["restore"], "volume_id").ok_or_else(|| invalid("a restore without volume_id"))
+        Ok(body.restore.volume_id)
     }
 
     /// Deletes a backup; with `force`, whatever its state.
@@ -594,20 +584,164 @@ impl CinderClient {
     }
 }
 
+/// Cinder's answers, as they are on the wire.
+mod wire {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub(crate) struct Link {
+        #[serde(default)]
+        pub(crate) rel: Option<String>,
+    }
+
+    /// A page of a listing: its items and its `*_links`.
+    pub(crate) trait ListPage: serde::de::DeserializeOwned {
+        type Item;
+        fn into_parts(self) -> (Vec<Self::Item>, Vec<Link>);
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Volumes {
+        #[serde(default)]
+        volumes: Vec<Volume>,
+        #[serde(default)]
+        volumes_links: Vec<Link>,
+    }
+
+    impl ListPage for Volumes {
+        type Item = Volume;
+        fn into_parts(self) -> (Vec<Volume>, Vec<Link>) {
+            (self.volumes, self.volumes_links)
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Snapshots {
+        #[serde(default)]
+        snapshots: Vec<Copy>,
+        #[serde(default)]
+        snapshots_links: Vec<Link>,
+    }
+
+    impl ListPage for Snapshots {
+        type Item = Copy;
+        fn into_parts(self) -> (Vec<Copy>, Vec<Link>) {
+            (self.snapshots, self.snapshots_links)
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Backups {
+        #[serde(default)]
+        backups: Vec<Copy>,
+        #[serde(default)]
+        backups_links: Vec<Link>,
+    }
+
+    impl ListPage for Backups {
+        type Item = Copy;
+        fn into_parts(self) -> (Vec<Copy>, Vec<Link>) {
+            (self.backups, self.backups_links)
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneVolume {
+        pub(crate) volume: Volume,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneSnapshot {
+        pub(crate) snapshot: Copy,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneBackup {
+        pub(crate) backup: Copy,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Volume {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) status: Option<String>,
+        #[serde(default)]
+        pub(crate) size: Option<u64>,
+        #[serde(default)]
+        pub(crate) volume_type: Option<String>,
+        #[serde(default)]
+        pub(crate) availability_zone: Option<String>,
+        #[serde(default)]
+        pub(crate) bootable: Option<Flag>,
+        #[serde(default)]
+        pub(crate) encrypted: Option<bool>,
+        #[serde(default)]
+        pub(crate) attachments: Vec<Attachment>,
+        #[serde(default)]
+        pub(crate) created_at: Option<String>,
+    }
+
+    /// Cinder sends `bootable` as the text `"true"`/`"false"` (or a boolean).
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub(crate) enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Attachment {
+        #[serde(default)]
+        pub(crate) server_id: Option<String>,
+    }
+
+    /// A snapshot or a backup.
+    #[derive(Deserialize)]
+    pub(crate) struct Copy {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) status: Option<String>,
+        #[serde(default)]
+        pub(crate) volume_id: Option<String>,
+        #[serde(default)]
+        pub(crate) size: Option<u64>,
+        #[serde(default)]
+        pub(crate) created_at: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Restored {
+        pub(crate) restore: RestoredVolume,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct RestoredVolume {
+        pub(crate) volume_id: String,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn volumes_parse() {
-        let v = Volume::from_json(&json!({"id": "v", "name": "data", "status": "in-use", "size": 10,
+        let v = Volume::from_wire(
+            serde_json::from_value(json!({"id": "v", "name": "data", "status": "in-use", "size": 10,
             "bootable": "false", "encrypted": false, "volume_type": "CEPH_1_perf1",
             "attachments": [{"server_id": "s1"}], "created_at": "2026-01-02T03:04:05.000000"}))
-        .unwrap();
+            .unwrap(),
+        );
         assert_eq!(v.attached_to, ["s1"]);
         assert!(!v.bootable);
         assert!(v.created_at.is_some());
-        let b = VolumeCopy::from_json(&json!({"id": "b", "status": "available", "volume_id": "v", "size": 1})).unwrap();
+        let b = VolumeCopy::from_wire(
+            serde_json::from_value(json!({"id": "b", "status": "available", "volume_id": "v", "size": 1})).unwrap(),
+        );
         assert_eq!(b.volume_id.as_deref(), Some("v"));
     }
 }
