@@ -32,12 +32,14 @@
 
 mod auth;
 mod block_storage;
+mod cloudkitty;
 mod compute;
 mod config;
 mod designate;
 mod error;
 mod heat;
 mod identity;
+mod metering;
 mod neutron;
 mod octavia;
 mod resources;
@@ -46,6 +48,10 @@ mod swift;
 mod util;
 
 pub use block_storage::{CinderClient, CreateVolumeRequest, Volume, VolumeCopy};
+pub use cloudkitty::{
+    BillingSummary, CloudKittyClient, DataFrame, Period, Quantity, RatedPoint, Rating, ReportRow, SummaryGroup,
+    SummaryRow,
+};
 pub use compute::{AvailabilityZone, DEFAULT_CREATE_TIMEOUT, Flavor, Image, KeyPair, NovaClient, Server};
 pub use config::{
     AuthMethod, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_REGION,
@@ -62,6 +68,10 @@ pub use heat::{
 pub use identity::{
     ApplicationCredential, ApplicationCredentialRequest, Ec2Credential, KeystoneClient, Project, Role, RoleAssignment,
     User,
+};
+pub use metering::{
+    AllUsage, ComputeQuotas, ComputeUsage, MeteringClient, NetworkQuotaUsage, ObjectStorageUsage, Quota, ServerUsage,
+    StorageQuotas,
 };
 pub use neutron::{
     AllocationPool, CreatePort, CreateSubnet, ExternalGateway, FixedIp, FloatingIp, Network, NetworkQuotas,

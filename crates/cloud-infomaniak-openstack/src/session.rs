@@ -18,8 +18,8 @@ use crate::auth::{self, CatalogService, TokenAuth};
 use crate::config::InfomaniakConfig;
 use crate::error::{self, PROVIDER};
 use crate::{
-    CinderClient, DesignateClient, HeatClient, InfomaniakResources, KeystoneClient, NeutronClient, NovaClient,
-    OctaviaClient, SwiftClient,
+    CinderClient, CloudKittyClient, DesignateClient, HeatClient, InfomaniakResources, KeystoneClient, MeteringClient,
+    NeutronClient, NovaClient, OctaviaClient, SwiftClient,
 };
 
 /// An OpenStack service, by catalog type.
@@ -86,7 +86,7 @@ impl Service {
 /// Cloning is cheap and every clone, and every service client made from it
 /// ([`nova`](Self::nova), [`keystone`](Self::keystone), [`cinder`](Self::cinder),
 /// [`neutron`](Self::neutron), [`octavia`](Self::octavia), [`designate`](Self::designate),
-/// [`heat`](Self::heat),
+/// [`heat`](Self::heat), [`metering`](Self::metering), [`cloudkitty`](Self::cloudkitty),
 /// [`swift`](Self::swift),
 /// [`resources`](Self::resources)), shares the one token.
 #[derive(Clone)]
@@ -245,6 +245,16 @@ impl InfomaniakCloud {
     /// The orchestration client (Heat) of this session.
     pub fn heat(&self) -> HeatClient {
         HeatClient::new(self.clone())
+    }
+
+    /// The quota and usage client (Nova, Cinder, Neutron, Swift) of this session.
+    pub fn metering(&self) -> MeteringClient {
+        MeteringClient::new(self.clone())
+    }
+
+    /// The rating and billing client (CloudKitty) of this session.
+    pub fn cloudkitty(&self) -> CloudKittyClient {
+        CloudKittyClient::new(self.clone())
     }
 
     /// The object storage (Swift) client of this session.

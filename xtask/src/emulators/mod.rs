@@ -253,13 +253,14 @@ enum Server {
     Heat,
     Designate,
     Octavia,
+    Cloudkitty,
 }
 
 /// Phases of `up`: each starts once the previous one's processes are ready and its hooks ran.
 const PHASES: u8 = 4;
 
 impl Server {
-    const ALL: [Self; 17] = [
+    const ALL: [Self; 18] = [
         Self::S3sFs,
         Self::Moto,
         Self::Azurite,
@@ -277,9 +278,10 @@ impl Server {
         Self::Heat,
         Self::Designate,
         Self::Octavia,
+        Self::Cloudkitty,
     ];
 
-    const OPENSTACK: [Self; 11] = [
+    const OPENSTACK: [Self; 12] = [
         Self::Keystone,
         Self::Swift,
         Self::Rabbitmq,
@@ -291,6 +293,7 @@ impl Server {
         Self::Heat,
         Self::Designate,
         Self::Octavia,
+        Self::Cloudkitty,
     ];
 
     fn name(self) -> &'static str {
@@ -312,6 +315,7 @@ impl Server {
             Self::Heat => "heat",
             Self::Designate => "designate",
             Self::Octavia => "octavia",
+            Self::Cloudkitty => "cloudkitty",
         }
     }
 
@@ -331,7 +335,9 @@ impl Server {
             | Self::Keystone
             | Self::Rabbitmq => &[],
             Self::Swift | Self::Placement | Self::Glance | Self::Neutron => &[Self::Keystone],
-            Self::Cinder | Self::Heat | Self::Designate | Self::Octavia => &[Self::Keystone, Self::Rabbitmq],
+            Self::Cinder | Self::Heat | Self::Designate | Self::Octavia | Self::Cloudkitty => {
+                &[Self::Keystone, Self::Rabbitmq]
+            }
             Self::Nova => &[Self::Keystone, Self::Rabbitmq, Self::Placement, Self::Glance],
         }
     }

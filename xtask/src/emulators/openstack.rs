@@ -1,5 +1,5 @@
 //! OpenStack from Debian bookworm packages (Zed): Keystone, Swift, RabbitMQ, Placement, Glance,
-//! Neutron, Cinder, Nova, Heat, Designate and Octavia, all on 127.0.0.1, with sqlite databases in WAL
+//! Neutron, Cinder, Nova, Heat, Designate, Octavia and CloudKitty (with InfluxDB), all on 127.0.0.1, with sqlite databases in WAL
 //! mode and no systemd.
 //!
 //! What makes each one work here (each point was found the hard way):
@@ -29,6 +29,9 @@
 //!   second; any subnet id is accepted); `octavia-db-manage upgrade` fails on sqlite, so the schema
 //!   comes from the models with the lookup tables seeded, then it is stamped; a throwaway CA signs
 //!   the (never used) amphora certificates. Customers need the `load-balancer_member` role.
+//! - **CloudKitty** (rating API only, no processor: there is no collector without Gnocchi or
+//!   Prometheus) stores rated data in InfluxDB 1.6 (its v2 storage; with v1 storage the v2 API is
+//!   off); tests push rated data with `POST /v2/dataframes` as the admin.
 //! - oslo.service daemons ignore SIGTERM for `graceful_shutdown_timeout` (set to 2 s).
 //!
 //! Setup (schemas, rings, keys) runs once and is stamped with a fingerprint of the rendered
@@ -109,6 +112,7 @@ pub(super) fn apt_packages(server: Server) -> &'static [&'static str] {
             &["designate-api", "designate-central", "designate-worker", "designate-producer", "designate-mdns"]
         }
         Server::Octavia => &["octavia-api", "octavia-worker", "openssl"],
+        Server::Cloudkitty => &["cloudkitty-api", "influxdb"],
         _ => &[],
     }
 }
@@ -131,6 +135,7 @@ pub(super) fn catalog_entry(server: Server) -> Option<(&'static str, &'static st
         Server::Heat => ("orchestration", "heat", "http://127.0.0.1:8004/v1/%(project_id)s"),
         Server::Designate => ("dns", "designate", "http://127.0.0.1:9001/"),
         Server::Octavia => ("load-balancer", "octavia", "http://127.0.0.1:9876"),
+        Server::Cloudkitty => ("rating", "cloudkitty", "http://127.0.0.1:8889"),
         _ => return None,
     })
 }
@@ -198,6 +203,10 @@ fn configs(layout: &Layout, server: Server) -> Result<Vec<(String, String)>> {
         Server::Octavia => vec![
             ("octavia.conf".into(), render(include_str!("templates/octavia.conf"))?),
             ("octavia-db.py".into(), include_str!("templates/octavia-db.py").to_owned()),
+        ],
+        Server::Cloudkitty => vec![
+            ("cloudkitty.conf".into(), render(include_str!("templates/cloudkitty.conf"))?),
+            ("influxdb.conf".into(), render(include_str!("templates/influxdb.conf"))?),
         ],
         _ => Vec::new(),
     })
@@ -436,6 +445,15 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
             run("octavia-db-manage", &["--config-file", &conf("octavia.conf"), "stamp", "head"])?;
             wal(ctx, &log, &[db])?;
         }
+        Server::Cloudkitty => {
+            for sub in ["lock", "coord", "influxdb/meta", "influxdb/data", "influxdb/wal"] {
+                std::fs::create_dir_all(d.join(sub))?;
+            }
+            // The packaged metric definitions (only read by the processor, which is not run).
+            std::fs::copy("/etc/cloudkitty/metrics.yml", d.join("metrics.yml")).context("copying metrics.yml")?;
+            run("cloudkitty-dbsync", &["--config-file", &conf("cloudkitty.conf"), "upgrade"])?;
+            wal(ctx, &log, &[d.join("cloudkitty.db")])?;
+        }
         _ => {}
     }
     std::fs::write(&stamp_path, &stamp)?;
@@ -590,6 +608,20 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
             oslo("octavia-worker", "octavia-worker", "octavia.conf"),
             oslo("octavia-api", "octavia-api", "octavia.conf").ready(Ready::Http { port: 9876, path: "/" }, 90),
         ],
+        Server::Cloudkitty => vec![
+            // Rated data is stored in InfluxDB (CloudKitty's v2 storage; the v2 API needs it).
+            ProcSpec::new(name, "influxdb", "influxd")
+                .arg("-config")
+                .arg(conf("influxdb.conf"))
+                .ready(Ready::Http { port: 8086, path: "/ping" }, 60)
+                .phase(1),
+            // pbr's WSGI server: its own options, then the oslo ones after `--`.
+            ProcSpec::new(name, "cloudkitty-api", "cloudkitty-api")
+                .args(["--host", "127.0.0.1", "--port", "8889", "--", "--config-file"])
+                .arg(conf("cloudkitty.conf"))
+                .ready(Ready::Http { port: 8889, path: "/" }, 90)
+                .phase(2),
+        ],
         _ => Vec::new(),
     }
 }
@@ -613,6 +645,7 @@ pub(super) fn after_phase(
         (Server::Swift, 1) => swift_container(),
         (Server::Keystone, 1) => keystone::provision(ctx, selected),
         (Server::Designate, 2) => designate_pool(ctx),
+        (Server::Cloudkitty, 1) => cloudkitty_storage(ctx),
         (Server::Nova, 2) => {
             // Stamped in the databases' directories: they go away together.
             let flavor = dir(&ctx.layout, Server::Nova).join(".flavor");
@@ -677,6 +710,17 @@ fn designate_pool(ctx: &Ctx<'_>) -> Result<()> {
             Err(_) => std::thread::sleep(Duration::from_secs(2)),
         }
     }
+}
+
+/// CloudKitty's InfluxDB database and retention policy, once InfluxDB answers (idempotent).
+fn cloudkitty_storage(ctx: &Ctx<'_>) -> Result<()> {
+    Request::new("POST", 8086, "/query?q=CREATE%20DATABASE%20cloudkitty")
+        .send()?
+        .expect(&[200], "creating the InfluxDB database cloudkitty")?;
+    let d = dir(&ctx.layout, Server::Cloudkitty);
+    let log = ctx.layout.logs().join("setup-cloudkitty.log");
+    run_logged(ctx.command("cloudkitty-storage-init").arg("--config-file").arg(d.join("cloudkitty.conf")), &log)
+        .context("cloudkitty-storage-init")
 }
 
 /// After RabbitMQ stopped: removes the pid file a SIGKILLed node leaves in its mnesia directory.
