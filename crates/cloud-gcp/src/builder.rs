@@ -201,6 +201,7 @@ pub struct GcsClientBuilder {
     chunk_size: Option<u64>,
     max_attempts: Option<u32>,
     timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
     /// Values `with_config` could not parse, reported by `build`.
     invalid: InvalidValues,
 }
@@ -391,6 +392,15 @@ impl GcsClientBuilder {
         self
     }
 
+    /// The time any request may wait for its answer's headers, and then between two chunks of
+    /// its body (default 60 s): a download or upload whose server stalls ends with `Timeout`,
+    /// however long the object.
+    #[must_use]
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
     /// Checks every setting and builds the client. No request is made.
     ///
     /// # Errors
@@ -434,6 +444,7 @@ impl GcsClientBuilder {
             upload,
             retry,
             timeout: self.timeout,
+            read_timeout: self.read_timeout,
             credentials,
             emulator: self.emulator.unwrap_or(false),
         })

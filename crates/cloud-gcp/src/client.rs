@@ -28,6 +28,9 @@ use crate::upload::UploadConfig;
 
 /// The time allowed for one metadata request when the builder sets none.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long any request may wait for its answer's headers, and then between two chunks of its
+/// body, unless configured.
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How many rewrite calls a copy may take before it is abandoned (each copies up to about 1 GiB
 /// on Google's side, so this allows objects far beyond the 5 TiB limit).
@@ -63,6 +66,7 @@ pub(crate) struct Settings {
     pub(crate) upload: UploadConfig,
     pub(crate) retry: RetryConfig,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
     pub(crate) credentials: Resolved,
     pub(crate) emulator: bool,
 }
@@ -144,8 +148,10 @@ impl GcsClient {
             .with_auth(auth)
             .with_retry(settings.retry.clone())
             .with_error_refiner(crate::error::refine)
-            // Bodies stream for as long as they take; metadata calls set their own timeout.
+            // Bodies stream for as long as they take, but a stalled one ends with `Timeout`;
+            // metadata calls set their own whole-request timeout.
             .without_timeout()
+            .with_read_timeout(settings.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT))
             .build()?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -1,6 +1,7 @@
 //! Contract tests on loopback for what the local emulator does not implement: `pageToken`
 //! pagination, resumable-upload recovery (`308` with `Range`, then resume) and precondition
-//! failures; plus the V4 signature, recomputed here from a fixed key.
+//! failures; plus the V4 signature, recomputed here from a fixed key, and a media body that
+//! stalls.
 //!
 //! The canned answers follow Google's JSON API reference: `objects.list` ("nextPageToken: The
 //! continuation token … Provide this value in a subsequent request"), "Perform resumable uploads"
@@ -505,4 +506,60 @@ async fn service_account_keys_authenticate_requests() {
     assert_eq!(token.split('.').count(), 3, "a JWT");
     let shown = format!("{gcs:?} {gcs} {err:?} {err}");
     assert!(!shown.contains(token) && !shown.contains("PRIVATE KEY"), "{shown}");
+}
+
+/// A server that answers `objects.get` with an object of 1000 bytes, and its `alt=media` read
+/// with the headers and the first 10 bytes, then holds the connection without another byte.
+async fn stalling_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                if head.lines().next().is_some_and(|line| line.contains("alt=media")) {
+                    let answer =
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000\r\n\r\n";
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    let _ = stream.write_all(&[b'x'; 10]).await;
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                } else {
+                    let body = object("o", 1000, None).to_string();
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                }
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_stalled_media_body_ends_with_timeout() {
+    let gcs = GcsClient::builder()
+        .with_endpoint(stalling_server().await)
+        .with_allow_http(true)
+        .with_anonymous(true)
+        .with_project_id("contract-project")
+        .with_max_attempts(1)
+        .with_read_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let read = gcs.get_object("bkt", "o", GetOptions::default()).await.unwrap();
+    let body = tokio::time::timeout(Duration::from_secs(20), read.into_stream().try_collect::<Vec<_>>()).await;
+    let err = body.expect("the stalled read ended within 20 s").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(500) && elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
