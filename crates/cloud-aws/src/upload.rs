@@ -281,6 +281,7 @@ impl S3Client {
             .send()
             .await
             .map_err(|e| conditional_failure(from_sdk(e, self.provider_id(), "put_object"), options))?;
+        options.report_progress(size);
         Ok(PutResult::new(out.e_tag, Some(size)))
     }
 
@@ -326,7 +327,7 @@ impl S3Client {
             upload_id: Some(upload_id.clone()),
         };
         let result = async {
-            let (parts, digests, total) = self.upload_parts(bucket, key, &upload_id, reader, size).await?;
+            let (parts, digests, total) = self.upload_parts(bucket, key, &upload_id, reader, size, options).await?;
             let etag = self.complete(bucket, key, &upload_id, parts, &multipart_etag(&digests), options).await?;
             Ok(PutResult::new(etag, Some(total)))
         }
@@ -439,8 +440,9 @@ impl S3Client {
     }
 
     /// Reads and uploads every part, at most `concurrency` at a time (fewer when the memory limit
-    /// says so); on failure, waits for the parts in flight before returning the first error.
-    /// Returns the parts, their MD5 digests in order, and the total size.
+    /// says so), reporting progress as each part is acknowledged; on failure, waits for the parts
+    /// in flight before returning the first error. Returns the parts, their MD5 digests in order,
+    /// and the total size.
     async fn upload_parts(
         &self,
         bucket: &str,
@@ -448,9 +450,11 @@ impl S3Client {
         upload_id: &str,
         mut reader: PartReader,
         size: Option<u64>,
+        options: &PutOptions,
     ) -> Result<(Vec<CompletedPart>, Vec<[u8; 16]>, u64)> {
         let config = self.multipart_config();
-        let mut tasks: JoinSet<Result<(CompletedPart, [u8; 16])>> = JoinSet::new();
+        let mut tasks: JoinSet<Result<((CompletedPart, [u8; 16]), u64)>> = JoinSet::new();
+        let mut acknowledged = 0u64;
         let mut parts = Vec::new();
         let mut number = 0u64;
         let mut total = 0u64;
@@ -480,11 +484,19 @@ impl S3Client {
                     let client = self.clone();
                     let (bucket, key, upload_id) = (bucket.to_owned(), key.to_owned(), upload_id.to_owned());
                     let part_number = i32::try_from(number).unwrap_or(i32::MAX);
-                    tasks.spawn(async move { client.upload_part(&bucket, &key, &upload_id, part_number, data).await });
+                    let len = data.len() as u64;
+                    tasks.spawn(async move {
+                        client.upload_part(&bucket, &key, &upload_id, part_number, data).await.map(|part| (part, len))
+                    });
                 }
                 match tasks.join_next().await {
                     None => return Ok(()),
-                    Some(Ok(part)) => parts.push(part?),
+                    Some(Ok(part)) => {
+                        let (part, len) = part?;
+                        acknowledged += len;
+                        options.report_progress(acknowledged);
+                        parts.push(part);
+                    }
                     Some(Err(join)) => {
                         return Err(Error::new(ErrorKind::Unexpected, format!("a part upload task failed: {join}")));
                     }

@@ -2,7 +2,14 @@
 //! uploads of unknown length, aborts on failure, presigned URLs used over plain HTTP, error kinds,
 //! batch deletes, canned ACLs, and the CA-bundle variables of this machine.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use aws_sdk_s3::config::interceptors::{BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef};
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_s3::error::BoxError;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
 use bytes::Bytes;
 use cloud_aws::{CannedAcl, S3Client};
@@ -327,4 +334,81 @@ fn ca_bundle_variables_do_not_break_plain_http() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "the child ran no test:\n{stdout}");
+}
+
+/// Counts the bytes of the `UploadPart` requests S3 answered with success: what the server has
+/// acknowledged, as seen on the wire.
+#[derive(Debug, Default)]
+struct AcknowledgedParts(Arc<AtomicU64>);
+
+/// The length of the part an `UploadPart` attempt sends.
+#[derive(Debug, Clone, Copy)]
+struct PartLength(u64);
+
+impl Storable for PartLength {
+    type Storer = StoreReplace<Self>;
+}
+
+impl Intercept for AcknowledgedParts {
+    fn name(&self) -> &'static str {
+        "AcknowledgedParts"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        if request.method() == "PUT" && request.uri().contains("partNumber=") {
+            let length = request.headers().get("content-length").and_then(|l| l.parse::<u64>().ok());
+            cfg.interceptor_state().store_put(PartLength(length.ok_or("an UploadPart without a Content-Length")?));
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let (Some(PartLength(length)), Some(response)) = (cfg.load::<PartLength>(), context.response())
+            && response.status().is_success()
+        {
+            self.0.fetch_add(*length, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3s_progress_never_runs_ahead_of_the_parts_the_server_acknowledged() {
+    let server = Server::get(S3S);
+    let acknowledged = Arc::new(AtomicU64::new(0));
+    let config = server.client().sdk_client().config().to_builder();
+    let sdk = aws_sdk_s3::Client::from_conf(config.interceptor(AcknowledgedParts(acknowledged.clone())).build());
+    let client = S3Client::from_sdk_client(sdk);
+    let key = server.unique_key("progress.bin");
+    let size = 20 * MIB + 3;
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let options = {
+        let (reports, acknowledged) = (reports.clone(), acknowledged.clone());
+        PutOptions::default().with_progress(move |reported| {
+            let on_the_wire = acknowledged.load(Ordering::SeqCst);
+            reports.lock().unwrap_or_else(PoisonError::into_inner).push((reported, on_the_wire));
+        })
+    };
+    let (payload, _) = pattern_stream(11, size, 64 * 1024 + 7, false);
+    client.put_object(&server.bucket, &key, payload, options).await.expect("put");
+    let reports = reports.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    // 20 MiB in 8 MiB parts: three parts, each reported once S3 answered its UploadPart.
+    assert_eq!(reports.len(), 3, "{reports:?}");
+    assert_eq!(reports.last().map(|r| r.0), Some(size), "{reports:?}");
+    assert!(reports.windows(2).all(|w| w[0].0 < w[1].0), "{reports:?}");
+    for (reported, on_the_wire) in &reports {
+        assert!(reported <= on_the_wire, "progress said {reported} bytes when S3 had acknowledged {on_the_wire}");
+    }
+    client.delete(&server.bucket, &key).await.expect("delete");
 }

@@ -167,6 +167,7 @@ impl StorageClient for AzureBlobClient {
             },
             metadata: options.metadata.clone(),
             cond: Cond::default(),
+            progress: options.progress.clone(),
         };
         match &options.mode {
             PutMode::Create => write.cond.if_none_match = Some("*".to_owned()),

@@ -26,7 +26,7 @@ use azure_storage_blob::models::{
     BlockLookupList,
 };
 use bytes::{Bytes, BytesMut};
-use cloud_core::storage::PutPayload;
+use cloud_core::storage::{PutPayload, PutProgress};
 use cloud_core::{CloudProvider, Error, ErrorKind, Result};
 use futures::stream::StreamExt;
 use tokio::task::JoinSet;
@@ -43,6 +43,16 @@ pub(crate) struct BlobWrite {
     pub(crate) headers: BlobHeaders,
     pub(crate) metadata: BTreeMap<String, String>,
     pub(crate) cond: Cond,
+    /// Told the bytes Azure holds as blocks are staged (or once the single Put Blob is done).
+    pub(crate) progress: Option<PutProgress>,
+}
+
+impl BlobWrite {
+    fn report(&self, acknowledged: u64) {
+        if let Some(progress) = &self.progress {
+            progress.report(acknowledged);
+        }
+    }
 }
 
 /// The outcome of a write.
@@ -95,8 +105,9 @@ pub(crate) async fn upload(
     let mut ids: Vec<Vec<u8>> = Vec::new();
     // Spawned, so staging proceeds while the payload is read; dropping the set (on any error)
     // aborts the blocks still in flight.
-    let mut in_flight: JoinSet<Result<()>> = JoinSet::new();
+    let mut in_flight: JoinSet<Result<u64>> = JoinSet::new();
     let mut total: u64 = 0;
+    let mut staged: u64 = 0;
     let mut ended = false;
     loop {
         while !ended && buffer.len() < block_size {
@@ -120,7 +131,8 @@ pub(crate) async fn upload(
             if in_flight.len() >= transfer.upload_concurrency
                 && let Some(done) = in_flight.join_next().await
             {
-                done.map_err(join_error)??;
+                staged += done.map_err(join_error)??;
+                write.report(staged);
             }
             in_flight.spawn(stage(client.clone(), id, block));
         }
@@ -129,7 +141,8 @@ pub(crate) async fn upload(
         }
     }
     while let Some(done) = in_flight.join_next().await {
-        done.map_err(join_error)??;
+        staged += done.map_err(join_error)??;
+        write.report(staged);
     }
     check_size(declared, total)?;
     commit(client, ids, total, write, metadata).await
@@ -177,9 +190,11 @@ fn join_error(err: tokio::task::JoinError) -> Error {
     Error::new(cloud_core::ErrorKind::Unexpected, "a block upload task failed").with_source(err)
 }
 
-async fn stage(client: Arc<BlockBlobClient>, id: Vec<u8>, block: Bytes) -> Result<()> {
+/// Stages one block; returns its length once Azure acknowledged it.
+async fn stage(client: Arc<BlockBlobClient>, id: Vec<u8>, block: Bytes) -> Result<u64> {
     let len = block.len() as u64;
-    client.stage_block(&id, len, block.into(), None).await.map(drop).map_err(|e| from_azure(e, OP))
+    client.stage_block(&id, len, block.into(), None).await.map_err(|e| from_azure(e, OP))?;
+    Ok(len)
 }
 
 async fn put_single(
@@ -207,6 +222,7 @@ async fn put_single(
         ..Default::default()
     };
     let result = client.upload(bytes.into(), Some(options)).await.map_err(|e| from_azure(e, OP))?;
+    write.report(size);
     Ok(Written { etag: etag_string(result.etag), size, blocks: 0 })
 }
 

@@ -53,6 +53,10 @@ enum Bug {
     SilentlyIgnoreUnsupported,
     /// Empty ETags and delimiters are taken as "no condition" and "no delimiter".
     AcceptEmptyOptions,
+    /// Upload progress counts the bytes read from the payload, not those stored.
+    ProgressCountsReadBytes,
+    /// Upload progress is never reported.
+    DropProgress,
 }
 
 #[derive(Debug)]
@@ -143,6 +147,25 @@ impl StorageClient for Broken {
             }
             _ => {}
         }
+        let payload = match self.bug {
+            Bug::DropProgress => {
+                options.progress = None;
+                payload
+            }
+            Bug::ProgressCountsReadBytes => match options.progress.take() {
+                Some(progress) => {
+                    let size = payload.size();
+                    let mut read = 0u64;
+                    let counted = payload.into_stream().inspect_ok(move |chunk| {
+                        read += chunk.len() as u64;
+                        progress.report(read);
+                    });
+                    PutPayload::from_stream(counted.boxed(), size)
+                }
+                None => payload,
+            },
+            _ => payload,
+        };
         if self.bug == Bug::KeepPartialUploads && payload.as_bytes().is_none() {
             let mut body = payload.into_stream();
             let mut kept = Vec::new();
@@ -318,7 +341,7 @@ async fn failing_checks(bug: Bug, names: &[&str]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_bug_fails_the_checks_that_cover_it() {
-    let cases: [(Bug, &[&str]); 16] = [
+    let cases: [(Bug, &[&str]); 18] = [
         (Bug::DropMetadata, &["metadata_round_trip", "copy_same_bucket"]),
         (Bug::ReverseListing, &["list_order", "list_prefix", "list_pages"]),
         (Bug::SegmentPrefix, &["list_prefix_is_a_string_prefix"]),
@@ -360,6 +383,8 @@ async fn each_bug_fails_the_checks_that_cover_it() {
             ],
         ),
         (Bug::AcceptEmptyOptions, &["invalid_conditions", "list_invalid_options"]),
+        (Bug::ProgressCountsReadBytes, &["put_progress_counts_only_acknowledged_bytes"]),
+        (Bug::DropProgress, &["put_progress_ends_at_size", "ext_file_round_trip"]),
     ];
     for (bug, names) in cases {
         let baseline = if bug == Bug::SilentlyIgnoreUnsupported { Bug::ReducedCapabilities } else { Bug::None };

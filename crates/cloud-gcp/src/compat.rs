@@ -39,7 +39,7 @@ impl GcsClient {
         content_type: Option<&str>,
     ) -> Result<ObjectMeta> {
         let metadata = NewObject { name, content_type, ..NewObject::default() };
-        let upload = Upload { bucket, metadata, conditions: Preconditions::default() };
+        let upload = Upload { bucket, metadata, conditions: Preconditions::default(), progress: None };
         self.upload(upload, data.into()).await?.to_meta()
     }
 

@@ -107,7 +107,7 @@ impl StorageClient for GcsClient {
             crc32c: None,
             metadata: options.metadata.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
         };
-        let upload = Upload { bucket, metadata, conditions };
+        let upload = Upload { bucket, metadata, conditions, progress: options.progress.clone() };
         match self.upload(upload, payload).await {
             Ok(object) => {
                 let meta = object.to_meta()?;

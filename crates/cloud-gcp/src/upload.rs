@@ -15,7 +15,7 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use cloud_core::http::{Method, Response};
 use cloud_core::retry::RetryConfig;
-use cloud_core::storage::{ByteStream, PutPayload, validate_bucket_name, validate_key};
+use cloud_core::storage::{ByteStream, PutPayload, PutProgress, validate_bucket_name, validate_key};
 use cloud_core::{CloudProvider, Error, ErrorKind, Result};
 use futures::TryStreamExt;
 use url::Url;
@@ -46,6 +46,17 @@ pub(crate) struct Upload<'a> {
     pub(crate) bucket: &'a str,
     pub(crate) metadata: NewObject<'a>,
     pub(crate) conditions: Preconditions,
+    /// Told the bytes the service holds as chunks are acknowledged.
+    pub(crate) progress: Option<PutProgress>,
+}
+
+impl Upload<'_> {
+    /// Reports `acknowledged` bytes to the progress callback, if any.
+    fn report(&self, acknowledged: u64) {
+        if let Some(progress) = &self.progress {
+            progress.report(acknowledged);
+        }
+    }
 }
 
 impl GcsClient {
@@ -108,13 +119,14 @@ impl GcsClient {
             .send_json()
             .await?;
         check_written(&object, body.len() as u64, crc)?;
+        upload.report(body.len() as u64);
         Ok(object)
     }
 
     /// A resumable upload of `source`, one chunk in memory at a time.
     async fn upload_resumable(&self, upload: &Upload<'_>, mut source: Source, known: Option<u64>) -> Result<Object> {
         let session = self.open_session(upload, known).await?;
-        let result = self.send_chunks(&session, &mut source, known).await;
+        let result = self.send_chunks(upload, &session, &mut source, known).await;
         if let Err(error) = &result
             && error.kind() != ErrorKind::ResponseInvalid
         {
@@ -148,7 +160,13 @@ impl GcsClient {
     }
 
     /// Sends the chunks of `source`, resuming from what the service kept after a failure.
-    async fn send_chunks(&self, session: &Url, source: &mut Source, known: Option<u64>) -> Result<Object> {
+    async fn send_chunks(
+        &self,
+        upload: &Upload<'_>,
+        session: &Url,
+        source: &mut Source,
+        known: Option<u64>,
+    ) -> Result<Object> {
         let chunk_size = usize::try_from(self.inner.upload.chunk_size).unwrap_or(usize::MAX);
         let retry = &self.inner.retry;
         let mut crc = Crc32c::new();
@@ -194,6 +212,7 @@ impl GcsClient {
                         return Err(invalid("the service finished the upload before the last chunk was sent"));
                     };
                     check_written(&object, total, crc.value())?;
+                    upload.report(total);
                     return Ok(*object);
                 }
                 ChunkOutcome::Incomplete(kept) => {
@@ -210,6 +229,7 @@ impl GcsClient {
                         self.wait_before_resuming(retry, failures, started, error).await?;
                     } else {
                         failures = 0;
+                        upload.report(kept);
                     }
                     // usize: the difference is at most one chunk.
                     unsent = unsent.slice(usize::try_from(kept - committed).unwrap_or(usize::MAX)..);

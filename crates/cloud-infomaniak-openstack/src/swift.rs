@@ -620,6 +620,7 @@ impl SwiftClient {
                 size_bytes: Some(segment_bytes),
             });
             total += segment_bytes;
+            options.report_progress(total);
         }
         source.finish()?;
         let mut call = self
@@ -1086,6 +1087,10 @@ impl StorageClient for SwiftClient {
         let headers = Self::object_headers(&options)?;
         let old = self.current_manifest(bucket, key, "put_object").await?;
         let result = self.put_new(bucket, key, payload, &options, &headers).await;
+        // Stored: a plain object in one request, or the manifest after its segments.
+        if let Some(size) = result.as_ref().ok().and_then(|put| put.size) {
+            options.report_progress(size);
+        }
         if result.is_ok()
             && let Some(old) = old
         {

@@ -44,6 +44,10 @@
 //! - Errors: `NotFound` for missing objects and buckets, `InvalidInput` for bad bucket names, keys
 //!   and metadata, `Unsupported` for what the capabilities deny; a payload stream that fails
 //!   mid-way fails the put with its own error and leaves no object (nor damages the old one).
+//! - Upload progress ([`PutOptions::progress`](crate::storage::PutOptions::progress)): reports
+//!   never go back, never exceed what the payload yielded, end at exactly the object's size
+//!   before `put_object` returns (empty, small and multi-part objects), and a put whose payload
+//!   fails reports less than it read (bytes read but not acknowledged are not counted).
 //! - Buckets: the create / exists / delete life cycle, `AlreadyExists`, `Conflict` on a non-empty
 //!   bucket, `list_buckets`; copies within and across buckets, with metadata.
 //! - Concurrent writers on distinct keys and on one key (the result is one whole write).

@@ -13,7 +13,7 @@ use object_store::{ObjectStore, PutMultipartOptions, WriteMultipart};
 
 use super::codec::Codec;
 use super::error::map_store_error;
-use crate::storage::{ByteStream, ListEntry, ObjectMeta, PutPayload};
+use crate::storage::{ByteStream, ListEntry, ObjectMeta, PutOptions, PutPayload};
 use crate::stream::{Page, paginate};
 use crate::{Error, Result};
 
@@ -246,25 +246,38 @@ pub(crate) fn check_declared_size(declared: Option<u64>, actual: u64) -> Result<
 
 /// Streams a payload into a multipart upload of `store` at `path`, with bounded memory.
 ///
-/// A stream error aborts the upload (nothing is published) and is returned as is.
+/// The progress callback of `put_options` is told the bytes of the parts known to be written (a
+/// lower bound: the parts before those that may still be in flight); the caller reports the
+/// whole size once the object is published. A stream error aborts the upload (nothing is published) and is returned as is.
 pub(crate) async fn upload_stream(
     store: &dyn ObjectStore,
     path: &Path,
     payload: PutPayload,
     options: PutMultipartOptions,
+    put_options: &PutOptions,
 ) -> Result<(object_store::PutResult, u64)> {
     let declared = payload.size();
     let mut body = payload.into_stream();
     let upload = store.put_multipart_opts(path, options).await.map_err(|e| map_store_error(e, "put_object"))?;
     let mut writer = WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART);
     let mut written = 0u64;
+    let mut reported = 0u64;
     let outcome = async {
         while let Some(chunk) = body.try_next().await? {
+            let handed_over = written;
             written += chunk.len() as u64;
             if declared.is_some_and(|d| written > d) {
                 return check_declared_size(declared, written);
             }
             writer.wait_for_capacity(UPLOAD_CONCURRENCY).await.map_err(|e| map_store_error(e, "put_object"))?;
+            // The writer starts a part each time `UPLOAD_PART` bytes are handed over, and now has
+            // fewer than `UPLOAD_CONCURRENCY` parts unfinished: every earlier part is written.
+            let parts_written = (handed_over / UPLOAD_PART as u64).saturating_sub(UPLOAD_CONCURRENCY as u64 - 1);
+            let stored = parts_written * UPLOAD_PART as u64;
+            if stored > reported {
+                reported = stored;
+                put_options.report_progress(stored);
+            }
             writer.put(chunk);
         }
         check_declared_size(declared, written)

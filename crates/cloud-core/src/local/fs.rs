@@ -187,13 +187,19 @@ impl LocalStorage {
     /// Streams a payload to a staging file beside `path`, publishes it only if nothing is stored
     /// at `path` (a hard link, which fails when the name is taken), and removes the staging file.
     /// Returns the published object's entity tag and size.
-    async fn upload_new(&self, path: &Path, payload: PutPayload) -> Result<(Option<String>, u64)> {
+    async fn upload_new(
+        &self,
+        path: &Path,
+        payload: PutPayload,
+        options: &PutOptions,
+    ) -> Result<(Option<String>, u64)> {
         const OP: &str = "put_object";
         // `#` never appears in an escaped key, so the staging file is never listed as an object.
         let staging = Path::parse(format!("{path}#c{:08x}", rand::random::<u32>())).map_err(|e| {
             Error::invalid_input(format!("no staging name for {path}: {e}")).in_context(CloudProvider::Local, OP)
         })?;
-        let (_, size) = upload_stream(&*self.inner.store, &staging, payload, PutMultipartOptions::default()).await?;
+        let (_, size) =
+            upload_stream(&*self.inner.store, &staging, payload, PutMultipartOptions::default(), options).await?;
         let linked = self.inner.store.copy_if_not_exists(&staging, path).await;
         if let Err(e) = self.inner.store.delete(&staging).await {
             tracing::warn!(staging = %staging, error = %e, "could not remove a staging file");
@@ -365,13 +371,17 @@ impl StorageClient for LocalStorage {
             // Stream errors come back as they are; the upload's own errors carry their context.
             (None, false) => {
                 let (result, size) =
-                    upload_stream(&*self.inner.store, &path, payload, PutMultipartOptions::default()).await?;
+                    upload_stream(&*self.inner.store, &path, payload, PutMultipartOptions::default(), &options).await?;
                 (result.e_tag, size)
             }
-            (None, true) => self.upload_new(&path, payload).await?,
+            (None, true) => self.upload_new(&path, payload, &options).await?,
         };
         let etag = etag.as_deref().unwrap_or_default().trim_matches('"').to_owned();
+        let progress = options.progress.clone();
         self.write_attrs(bucket, escaped, etag.clone(), Attrs::from_options(options), OP).await?;
+        if let Some(progress) = progress {
+            progress.report(size);
+        }
         Ok(PutResult::new(Some(etag), Some(size)))
     }
 

@@ -244,8 +244,13 @@ impl StorageClient for MemoryStorage {
             }),
             _ => object_store::PutMode::Overwrite,
         };
+        let progress = options.progress.clone();
         let put = object_store::PutOptions { mode, ..object_store::PutOptions::from(to_attributes(options)) };
         let result = self.inner.store.put_opts(&path, bytes.into(), put).await.map_err(|e| map_store_error(e, OP))?;
+        // Stored in one step: everything is acknowledged at once.
+        if let Some(progress) = progress {
+            progress.report(size);
+        }
         Ok(PutResult::new(result.e_tag, Some(size)))
     }
 

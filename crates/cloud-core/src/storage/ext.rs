@@ -21,7 +21,8 @@ use crate::{Error, ErrorKind, Result};
 /// The chunk size used when streaming a file into an upload.
 pub const DEFAULT_COPY_BUFFER: usize = 1 << 20;
 
-/// A progress callback: bytes done so far, and the total if known.
+/// A progress callback of [`StorageClientExt::upload_file_with_progress`]: the bytes the
+/// destination has acknowledged so far, and the total if known.
 pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 
 /// Conveniences for every [`StorageClient`]: the short forms of the calls that take options
@@ -148,7 +149,12 @@ pub trait StorageClientExt: StorageClient {
         self.upload_file_with_progress(bucket, key, path, options, None).await
     }
 
-    /// Uploads a file, calling `progress` after each chunk is read.
+    /// Uploads a file, calling `progress` with the bytes the destination has acknowledged so far
+    /// and the file's size.
+    ///
+    /// The count is that of [`PutOptions::progress`] (see [`PutProgress`](super::PutProgress)):
+    /// it grows as parts are acknowledged by the server, not as the file is read, and reaches
+    /// the file's size only once all of it is stored. A callback already set in `options` is called too.
     ///
     /// # Errors
     /// As [`StorageClientExt::upload_file`].
@@ -157,23 +163,24 @@ pub trait StorageClientExt: StorageClient {
         bucket: &str,
         key: &str,
         path: &Path,
-        options: PutOptions,
+        mut options: PutOptions,
         progress: Option<Progress>,
     ) -> Result<PutResult> {
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| Error::from(e).with_operation(format!("open {}", path.display())))?;
         let size = file.metadata().await?.len();
-        let mut done = 0u64;
-        let stream = tokio_util::io::ReaderStream::with_capacity(file, DEFAULT_COPY_BUFFER)
-            .map_err(Error::from)
-            .inspect_ok(move |chunk| {
-                done += chunk.len() as u64;
-                if let Some(p) = &progress {
-                    p(done, Some(size));
+        if let Some(progress) = progress {
+            let earlier = options.progress.take();
+            options = options.with_progress(move |acknowledged| {
+                if let Some(earlier) = &earlier {
+                    earlier.report(acknowledged);
                 }
-            })
-            .boxed();
+                progress(acknowledged, Some(size));
+            });
+        }
+        let stream =
+            tokio_util::io::ReaderStream::with_capacity(file, DEFAULT_COPY_BUFFER).map_err(Error::from).boxed();
         self.put_object(bucket, key, PutPayload::from_stream(stream, Some(size)), options).await
     }
 

@@ -15,7 +15,7 @@ use futures::stream::BoxStream;
 pub use ext::{DEFAULT_COPY_BUFFER, Progress, StorageClientExt};
 pub use model::{
     BucketInfo, ByteStream, ContentHeaders, CreateBucketOptions, GetOptions, GetRange, GetResult, ListOptions,
-    ObjectMeta, PresignMethod, PresignedUrl, PutOptions, PutPayload, PutResult, StorageCapabilities,
+    ObjectMeta, PresignMethod, PresignedUrl, PutOptions, PutPayload, PutProgress, PutResult, StorageCapabilities,
 };
 pub(crate) use options::unquote;
 pub use options::{Conditions, CopyMode, CopyOptions, DeleteOptions, HeadOptions, ListEntry, PresignOptions, PutMode};
@@ -47,6 +47,10 @@ use crate::{CloudProvider, Result};
 ///   than the backend allows) are `InvalidInput`, both before any request is sent.
 /// - Conditional requests: [`PutMode`] and [`CopyMode`] (`AlreadyExists`, `PreconditionFailed`),
 ///   and [`Conditions`] on get and head (`PreconditionFailed`, `NotModified`).
+/// - Upload progress: a put with [`PutOptions::progress`] reports the running total of bytes the
+///   server has acknowledged (completed parts, blocks, segments or chunks, or the whole
+///   single-request put), never bytes merely read from the payload, and ends with the object's
+///   size before a successful put returns (see [`PutProgress`]).
 ///
 /// # Wrappers
 ///

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -250,6 +251,64 @@ pub(crate) async fn collect_stream(mut stream: ByteStream, size_hint: Option<u64
     })
 }
 
+/// A callback told how many bytes of a put the destination has acknowledged, set with
+/// [`PutOptions::with_progress`].
+///
+/// Backends call it with a running total of the bytes the server has confirmed storing: after
+/// each multipart part, block, segment or chunk it acknowledged, or once for a put sent in one
+/// request (a local directory: once the data is written). Bytes read from the payload but not yet
+/// acknowledged, or still in flight, are never counted:
+///
+/// - the total never decreases, and never exceeds the bytes the payload has yielded;
+/// - after a successful put the last call reports the object's size (`0` for an empty object);
+///   it happens before `put_object` returns, and no call comes after;
+/// - calls come one at a time from the task running `put_object`, so the callback must be quick
+///   (update a counter or a progress bar, do not block);
+/// - after a failed put, the total said what the server held before the upload was abandoned;
+///   those bytes are discarded with it.
+///
+/// Equality is identity: two `PutProgress` are equal if they are clones of one callback.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use cloud_core::storage::PutOptions;
+///
+/// let acknowledged = Arc::new(AtomicU64::new(0));
+/// let seen = Arc::clone(&acknowledged);
+/// let options = PutOptions::default().with_progress(move |bytes| seen.store(bytes, Ordering::Relaxed));
+/// options.report_progress(4096); // what a backend does when a part is acknowledged
+/// assert_eq!(acknowledged.load(Ordering::Relaxed), 4096);
+/// ```
+#[derive(Clone)]
+pub struct PutProgress(Arc<dyn Fn(u64) + Send + Sync>);
+
+impl PutProgress {
+    /// A callback receiving the running total of acknowledged bytes.
+    pub fn new(callback: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(callback))
+    }
+
+    /// Reports that the destination has acknowledged `acknowledged` bytes in all (for backends).
+    pub fn report(&self, acknowledged: u64) {
+        (self.0)(acknowledged);
+    }
+}
+
+impl fmt::Debug for PutProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PutProgress(..)")
+    }
+}
+
+impl PartialEq for PutProgress {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(&other.0))
+    }
+}
+
+impl Eq for PutProgress {}
+
 /// Options of [`StorageClient::put_object`](super::StorageClient::put_object).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -265,6 +324,9 @@ pub struct PutOptions {
     /// and returned by `head_object`/`get_object`. Setting one the backend cannot store is
     /// `Unsupported`.
     pub headers: ContentHeaders,
+    /// Told the bytes the destination has acknowledged as the upload proceeds (see
+    /// [`PutProgress`]); every backend supports it.
+    pub progress: Option<PutProgress>,
 }
 
 impl PutOptions {
@@ -308,6 +370,22 @@ impl PutOptions {
     pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata.insert(key.into(), value.into());
         self
+    }
+
+    /// Sets the callback told the running total of bytes the destination has acknowledged (see
+    /// [`PutProgress`]).
+    #[must_use]
+    pub fn with_progress(mut self, callback: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(PutProgress::new(callback));
+        self
+    }
+
+    /// Calls the progress callback, if any, with the running total of acknowledged bytes (for
+    /// backends: after each acknowledged part, and with the object's size once all of it is).
+    pub fn report_progress(&self, acknowledged: u64) {
+        if let Some(progress) = &self.progress {
+            progress.report(acknowledged);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod failures;
 mod listing;
 mod objects;
 mod transfer;
+mod progress;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -22,6 +23,7 @@ pub use failures::*;
 pub use listing::*;
 pub use objects::*;
 pub use transfer::*;
+pub use progress::*;
 
 use super::runner::random_suffix;
 use super::{Check, CheckResult, Context, Failure, ResultExt};
@@ -75,6 +77,8 @@ pub fn storage_checks(caps: StorageCapabilities) -> Vec<Check> {
         check!(check_invalid_metadata),
         check!(check_failing_stream_leaves_nothing),
         check!(check_failing_overwrite_keeps_old),
+        check!(check_put_progress_ends_at_size),
+        check!(check_put_progress_counts_only_acknowledged_bytes),
         check!(check_bucket_exists),
         check!(check_concurrent_writers),
         check!(check_ext_file_round_trip),
