@@ -453,7 +453,7 @@ impl S3Client {
         options: &PutOptions,
     ) -> Result<(Vec<CompletedPart>, Vec<[u8; 16]>, u64)> {
         let config = self.multipart_config();
-        let mut tasks: JoinSet<Result<((CompletedPart, [u8; 16]), u64)>> = JoinSet::new();
+        let mut tasks: JoinSet<Result<(UploadedPart, u64)>> = JoinSet::new();
         let mut acknowledged = 0u64;
         let mut parts = Vec::new();
         let mut number = 0u64;
@@ -553,6 +553,9 @@ impl S3Client {
         Ok((CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number).build(), digest))
     }
 }
+
+/// A part S3 acknowledged and its MD5 digest.
+type UploadedPart = (CompletedPart, [u8; 16]);
 
 /// `If-None-Match: *` for `PutMode::Create`.
 fn if_none_match(options: &PutOptions) -> Option<String> {

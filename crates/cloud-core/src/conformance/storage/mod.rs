@@ -10,8 +10,8 @@ mod extras;
 mod failures;
 mod listing;
 mod objects;
-mod transfer;
 mod progress;
+mod transfer;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -22,8 +22,8 @@ pub use extras::*;
 pub use failures::*;
 pub use listing::*;
 pub use objects::*;
-pub use transfer::*;
 pub use progress::*;
+pub use transfer::*;
 
 use super::runner::random_suffix;
 use super::{Check, CheckResult, Context, Failure, ResultExt};
