@@ -23,6 +23,16 @@ xflags::xflags! {
         cmd example {
             required name: String
         }
+        /// Benchmark our storage clients against the raw vendor SDK and the tools people use
+        /// instead (release build; tables printed and written to docs/benchmarks.md).
+        cmd bench {
+            /// Small sizes, one round, debug build, nothing written (part of `cargo xtask test`).
+            optional --quick
+            /// The size of the transferred object in MiB (default 1024).
+            optional --size-mib size_mib: u64
+            /// Rounds per comparison (default 3).
+            optional --rounds rounds: usize
+        }
         /// Check repository rules.
         cmd tidy {}
         /// Run the checks publishing needs: unused dependencies, cargo deny (advisories included),

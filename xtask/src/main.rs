@@ -6,11 +6,14 @@
 //!   advisories, a release dry run); part of `test`.
 //! - `cargo xtask example <name>`: builds and runs an example too heavy for `test` (`datafusion`)
 //!   against local servers and checks its output.
+//! - `cargo xtask bench [--quick]`: our storage clients against the raw SDK and the tools people
+//!   use instead; writes `docs/benchmarks.md`.
 //! - `cargo xtask tidy`: repository rules (docs headers, READMEs, changelogs, no `todo!`).
 //! - `cargo xtask emulators up|down|status|env [NAMES…]`: the local servers the tests talk to.
 //! - `cargo xtask codegen <target> [--check]`: regenerates code from vendor API documents.
 //! - `cargo xtask release [--dry-run] <version>`: bumps, packages and publishes the crates.
 
+mod bench;
 mod checks;
 mod codegen;
 mod deps;
@@ -34,6 +37,7 @@ fn main() -> Result<()> {
     match flags.subcommand {
         flags::XtaskCmd::Test(cmd) => test::run(&sh, &cmd),
         flags::XtaskCmd::Example(cmd) => example::run(&sh, &cmd.name),
+        flags::XtaskCmd::Bench(cmd) => bench::run(&sh, &cmd, None),
         flags::XtaskCmd::Tidy(_) => tidy::run(&project_root()),
         flags::XtaskCmd::Checks(_) => checks::publishing(&sh),
         flags::XtaskCmd::CheckDeps(_) => deps::run(&sh),

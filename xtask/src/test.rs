@@ -70,6 +70,11 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
             step("doctests", || {
                 cmd!(sh, "cargo test --doc --workspace --all-features --quiet").run().context("doctests failed")
             })?;
+            // The benchmark runs (small sizes, one round); its figures come from `cargo xtask bench`.
+            if names.contains(&"s3") && names.contains(&"azure") && names.contains(&"openstack") {
+                let quick = flags::Bench { quick: true, size_mib: None, rounds: None };
+                step("bench --quick", || crate::bench::run(sh, &quick, Some(guard.env())))?;
+            }
         }
         Ok(())
     })();

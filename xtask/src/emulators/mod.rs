@@ -178,6 +178,13 @@ pub(crate) fn install_for_tests(sh: &Shell, names: &[&str]) -> Result<()> {
     install::ensure(&ctx.layout, &apt, &tools)
 }
 
+/// Installs these apt packages quietly unless they are installed (for `cargo xtask bench`).
+pub(crate) fn install_apt_packages(sh: &Shell, packages: &BTreeSet<&'static str>) -> Result<()> {
+    let ctx = Ctx::new(sh)?;
+    let _lock = ctx.layout.lock()?;
+    install::ensure(&ctx.layout, packages, &BTreeSet::new())
+}
+
 /// Servers started by [`start_for_tests`]; dropping it stops them.
 #[derive(Debug)]
 pub(crate) struct EmulatorGuard {
