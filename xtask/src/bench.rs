@@ -44,6 +44,14 @@ else:
     s3.download_file(bucket, src, dst)
 "#;
 
+/// Settings that show the servers run already (one per server the bench needs).
+const SERVER_SETTINGS: &[&str] = &["CLOUD_TEST_S3S_ENDPOINT", "CLOUD_TEST_AZURITE_BLOB_ENDPOINT", "OS_CLOUD"];
+
+/// Whether an environment variable is a setting of the local servers.
+fn is_server_setting(name: &str) -> bool {
+    name.starts_with("CLOUD_TEST_") || name.starts_with("OS_") || name == "AZURE_STORAGE_CONNECTION_STRING"
+}
+
 /// The sizes of one run.
 #[derive(Debug, Clone, Copy)]
 struct Sizes {
@@ -92,7 +100,7 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Bench, servers: Option<Vec<(String,
             object_mib: flags.size_mib.unwrap_or(1024),
             rounds: flags.rounds.unwrap_or(3).max(1),
             small_objects: 10_000,
-            listed_keys: 100_000,
+            listed_keys: flags.keys.unwrap_or(100_000).max(1),
         }
     };
     let bin = step("build cloud-bench", || build(sh, quick))?;
@@ -102,6 +110,11 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Bench, servers: Option<Vec<(String,
     })?;
     // Inside `cargo xtask test` the servers run and their settings are given; otherwise start
     // them as the tests do (and stop those started here at the end).
+    // Settings exported with `eval "$(cargo xtask emulators env)"` count as given too.
+    let exported: Vec<(String, String)> = std::env::vars().filter(|(k, _)| is_server_setting(k)).collect();
+    let servers = servers.or_else(|| {
+        SERVER_SETTINGS.iter().all(|name| exported.iter().any(|(k, _)| k == name)).then_some(exported)
+    });
     let (guard, env) = match servers {
         Some(env) => (None, env),
         None => {

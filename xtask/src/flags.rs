@@ -32,6 +32,8 @@ xflags::xflags! {
             optional --size-mib size_mib: u64
             /// Rounds per comparison (default 3).
             optional --rounds rounds: usize
+            /// Keys of the listing comparison (default 100000).
+            optional --keys keys: usize
         }
         /// Check repository rules.
         cmd tidy {}

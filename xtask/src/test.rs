@@ -72,7 +72,7 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Test) -> Result<()> {
             })?;
             // The benchmark runs (small sizes, one round); its figures come from `cargo xtask bench`.
             if names.contains(&"s3") && names.contains(&"azure") && names.contains(&"openstack") {
-                let quick = flags::Bench { quick: true, size_mib: None, rounds: None };
+                let quick = flags::Bench { quick: true, size_mib: None, rounds: None, keys: None };
                 step("bench --quick", || crate::bench::run(sh, &quick, Some(guard.env())))?;
             }
         }
