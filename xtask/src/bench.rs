@@ -112,9 +112,8 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Bench, servers: Option<Vec<(String,
     // them as the tests do (and stop those started here at the end).
     // Settings exported with `eval "$(cargo xtask emulators env)"` count as given too.
     let exported: Vec<(String, String)> = std::env::vars().filter(|(k, _)| is_server_setting(k)).collect();
-    let servers = servers.or_else(|| {
-        SERVER_SETTINGS.iter().all(|name| exported.iter().any(|(k, _)| k == name)).then_some(exported)
-    });
+    let servers = servers
+        .or_else(|| SERVER_SETTINGS.iter().all(|name| exported.iter().any(|(k, _)| k == name)).then_some(exported));
     let (guard, env) = match servers {
         Some(env) => (None, env),
         None => {
