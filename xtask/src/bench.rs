@@ -1,7 +1,7 @@
 //! `cargo xtask bench [--quick]`: our storage clients against the raw vendor SDK and the tools
-//! people use instead (boto3, rclone, python-swiftclient), on the local servers.
+//! people use instead (boto3, python-swiftclient), on the local servers.
 //!
-//! Every operation is one process (`cloud-bench`, `python3`, `rclone`, `swift`) run under
+//! Every operation is one process (`cloud-bench`, `python3`, `swift`) run under
 //! `/usr/bin/time`, which gives its wall time and peak resident memory, so all tools are measured
 //! the same way. The tools of one comparison take turns within each round (interleaved), and the
 //! median of the rounds is reported with its ratio to the fastest other tool. A full run builds
@@ -21,9 +21,9 @@ use xshell::{Shell, cmd};
 use crate::flags;
 use crate::test::step;
 
-/// What the peers need from apt: `/usr/bin/time`, boto3 for the system Python, rclone and the
-/// `swift` command of python-swiftclient.
-const PEER_PACKAGES: &[&str] = &["time", "python3-boto3", "rclone", "python3-swiftclient"];
+/// What the peers need from apt: `/usr/bin/time`, boto3 for the system Python and the `swift`
+/// command of python-swiftclient.
+const PEER_PACKAGES: &[&str] = &["time", "python3-boto3", "python3-swiftclient"];
 
 /// The Python interpreter apt's boto3 and swiftclient belong to.
 const PYTHON: &str = "/usr/bin/python3";
@@ -200,12 +200,7 @@ impl Bench {
     /// Runs one process under `/usr/bin/time`; fails if it fails.
     fn measure(&self, what: &str, program: &Path, args: &[&str], extra_env: &[(&str, String)]) -> Result<Sample> {
         let times = self.work.join("time.txt");
-        let mut command = Command::new("/usr/bin/time");
-        if program == Path::new("rclone") {
-            // rclone refuses a custom CA bundle with its own transport; every server is plain http.
-            command.env_remove("AWS_CA_BUNDLE");
-        }
-        let output = command
+        let output = Command::new("/usr/bin/time")
             .args(["-f", "%e %M", "-o"])
             .arg(&times)
             .arg(program)
@@ -269,26 +264,15 @@ impl Bench {
     fn s3_transfers(&self, source: &Path, results: &mut Vec<Comparison>) -> Result<()> {
         let src = source.to_str().context("a non-UTF-8 path")?;
         let mib = self.sizes.object_mib;
-        let tools = ["cloud S3Client", "aws-sdk-s3", "boto3", "rclone"];
-        let rclone_env = [
-            ("RCLONE_CONFIG_BENCH_TYPE", "s3".to_owned()),
-            ("RCLONE_CONFIG_BENCH_PROVIDER", "Other".to_owned()),
-            ("RCLONE_CONFIG_BENCH_ACCESS_KEY_ID", self.var("CLOUD_TEST_S3S_ACCESS_KEY_ID")?),
-            ("RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY", self.var("CLOUD_TEST_S3S_SECRET_ACCESS_KEY")?),
-            ("RCLONE_CONFIG_BENCH_ENDPOINT", self.var("CLOUD_TEST_S3S_ENDPOINT")?),
-            ("RCLONE_CONFIG_BENCH_REGION", self.var("CLOUD_TEST_S3S_REGION")?),
-        ];
-        let bucket = self.var("CLOUD_TEST_S3S_BUCKET")?;
+        let tools = ["cloud S3Client", "aws-sdk-s3", "boto3"];
         let key = |tool: &str| format!("bench/{}.bin", tool.replace(' ', "-"));
-        let rclone = Path::new("rclone");
         let python = Path::new(PYTHON);
         let up = self.rounds(&format!("S3 (s3s-fs) upload {mib} MiB"), &tools, |tool, _| {
             let key = key(tool);
             match tool {
                 "cloud S3Client" => self.ours(tool, &["s3-up", "ours", src, &key]),
                 "aws-sdk-s3" => self.ours(tool, &["s3-up", "sdk", src, &key]),
-                "boto3" => self.measure(tool, python, &["-c", BOTO3, "up", src, &key], &[]),
-                _ => self.measure(tool, rclone, &["copyto", src, &format!("bench:{bucket}/{key}")], &rclone_env),
+                _ => self.measure(tool, python, &["-c", BOTO3, "up", src, &key], &[]),
             }
         })?;
         let down = self.rounds(&format!("S3 (s3s-fs) download {mib} MiB"), &tools, |tool, _| {
@@ -298,8 +282,7 @@ impl Bench {
             let sample = match tool {
                 "cloud S3Client" => self.ours(tool, &["s3-down", "ours", &key, dst_str]),
                 "aws-sdk-s3" => self.ours(tool, &["s3-down", "sdk", &key, dst_str]),
-                "boto3" => self.measure(tool, python, &["-c", BOTO3, "down", &key, dst_str], &[]),
-                _ => self.measure(tool, rclone, &["copyto", &format!("bench:{bucket}/{key}"), dst_str], &rclone_env),
+                _ => self.measure(tool, python, &["-c", BOTO3, "down", &key, dst_str], &[]),
             }?;
             Self::verify(source, &dst, tool)?;
             Ok(sample)
