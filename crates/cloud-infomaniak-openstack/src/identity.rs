@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::error::PROVIDER;
 use crate::session::{InfomaniakCloud, id_segment};
-use crate::util::{parse_time, str_field};
+use crate::util::parse_time;
 
 /// Keystone of one session: the authenticated user, projects and credentials.
 #[derive(Clone)]
@@ -80,17 +80,17 @@ pub struct ApplicationCredential {
 }
 
 impl ApplicationCredential {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            id: str_field(v, "id").ok_or_else(|| invalid("an application credential without id"))?,
-            name: str_field(v, "name").unwrap_or_default(),
-            description: str_field(v, "description"),
-            project_id: str_field(v, "project_id"),
-            expires_at: str_field(v, "expires_at").as_deref().and_then(parse_time),
-            roles: v["roles"].as_array().into_iter().flatten().filter_map(|r| str_field(r, "name")).collect(),
-            unrestricted: v["unrestricted"].as_bool().unwrap_or(false),
-            secret: str_field(v, "secret").map(SecretString::new),
-        })
+    fn from_wire(w: wire::AppCred) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.unwrap_or_default(),
+            description: w.description,
+            project_id: w.project_id,
+            expires_at: w.expires_at.as_deref().and_then(parse_time),
+            roles: w.roles.into_iter().filter_map(|r| r.name).collect(),
+            unrestricted: w.unrestricted.unwrap_or(false),
+            secret: w.secret.map(SecretString::new),
+        }
     }
 }
 
@@ -167,13 +167,13 @@ pub struct Ec2Credential {
 }
 
 impl Ec2Credential {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            access: str_field(v, "access").ok_or_else(|| invalid("an EC2 credential without access key"))?,
-            secret: SecretString::new(str_field(v, "secret").unwrap_or_default()),
-            project_id: str_field(v, "tenant_id").or_else(|| str_field(v, "project_id")),
-            user_id: str_field(v, "user_id"),
-        })
+    fn from_wire(w: wire::Ec2) -> Self {
+        Self {
+            access: w.access,
+            secret: SecretString::new(w.secret.unwrap_or_default()),
+            project_id: w.tenant_id.or(w.project_id),
+            user_id: w.user_id,
+        }
     }
 }
 
@@ -192,13 +192,13 @@ pub struct Role {
 }
 
 impl Role {
-    fn from_json(v: &Value) -> Result<Self> {
-        Ok(Self {
-            id: str_field(v, "id").ok_or_else(|| invalid("a role without id"))?,
-            name: str_field(v, "name").unwrap_or_default(),
-            description: str_field(v, "description").filter(|d| !d.is_empty()),
-            domain_id: str_field(v, "domain_id"),
-        })
+    fn from_wire(w: wire::Role) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.unwrap_or_default(),
+            description: w.description.filter(|d| !d.is_empty()),
+            domain_id: w.domain_id,
+        }
     }
 }
 
@@ -214,10 +214,6 @@ pub struct RoleAssignment {
     pub project_id: Option<String>,
     /// The domain it applies to, if domain-scoped.
     pub domain_id: Option<String>,
-}
-
-fn invalid(what: &str) -> Error {
-    Error::new(ErrorKind::ResponseInvalid, format!("Keystone returned {what}")).with_provider(PROVIDER)
 }
 
 impl KeystoneClient {
@@ -251,19 +247,19 @@ impl KeystoneClient {
     /// # Errors
     /// `NotFound`; `PermissionDenied`.
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
-        let body: Value = self
+        let body: wire::OneUser = self
             .keystone(Method::GET, format!("users/{}", id_segment("id", user_id)?))
             .operation("get_user")
             .send()
             .await?
             .json()?;
-        let u = &body["user"];
+        let u = body.user;
         Ok(User {
-            id: str_field(u, "id").ok_or_else(|| invalid("a user without id"))?,
-            name: str_field(u, "name").unwrap_or_default(),
-            email: str_field(u, "email"),
-            domain_id: str_field(u, "domain_id"),
-            enabled: u["enabled"].as_bool().unwrap_or(true),
+            id: u.id,
+            name: u.name.unwrap_or_default(),
+            email: u.email,
+            domain_id: u.domain_id,
+            enabled: u.enabled.unwrap_or(true),
         })
     }
 
@@ -277,13 +273,13 @@ impl KeystoneClient {
             .project_id()
             .ok_or_else(|| Error::invalid_config("the session is not scoped to a project").with_provider(PROVIDER))?
             .to_owned();
-        let body: Value = self
+        let body: wire::OneProject = self
             .keystone(Method::GET, format!("projects/{}", id_segment("id", &id)?))
             .operation("get_project")
             .send()
             .await?
             .json()?;
-        project_from_json(&body["project"])
+        Ok(project_from_wire(body.project))
     }
 
     /// The projects the user can see. `GET /v3/projects` is often reserved to admins: on `403` this falls back to the user's own projects (`/v3/users/{id}/projects`), then
@@ -296,8 +292,8 @@ impl KeystoneClient {
             let answer = self.keystone(Method::GET, path).operation("list_projects").send_unchecked().await?;
             match answer.status {
                 200..=299 => {
-                    let body: Value = answer.json()?;
-                    return body["projects"].as_array().into_iter().flatten().map(project_from_json).collect();
+                    let body: wire::Projects = answer.json()?;
+                    return Ok(body.projects.into_iter().map(project_from_wire).collect());
                 }
                 403 => {}
                 _ => {
@@ -317,13 +313,13 @@ impl KeystoneClient {
     /// # Errors
     /// `PermissionDenied`; transport and auth kinds.
     pub async fn list_application_credentials(&self) -> Result<Vec<ApplicationCredential>> {
-        let body: Value = self
+        let body: wire::AppCreds = self
             .keystone(Method::GET, format!("{}/application_credentials", self.user_path()))
             .operation("list_application_credentials")
             .send()
             .await?
             .json()?;
-        body["application_credentials"].as_array().into_iter().flatten().map(ApplicationCredential::from_json).collect()
+        Ok(body.application_credentials.into_iter().map(ApplicationCredential::from_wire).collect())
     }
 
     /// One application credential.
@@ -331,13 +327,13 @@ impl KeystoneClient {
     /// # Errors
     /// `NotFound`.
     pub async fn get_application_credential(&self, id: &str) -> Result<ApplicationCredential> {
-        let body: Value = self
+        let body: wire::OneAppCred = self
             .keystone(Method::GET, format!("{}/application_credentials/{}", self.user_path(), id_segment("id", id)?))
             .operation("get_application_credential")
             .send()
             .await?
             .json()?;
-        ApplicationCredential::from_json(&body["application_credential"])
+        Ok(ApplicationCredential::from_wire(body.application_credential))
     }
 
     /// Creates an application credential for the session's project; the answer carries the
@@ -369,14 +365,14 @@ impl KeystoneClient {
                     .collect(),
             );
         }
-        let body: Value = self
+        let body: wire::OneAppCred = self
             .keystone(Method::POST, format!("{}/application_credentials", self.user_path()))
             .operation("create_application_credential")
             .json(&json!({"application_credential": cred}))
             .send()
             .await?
             .json()?;
-        ApplicationCredential::from_json(&body["application_credential"])
+        Ok(ApplicationCredential::from_wire(body.application_credential))
     }
 
     /// Deletes an application credential.
@@ -396,13 +392,13 @@ impl KeystoneClient {
     /// # Errors
     /// `PermissionDenied`; transport and auth kinds.
     pub async fn list_ec2_credentials(&self) -> Result<Vec<Ec2Credential>> {
-        let body: Value = self
+        let body: wire::Ec2s = self
             .keystone(Method::GET, format!("{}/credentials/OS-EC2", self.user_path()))
             .operation("list_ec2_credentials")
             .send()
             .await?
             .json()?;
-        body["credentials"].as_array().into_iter().flatten().map(Ec2Credential::from_json).collect()
+        Ok(body.credentials.into_iter().map(Ec2Credential::from_wire).collect())
     }
 
     /// Creates EC2 credentials for a project (the session's by default); Keystone generates the
@@ -415,14 +411,14 @@ impl KeystoneClient {
         let project = project_id
             .or_else(|| self.session.project_id())
             .ok_or_else(|| Error::invalid_config("no project for the EC2 credentials").with_provider(PROVIDER))?;
-        let body: Value = self
+        let body: wire::OneEc2 = self
             .keystone(Method::POST, format!("{}/credentials/OS-EC2", self.user_path()))
             .operation("create_ec2_credentials")
             .json(&json!({"tenant_id": project}))
             .send()
             .await?
             .json()?;
-        Ec2Credential::from_json(&body["credential"])
+        Ok(Ec2Credential::from_wire(body.credential))
     }
 
     /// Deletes EC2 credentials by access key.
@@ -453,8 +449,8 @@ impl KeystoneClient {
             .await?;
         match answer.status {
             200..=299 => {
-                let body: Value = answer.json()?;
-                body["roles"].as_array().into_iter().flatten().map(Role::from_json).collect()
+                let body: wire::Roles = answer.json()?;
+                Ok(body.roles.into_iter().map(Role::from_wire).collect())
             }
             403 => Ok(self
                 .session
@@ -500,31 +496,179 @@ impl KeystoneClient {
         if !(200..300).contains(&answer.status) {
             return Err(answer.into_error());
         }
-        let body: Value = answer.json()?;
-        Ok(body["role_assignments"]
-            .as_array()
+        let body: wire::Assignments = answer.json()?;
+        Ok(body
+            .role_assignments
             .into_iter()
-            .flatten()
             .filter_map(|a| {
+                let scope = a.scope.unwrap_or_default();
                 Some(RoleAssignment {
-                    role_id: str_field(&a["role"], "id")?,
-                    role_name: str_field(&a["role"], "name"),
-                    project_id: str_field(&a["scope"]["project"], "id"),
-                    domain_id: str_field(&a["scope"]["domain"], "id"),
+                    role_id: a.role.as_ref()?.id.clone()?,
+                    role_name: a.role.and_then(|r| r.name),
+                    project_id: scope.project.and_then(|p| p.id),
+                    domain_id: scope.domain.and_then(|d| d.id),
                 })
             })
             .collect())
     }
 }
 
-fn project_from_json(p: &Value) -> Result<Project> {
-    Ok(Project {
-        id: str_field(p, "id").ok_or_else(|| invalid("a project without id"))?,
-        name: str_field(p, "name").unwrap_or_default(),
-        description: str_field(p, "description").filter(|d| !d.is_empty()),
-        enabled: p["enabled"].as_bool().unwrap_or(true),
-        domain_id: str_field(p, "domain_id"),
-    })
+fn project_from_wire(p: wire::Project) -> Project {
+    Project {
+        id: p.id,
+        name: p.name.unwrap_or_default(),
+        description: p.description.filter(|d| !d.is_empty()),
+        enabled: p.enabled.unwrap_or(true),
+        domain_id: p.domain_id,
+    }
+}
+
+/// Keystone's answers, as they are on the wire.
+mod wire {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneUser {
+        pub(crate) user: User,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct User {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) email: Option<String>,
+        #[serde(default)]
+        pub(crate) domain_id: Option<String>,
+        #[serde(default)]
+        pub(crate) enabled: Option<bool>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneProject {
+        pub(crate) project: Project,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Projects {
+        #[serde(default)]
+        pub(crate) projects: Vec<Project>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Project {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) description: Option<String>,
+        #[serde(default)]
+        pub(crate) enabled: Option<bool>,
+        #[serde(default)]
+        pub(crate) domain_id: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct AppCreds {
+        #[serde(default)]
+        pub(crate) application_credentials: Vec<AppCred>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneAppCred {
+        pub(crate) application_credential: AppCred,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct AppCred {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) description: Option<String>,
+        #[serde(default)]
+        pub(crate) project_id: Option<String>,
+        #[serde(default)]
+        pub(crate) expires_at: Option<String>,
+        #[serde(default)]
+        pub(crate) roles: Vec<Named>,
+        #[serde(default)]
+        pub(crate) unrestricted: Option<bool>,
+        #[serde(default)]
+        pub(crate) secret: Option<String>,
+    }
+
+    #[derive(Deserialize, Default)]
+    pub(crate) struct Named {
+        #[serde(default)]
+        pub(crate) id: Option<String>,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Ec2s {
+        #[serde(default)]
+        pub(crate) credentials: Vec<Ec2>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct OneEc2 {
+        pub(crate) credential: Ec2,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Ec2 {
+        pub(crate) access: String,
+        #[serde(default)]
+        pub(crate) secret: Option<String>,
+        #[serde(default)]
+        pub(crate) tenant_id: Option<String>,
+        #[serde(default)]
+        pub(crate) project_id: Option<String>,
+        #[serde(default)]
+        pub(crate) user_id: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Roles {
+        #[serde(default)]
+        pub(crate) roles: Vec<Role>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Role {
+        pub(crate) id: String,
+        #[serde(default)]
+        pub(crate) name: Option<String>,
+        #[serde(default)]
+        pub(crate) description: Option<String>,
+        #[serde(default)]
+        pub(crate) domain_id: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Assignments {
+        #[serde(default)]
+        pub(crate) role_assignments: Vec<Assignment>,
+    }
+
+    #[derive(Deserialize)]
+    pub(crate) struct Assignment {
+        #[serde(default)]
+        pub(crate) role: Option<Named>,
+        #[serde(default)]
+        pub(crate) scope: Option<Scope>,
+    }
+
+    #[derive(Deserialize, Default)]
+    pub(crate) struct Scope {
+        #[serde(default)]
+        pub(crate) project: Option<Named>,
+        #[serde(default)]
+        pub(crate) domain: Option<Named>,
+    }
 }
 
 #[cfg(test)]
@@ -533,25 +677,32 @@ mod tests {
 
     #[test]
     fn secrets_of_new_credentials_are_redacted() {
-        let app = ApplicationCredential::from_json(&json!({"id": "a", "name": "n", "secret": "very-secret",
-            "roles": [{"id": "r", "name": "member"}], "expires_at": null}))
-        .unwrap();
+        let app = ApplicationCredential::from_wire(
+            serde_json::from_value(json!({"id": "a", "name": "n", "secret": "very-secret",
+                "roles": [{"id": "r", "name": "member"}], "expires_at": null}))
+            .unwrap(),
+        );
         assert!(!format!("{app:?}").contains("very-secret"));
         assert_eq!(app.roles, ["member"]);
         assert_eq!(app.secret.as_ref().map(SecretString::expose), Some("very-secret"));
-        let ec2 = Ec2Credential::from_json(&json!({"access": "AK", "secret": "SK", "tenant_id": "p"})).unwrap();
+        let ec2 = Ec2Credential::from_wire(
+            serde_json::from_value(json!({"access": "AK", "secret": "SK", "tenant_id": "p"})).unwrap(),
+        );
         assert!(!format!("{ec2:?}").contains("\"SK\""));
         assert_eq!(ec2.project_id.as_deref(), Some("p"));
     }
 
     #[test]
     fn roles_parse() {
-        let role =
-            Role::from_json(&json!({"id": "r1", "name": "reader", "description": "", "domain_id": null})).unwrap();
+        let role = Role::from_wire(
+            serde_json::from_value(json!({"id": "r1", "name": "reader", "description": "", "domain_id": null}))
+                .unwrap(),
+        );
         assert_eq!(
             (role.id.as_str(), role.name.as_str(), role.description, role.domain_id),
             ("r1", "reader", None, None)
         );
-        assert_eq!(Role::from_json(&json!({"name": "x"})).unwrap_err().kind(), ErrorKind::ResponseInvalid);
+        // A role without id does not decode (the client answers `ResponseInvalid`).
+        assert!(serde_json::from_value::<wire::Role>(json!({"name": "x"})).is_err());
     }
 }

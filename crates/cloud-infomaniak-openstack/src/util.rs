@@ -1,4 +1,4 @@
-//! Small helpers: base64 for Nova's user data, timestamps, JSON field access, status waits.
+//! Small helpers: base64 for Nova's user data, timestamps, status waits.
 
 use std::future::Future;
 use std::time::Duration;
@@ -34,11 +34,6 @@ pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
         .ok()
         .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc()))
-}
-
-/// A string field of a JSON object.
-pub(crate) fn str_field(value: &serde_json::Value, key: &str) -> Option<String> {
-    value.get(key).and_then(serde_json::Value::as_str).map(str::to_owned)
 }
 
 /// Whether `text` looks like an OpenStack UUID (with or without dashes).
