@@ -180,6 +180,7 @@ impl StorageClient for S3Client {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         options.conditions.validate(&self.capabilities())?;
+        options.range.as_ref().map_or(Ok(()), GetRange::validate)?;
         let provider = self.provider();
         let (c, none_match_any) = without_wildcards(&options.conditions);
         let c = &c;

@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+pub mod corpus;
 mod wire;
 
 use std::fmt;

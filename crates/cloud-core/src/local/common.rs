@@ -332,6 +332,32 @@ impl Gates {
     }
 }
 
+/// Locks that serialize the writers of one key (put, copy onto it, delete), so that an object's
+/// file and its sidecar are always written by the same put: without them two concurrent puts may
+/// publish their files in one order and their sidecars in the other, losing the winner's
+/// metadata. Keys share a fixed number of stripes, so memory stays bounded.
+#[derive(Debug)]
+pub(crate) struct KeyLocks {
+    stripes: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Default for KeyLocks {
+    fn default() -> Self {
+        Self { stripes: (0..64).map(|_| tokio::sync::Mutex::new(())).collect() }
+    }
+}
+
+impl KeyLocks {
+    /// Waits for, and holds, the lock of `key` in `bucket`.
+    pub(crate) async fn lock(&self, bucket: &str, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (bucket, key).hash(&mut hasher);
+        let stripe = usize::try_from(hasher.finish() % self.stripes.len() as u64).unwrap_or(0);
+        self.stripes[stripe].lock().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use object_store::ObjectStoreExt;

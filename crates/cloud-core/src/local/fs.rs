@@ -13,13 +13,13 @@ use object_store::path::Path;
 use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt, PutMultipartOptions};
 
 use super::codec::Codec;
-use super::common::{Gates, ListSpec, file_body, listed_meta, roll_up, slice_body, upload_stream};
+use super::common::{Gates, KeyLocks, ListSpec, file_body, listed_meta, roll_up, slice_body, upload_stream};
 use super::error::{in_local, map_io_error, map_store_error};
-use super::sidecar::{Attrs, Sidecars, remove_empty_parents};
+use super::sidecar::{Attrs, Sidecars, remove_empty_parents, sync_dir};
 use crate::storage::{
-    BucketInfo, CopyMode, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions,
-    ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutMode, PutOptions, PutPayload,
-    PutResult, StorageCapabilities, validate_bucket_name, validate_key,
+    BucketInfo, CopyMode, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetRange, GetResult,
+    HeadOptions, ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutMode, PutOptions,
+    PutPayload, PutResult, StorageCapabilities, validate_bucket_name, validate_key,
 };
 use crate::{CloudProvider, Error, ErrorKind, Result, StorageClient};
 
@@ -49,6 +49,20 @@ use crate::{CloudProvider, Error, ErrorKind, Result, StorageClient};
 ///   matching entry of the walked directory at once; with it, each page is a fresh walk that keeps
 ///   only that page. Pick a page size for very large buckets.
 /// - Presigned URLs are not supported (`Unsupported`).
+/// - Symbolic links are not followed: a key whose path meets a link under the root (a linked
+///   bucket directory, a linked directory or file inside a bucket) fails with `PermissionDenied`,
+///   so no key reaches outside the root. A listing of a linked bucket fails the same way; a
+///   listing may still name keys under a linked directory inside a bucket, but they cannot be read.
+/// - Puts of one key by this store (and its clones) are serialized, so an object and its
+///   metadata always come from the same put; other processes writing under the same root are not
+///   coordinated with.
+///
+/// # Durability
+///
+/// A put returns once its file is renamed into place, which survives a crash of the process but
+/// not necessarily of the machine: the data may still be in the operating system's cache. A store
+/// made with [`LocalStorage::new_durable`] syncs each written file, its sidecar and the
+/// directories they were renamed into before a put returns, at the cost of slower writes.
 /// - A bucket is deleted only once the uploads into it by this store (and its clones) are done;
 ///   other processes writing under the same root are not coordinated with.
 ///
@@ -74,6 +88,8 @@ struct Inner {
     store: Arc<LocalFileSystem>,
     sidecars: Sidecars,
     gates: Gates,
+    locks: KeyLocks,
+    fsync: bool,
 }
 
 const CODEC: Codec = Codec::Escaped;
@@ -84,7 +100,31 @@ impl LocalStorage {
     /// # Errors
     /// `InvalidConfig` if `root` cannot be created or is not a directory.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
-        let root = root.into();
+        Self::open(root.into(), false)
+    }
+
+    /// Storage rooted at `root` (created if missing) that syncs every write to disk before
+    /// acknowledging it: a put that returned `Ok` survives a power loss. See
+    /// [Durability](LocalStorage#durability).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use cloud_core::{LocalStorage, StorageClientExt};
+    /// let dir = std::env::temp_dir().join(format!("cloud-doc-durable-{}", std::process::id()));
+    /// let store = LocalStorage::new_durable(&dir)?;
+    /// store.ensure_bucket("ledger").await?;
+    /// store.put_bytes("ledger", "2026/12/07.csv", &b"a,b\n"[..]).await?; // on disk when this returns
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), cloud_core::Error>(()) }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// As [`LocalStorage::new`].
+    pub fn new_durable(root: impl Into<PathBuf>) -> Result<Self> {
+        Self::open(root.into(), true)
+    }
+
+    fn open(root: PathBuf, fsync: bool) -> Result<Self> {
         let unusable = |e: &dyn fmt::Display| {
             Error::invalid_config(format!("cannot use {} as the root of a LocalStorage: {e}", root.display()))
                 .in_context(CloudProvider::Local, "new")
@@ -93,15 +133,52 @@ impl LocalStorage {
         let root = std::fs::canonicalize(&root).map_err(|e| unusable(&e).with_source(e))?;
         let store = LocalFileSystem::new_with_prefix(&root)
             .map_err(|e| unusable(&e).with_source(e))?
-            .with_automatic_cleanup(false);
+            .with_automatic_cleanup(false)
+            .with_fsync(fsync);
         Ok(Self {
             inner: Arc::new(Inner {
-                sidecars: Sidecars::new(&root),
+                sidecars: Sidecars::new(&root, fsync),
                 root,
                 store: Arc::new(store),
                 gates: Gates::default(),
+                locks: KeyLocks::default(),
+                fsync,
             }),
         })
+    }
+
+    /// Whether writes are synced to disk before they are acknowledged.
+    pub fn is_durable(&self) -> bool {
+        self.inner.fsync
+    }
+
+    /// Fails with `PermissionDenied` when the path of `escaped` in `bucket` meets a symbolic link
+    /// (the bucket directory, a directory of the key, or the file itself).
+    async fn refuse_links(&self, bucket: &str, escaped: &str, operation: &'static str) -> Result<()> {
+        let mut path = self.bucket_dir(bucket);
+        let segments: Vec<String> = escaped.split('/').map(str::to_owned).collect();
+        blocking(operation, move || {
+            let mut segments = segments.iter();
+            loop {
+                match std::fs::symlink_metadata(&path) {
+                    Ok(meta) if meta.file_type().is_symlink() => {
+                        return Err(Error::new(
+                            ErrorKind::PermissionDenied,
+                            "the path of this key meets a symbolic link, which LocalStorage does not follow",
+                        )
+                        .in_context(CloudProvider::Local, operation));
+                    }
+                    Ok(_) => {}
+                    // Nothing further exists, so nothing further can be a link.
+                    Err(_) => return Ok(()),
+                }
+                match segments.next() {
+                    Some(segment) => path.push(segment),
+                    None => return Ok(()),
+                }
+            }
+        })
+        .await
     }
 
     /// The root directory (canonical).
@@ -183,31 +260,12 @@ impl LocalStorage {
     }
 }
 
-impl LocalStorage {
-    /// Streams a payload to a staging file beside `path`, publishes it only if nothing is stored
-    /// at `path` (a hard link, which fails when the name is taken), and removes the staging file.
-    /// Returns the published object's entity tag and size.
-    async fn upload_new(
-        &self,
-        path: &Path,
-        payload: PutPayload,
-        options: &PutOptions,
-    ) -> Result<(Option<String>, u64)> {
-        const OP: &str = "put_object";
-        // `#` never appears in an escaped key, so the staging file is never listed as an object.
-        let staging = Path::parse(format!("{path}#c{:08x}", rand::random::<u32>())).map_err(|e| {
-            Error::invalid_input(format!("no staging name for {path}: {e}")).in_context(CloudProvider::Local, OP)
-        })?;
-        let (_, size) =
-            upload_stream(&*self.inner.store, &staging, payload, PutMultipartOptions::default(), options).await?;
-        let linked = self.inner.store.copy_if_not_exists(&staging, path).await;
-        if let Err(e) = self.inner.store.delete(&staging).await {
-            tracing::warn!(staging = %staging, error = %e, "could not remove a staging file");
-        }
-        linked.map_err(|e| map_store_error(e, OP))?;
-        let meta = self.inner.store.head(path).await.map_err(|e| map_store_error(e, OP))?;
-        Ok((meta.e_tag, size))
-    }
+/// A staging name beside `path` for a put in progress; `#` never appears in an escaped key, so
+/// a staging file is never listed as an object.
+fn staging_path(path: &Path, operation: &'static str) -> Result<Path> {
+    Path::parse(format!("{path}#c{:016x}", rand::random::<u64>())).map_err(|e| {
+        Error::invalid_input(format!("no staging name for {path}: {e}")).in_context(CloudProvider::Local, operation)
+    })
 }
 
 /// Runs blocking file-system work on the blocking pool.
@@ -355,28 +413,43 @@ impl StorageClient for LocalStorage {
         let gate = self.inner.gates.of(bucket);
         let _shared = gate.read().await;
         self.require_bucket(bucket, OP).await?;
+        self.refuse_links(bucket, &escaped, OP).await?;
         let create = options.mode == PutMode::Create;
-        let (etag, size) = match (payload.as_bytes(), create) {
-            (Some(bytes), _) => {
-                let size = bytes.len() as u64;
-                let mode = if create { object_store::PutMode::Create } else { object_store::PutMode::Overwrite };
-                let result = self
-                    .inner
-                    .store
-                    .put_opts(&path, bytes.clone().into(), mode.into())
-                    .await
-                    .map_err(|e| map_store_error(e, OP))?;
-                (result.e_tag, size)
+        let staging = staging_path(&path, OP)?;
+        // Stream errors come back as they are; the upload's own errors carry their context.
+        let size = match payload.as_bytes() {
+            Some(bytes) => {
+                let put = self.inner.store.put(&staging, bytes.clone().into()).await;
+                put.map_err(|e| map_store_error(e, OP))?;
+                bytes.len() as u64
             }
-            // Stream errors come back as they are; the upload's own errors carry their context.
-            (None, false) => {
-                let (result, size) =
-                    upload_stream(&*self.inner.store, &path, payload, PutMultipartOptions::default(), &options).await?;
-                (result.e_tag, size)
-            }
-            (None, true) => self.upload_new(&path, payload, &options).await?,
+            None => upload_stream(&*self.inner.store, &staging, payload, PutMultipartOptions::default(), &options).await?.1,
         };
-        let etag = etag.as_deref().unwrap_or_default().trim_matches('"').to_owned();
+        // Publishing the file and writing its sidecar happen together under the key's lock, so
+        // the sidecar that stays is always the one of the file that stays.
+        let _writer = self.inner.locks.lock(bucket, &escaped).await;
+        let published = if create {
+            // A hard link fails when the name is taken.
+            self.inner.store.copy_if_not_exists(&staging, &path).await
+        } else {
+            self.inner.store.rename(&staging, &path).await
+        };
+        if create || published.is_err() {
+            if let Err(e) = self.inner.store.delete(&staging).await {
+                tracing::warn!(staging = %staging, error = %e, "could not remove a staging file");
+            }
+        }
+        published.map_err(|e| map_store_error(e, OP))?;
+        if self.inner.fsync {
+            let file = self.inner.store.path_to_filesystem(&path).map_err(|e| map_store_error(e, OP))?;
+            blocking(OP, move || {
+                let dir = file.parent().unwrap_or(&file);
+                sync_dir(dir).map_err(|e| map_io_error(e, OP))
+            })
+            .await?;
+        }
+        let meta = self.inner.store.head(&path).await.map_err(|e| map_store_error(e, OP))?;
+        let etag = etag_of(&meta);
         let progress = options.progress.clone();
         self.write_attrs(bucket, escaped, etag.clone(), Attrs::from_options(options), OP).await?;
         if let Some(progress) = progress {
@@ -389,6 +462,8 @@ impl StorageClient for LocalStorage {
         const OP: &str = "get_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
         options.conditions.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
+        options.range.as_ref().map_or(Ok(()), GetRange::validate).map_err(in_local(OP))?;
+        self.refuse_links(bucket, &escaped, OP).await?;
         let result = match self.inner.store.get_opts(&path, object_store::GetOptions::default()).await {
             Ok(result) => result,
             Err(e) => return Err(self.explain_missing(map_store_error(e, OP), bucket, key, OP).await),
@@ -413,6 +488,7 @@ impl StorageClient for LocalStorage {
         const OP: &str = "head_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
         options.conditions.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
+        self.refuse_links(bucket, &escaped, OP).await?;
         let meta = self.stat(bucket, key, &path, OP).await?;
         let attrs = self.read_attrs(bucket, escaped, etag_of(&meta), OP).await?;
         let meta = object_meta(key, &meta, attrs);
@@ -423,6 +499,8 @@ impl StorageClient for LocalStorage {
     async fn delete_object(&self, bucket: &str, key: &str, _options: DeleteOptions) -> Result<()> {
         const OP: &str = "delete_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
+        self.refuse_links(bucket, &escaped, OP).await?;
+        let _writer = self.inner.locks.lock(bucket, &escaped).await;
         // `remove_file` on a directory (key `a` when `a/b` exists) must be `NotFound`, not a failure.
         self.stat(bucket, key, &path, OP).await?;
         if let Err(e) = self.inner.store.delete(&path).await {
@@ -456,6 +534,7 @@ impl StorageClient for LocalStorage {
         let (page_size, delimiter, start_after) = (options.page_size, options.delimiter, options.start_after);
         stream::once(async move {
             this.require_bucket(&spec.bucket, OP).await?;
+            this.refuse_links(&spec.bucket, "", OP).await?;
             Ok::<_, Error>(roll_up(spec.stream(page_size), prefix, delimiter, start_after))
         })
         .try_flatten()
@@ -477,6 +556,9 @@ impl StorageClient for LocalStorage {
         let create = options.mode == CopyMode::Create;
         let gate = self.inner.gates.of(dst_bucket);
         let _shared = gate.read().await;
+        self.refuse_links(src_bucket, &src_escaped, OP).await?;
+        self.refuse_links(dst_bucket, &dst_escaped, OP).await?;
+        let _writer = self.inner.locks.lock(dst_bucket, &dst_escaped).await;
         self.stat(src_bucket, src_key, &src, OP).await?;
         if src == dst {
             if create {

@@ -88,11 +88,13 @@ struct Document {
 #[derive(Debug, Clone)]
 pub(crate) struct Sidecars {
     dir: PathBuf,
+    /// Whether written sidecars (and the directories they are renamed into) are synced to disk.
+    fsync: bool,
 }
 
 impl Sidecars {
-    pub(crate) fn new(root: &Path) -> Self {
-        Self { dir: root.join(META_DIR) }
+    pub(crate) fn new(root: &Path, fsync: bool) -> Self {
+        Self { dir: root.join(META_DIR), fsync }
     }
 
     fn bucket_dir(&self, bucket: &str) -> PathBuf {
@@ -146,7 +148,9 @@ impl Sidecars {
         let tmp_dir = self.dir.join(TMP_DIR);
         std::fs::create_dir_all(&tmp_dir)?;
         let tmp = tmp_dir.join(format!("{:016x}", rand::random::<u64>()));
-        let written = std::fs::File::create_new(&tmp).and_then(|mut f| f.write_all(&json));
+        let fsync = self.fsync;
+        let written = std::fs::File::create_new(&tmp)
+            .and_then(|mut f| f.write_all(&json).and_then(|()| if fsync { f.sync_all() } else { Ok(()) }));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
@@ -159,6 +163,7 @@ impl Sidecars {
             attempts += 1;
             std::fs::create_dir_all(parent)?;
             match std::fs::rename(&tmp, &target) {
+                Ok(()) if self.fsync => return sync_dir(parent),
                 Ok(()) => return Ok(()),
                 Err(e) if e.kind() == Io::NotFound && attempts < 5 => {}
                 Err(e) => {
@@ -191,6 +196,16 @@ impl Sidecars {
     }
 }
 
+/// Syncs a directory, so that a rename into it survives a crash (a no-op where directories
+/// cannot be opened, as on Windows).
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::File::open(dir) {
+        Ok(handle) => handle.sync_all(),
+        Err(_) if cfg!(not(unix)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Removes the now-empty directories above `removed`, up to (and not including) `stop`.
 pub(crate) fn remove_empty_parents(removed: &Path, stop: &Path) {
     let mut dir = removed.parent();
@@ -215,7 +230,7 @@ mod tests {
     #[test]
     fn sidecars_follow_their_object_version() {
         let root = tempfile::tempdir().unwrap();
-        let sidecars = Sidecars::new(root.path());
+        let sidecars = Sidecars::new(root.path(), true);
         sidecars.write("bkt", "a/b.txt", "tag1", attrs("text/plain")).unwrap();
         assert!(root.path().join(".cloud-meta/bkt/a/b.txt#meta").is_file());
         assert_eq!(sidecars.read("bkt", "a/b.txt", "tag1").unwrap(), attrs("text/plain"));
@@ -237,7 +252,7 @@ mod tests {
     #[test]
     fn unreadable_sidecars_are_ignored() {
         let root = tempfile::tempdir().unwrap();
-        let sidecars = Sidecars::new(root.path());
+        let sidecars = Sidecars::new(root.path(), false);
         std::fs::create_dir_all(root.path().join(".cloud-meta/bkt")).unwrap();
         std::fs::write(root.path().join(".cloud-meta/bkt/k#meta"), b"{not json").unwrap();
         assert_eq!(sidecars.read("bkt", "k", "tag").unwrap(), Attrs::default());

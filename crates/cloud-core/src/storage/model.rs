@@ -418,6 +418,26 @@ pub enum GetRange {
 }
 
 impl GetRange {
+    /// Checks what can be checked without the object's size: a bounded range must not be empty
+    /// or inverted. Backends call it before sending anything.
+    ///
+    /// ```
+    /// use cloud_core::storage::GetRange;
+    /// assert!(GetRange::Bounded(0..10).validate().is_ok());
+    /// assert!(GetRange::Bounded(10..2).validate().is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty or inverted bounded range.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Self::Bounded(r) if r.start >= r.end => {
+                Err(Error::invalid_input(format!("range {}..{} is empty or inverted", r.start, r.end)))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The concrete range within an object of `size` bytes.
     ///
     /// # Errors
