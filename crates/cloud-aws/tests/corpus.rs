@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
@@ -62,10 +63,10 @@ fn metadata_cases() -> Vec<BTreeMap<String, String>> {
 fn range_cases() -> Vec<GetRange> {
     vec![
         GetRange::Bounded(5..5),
-        GetRange::Bounded(10..2),
+        GetRange::Bounded(Range { start: 10, end: 2 }),
         GetRange::Bounded(u64::MAX..u64::MAX),
         GetRange::Bounded(0..0),
-        GetRange::Bounded(u64::MAX..0),
+        GetRange::Bounded(Range { start: u64::MAX, end: 0 }),
     ]
 }
 

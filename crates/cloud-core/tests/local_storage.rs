@@ -153,7 +153,10 @@ async fn a_cancelled_upload_leaves_nothing() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(staged, ["cancelled#1"], "the upload in progress is a staging file");
+    assert!(
+        staged.len() == 1 && staged[0].starts_with("cancelled#"),
+        "the upload in progress is one staging file: {staged:?}"
+    );
     assert_eq!(keys(&store, "bkt").await, Vec::<String>::new(), "an upload in progress is not an object");
     put.abort();
     assert!(put.await.unwrap_err().is_cancelled());

@@ -100,7 +100,7 @@ impl LocalStorage {
     /// # Errors
     /// `InvalidConfig` if `root` cannot be created or is not a directory.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
-        Self::open(root.into(), false)
+        Self::open(&root.into(), false)
     }
 
     /// Storage rooted at `root` (created if missing) that syncs every write to disk before
@@ -121,16 +121,16 @@ impl LocalStorage {
     /// # Errors
     /// As [`LocalStorage::new`].
     pub fn new_durable(root: impl Into<PathBuf>) -> Result<Self> {
-        Self::open(root.into(), true)
+        Self::open(&root.into(), true)
     }
 
-    fn open(root: PathBuf, fsync: bool) -> Result<Self> {
+    fn open(root: &FsPath, fsync: bool) -> Result<Self> {
         let unusable = |e: &dyn fmt::Display| {
             Error::invalid_config(format!("cannot use {} as the root of a LocalStorage: {e}", root.display()))
                 .in_context(CloudProvider::Local, "new")
         };
-        std::fs::create_dir_all(&root).map_err(|e| unusable(&e).with_source(e))?;
-        let root = std::fs::canonicalize(&root).map_err(|e| unusable(&e).with_source(e))?;
+        std::fs::create_dir_all(root).map_err(|e| unusable(&e).with_source(e))?;
+        let root = std::fs::canonicalize(root).map_err(|e| unusable(&e).with_source(e))?;
         let store = LocalFileSystem::new_with_prefix(&root)
             .map_err(|e| unusable(&e).with_source(e))?
             .with_automatic_cleanup(false)
@@ -434,10 +434,10 @@ impl StorageClient for LocalStorage {
         } else {
             self.inner.store.rename(&staging, &path).await
         };
-        if create || published.is_err() {
-            if let Err(e) = self.inner.store.delete(&staging).await {
-                tracing::warn!(staging = %staging, error = %e, "could not remove a staging file");
-            }
+        if (create || published.is_err())
+            && let Err(e) = self.inner.store.delete(&staging).await
+        {
+            tracing::warn!(staging = %staging, error = %e, "could not remove a staging file");
         }
         published.map_err(|e| map_store_error(e, OP))?;
         if self.inner.fsync {
