@@ -423,7 +423,9 @@ impl StorageClient for LocalStorage {
                 put.map_err(|e| map_store_error(e, OP))?;
                 bytes.len() as u64
             }
-            None => upload_stream(&*self.inner.store, &staging, payload, PutMultipartOptions::default(), &options).await?.1,
+            None => {
+                upload_stream(&*self.inner.store, &staging, payload, PutMultipartOptions::default(), &options).await?.1
+            }
         };
         // Publishing the file and writing its sidecar happen together under the key's lock, so
         // the sidecar that stays is always the one of the file that stays.
