@@ -1,5 +1,6 @@
 //! The resource view: [`InfomaniakResources`], a [`cloud_core::CloudClient`] over Nova servers,
-//! Cinder volumes and Swift containers.
+//! Cinder volumes, Swift containers, Neutron networks and routers, Octavia load balancers,
+//! Designate zones and Heat stacks.
 //!
 //! Every call goes through the crate's service clients ([`NovaClient`], [`CinderClient`],
 //! [`SwiftClient`]) of one shared session; this module only maps their answers to
@@ -23,6 +24,7 @@ use crate::error::PROVIDER;
 use crate::session::InfomaniakCloud;
 use crate::swift::parse_swift_time;
 use crate::{CinderClient, ContainerInfo, CreateVolumeRequest, NovaClient, Server, SwiftClient, Volume};
+use crate::{LoadBalancer, Network, Router, Stack, Zone};
 
 /// Servers, volumes and containers of one session, as [`CloudResource`]s.
 ///
@@ -31,10 +33,18 @@ use crate::{CinderClient, ContainerInfo, CreateVolumeRequest, NovaClient, Server
 /// | Nova server | `Compute` | the server's UUID | `"server"` |
 /// | Cinder volume | `Storage` | the volume's UUID | `"volume"` |
 /// | Swift container | `Storage` | the container's name | `"container"` |
+/// | Neutron network | `Network` | the network's UUID | `"network"` |
+/// | Neutron router | `Network` | the router's UUID | `"router"` |
+/// | Octavia load balancer | `Network` | the load balancer's UUID | `"load_balancer"` |
+/// | Designate zone | `Network` | the zone's UUID | `"zone"` |
+/// | Heat stack | `Container` | the stack's UUID | `"stack"` |
 ///
 /// [`get_resource`](CloudClient::get_resource) and [`delete_resource`](CloudClient::delete_resource)
 /// look an id up in this order: a server with that id, then a volume with that id, then a
-/// container with that name; the first match wins, and `NotFound` means none of the three has it.
+/// container with that name, then a network, router, load balancer, zone and stack with that id;
+/// the first match wins, and `NotFound` means none has it. Deleting a load balancer cascades to its
+/// listeners and pools; deleting a zone or stack waits until it is gone. Creation covers servers,
+/// volumes and containers (the service clients create the others).
 /// Services missing from the session's catalog are skipped. A server Nova still shows as
 /// `DELETED` (briefly, after its deletion) is neither listed nor found.
 ///
@@ -137,6 +147,11 @@ enum Found {
     Server(Server),
     Volume(Volume),
     Container(String, BTreeMap<String, String>),
+    Network(CloudResource),
+    Router(CloudResource),
+    LoadBalancer(CloudResource),
+    Zone(CloudResource),
+    Stack(CloudResource),
 }
 
 impl InfomaniakResources {
@@ -257,6 +272,77 @@ impl InfomaniakResources {
         self.gated("block-storage", self.volumes.list_volumes().map_ok(move |v| this.volume_resource(&v)).boxed())
     }
 
+    fn networks(&self) -> BoxStream<'static, Result<CloudResource>> {
+        let region = self.region();
+        let networks = self.session().neutron().list_networks().map_ok(move |n| network_resource(&n, &region)).boxed();
+        let region = self.region();
+        let routers = self.session().neutron().list_routers().map_ok(move |r| router_resource(&r, &region)).boxed();
+        self.gated("network", networks.chain(routers).boxed())
+    }
+
+    fn load_balancers(&self) -> BoxStream<'static, Result<CloudResource>> {
+        let region = self.region();
+        let lbs = self.session().octavia().list_load_balancers().map_ok(move |l| lb_resource(&l, &region)).boxed();
+        self.gated("load-balancer", lbs)
+    }
+
+    fn zones(&self) -> BoxStream<'static, Result<CloudResource>> {
+        let region = self.region();
+        self.gated("dns", self.session().designate().list_zones().map_ok(move |z| zone_resource(&z, &region)).boxed())
+    }
+
+    fn stacks(&self) -> BoxStream<'static, Result<CloudResource>> {
+        let region = self.region();
+        self.gated(
+            "orchestration",
+            self.session().heat().list_stacks().map_ok(move |s| stack_resource(&s, &region)).boxed(),
+        )
+    }
+
+    /// A network, router, load balancer, zone or stack with the id `id`, in that order.
+    async fn find_more(&self, id: &str) -> Result<Option<Found>> {
+        let region = self.region();
+        let session = self.session();
+        fn hit<T>(found: Result<T>, wrap: impl FnOnce(T) -> Found) -> Result<Option<Found>> {
+            match found {
+                Ok(t) => Ok(Some(wrap(t))),
+                Err(e) if not_this(&e) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        if self.has("network").await? {
+            let neutron = session.neutron();
+            if let Some(f) = hit(neutron.get_network(id).await, |n| Found::Network(network_resource(&n, &region)))? {
+                return Ok(Some(f));
+            }
+            if let Some(f) = hit(neutron.get_router(id).await, |r| Found::Router(router_resource(&r, &region)))? {
+                return Ok(Some(f));
+            }
+        }
+        if self.has("load-balancer").await? {
+            let found = session.octavia().get_load_balancer(id).await;
+            if let Some(f) = hit(found, |l| Found::LoadBalancer(lb_resource(&l, &region)))? {
+                return Ok(Some(f));
+            }
+        }
+        if self.has("dns").await? && crate::util::looks_like_id(id) {
+            let found = session.designate().get_zone(id).await;
+            if let Some(f) = hit(found, |z| Found::Zone(zone_resource(&z, &region)))? {
+                return Ok(Some(f));
+            }
+        }
+        if self.has("orchestration").await? && crate::util::looks_like_id(id) {
+            // Heat still shows a deleted stack by id, as `DELETE_COMPLETE`: it is gone.
+            let found = session.heat().get_stack(id).await.and_then(|s| {
+                if s.stack_status == "DELETE_COMPLETE" { Err(Error::not_found("the stack is deleted")) } else { Ok(s) }
+            });
+            if let Some(f) = hit(found, |s| Found::Stack(stack_resource(&s, &region)))? {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
+    }
+
     fn containers(&self) -> BoxStream<'static, Result<CloudResource>> {
         let this = self.clone();
         self.gated(
@@ -299,10 +385,15 @@ impl InfomaniakResources {
                     Err(e) => return Err(e),
                 }
             }
+            if let Some(found) = self.find_more(id).await? {
+                return Ok(found);
+            }
         }
-        Err(Error::not_found(format!("no server, volume or container has the id {id:?}"))
-            .with_provider(PROVIDER)
-            .with_operation("get_resource"))
+        Err(Error::not_found(format!(
+            "no server, volume, container, network, router, load balancer, zone or stack has the id {id:?}"
+        ))
+        .with_provider(PROVIDER)
+        .with_operation("get_resource"))
     }
 
     async fn create_server(&self, name: &str, config: Value) -> Result<CloudResource> {
@@ -378,6 +469,43 @@ fn is_deleted(server: &Server) -> bool {
 
 /// A lookup miss: the id is not of this kind (`NotFound`, or a `400` for an id this service
 /// cannot even parse, such as a container name given to Nova).
+fn resource(id: &str, name: &str, kind: ResourceType, what: &str, status: &str, region: &str) -> CloudResource {
+    CloudResource::new(id, name, kind, CloudProvider::Infomaniak, region)
+        .with_status(status)
+        .with_metadata("kind", json!(what))
+}
+
+fn network_resource(n: &Network, region: &str) -> CloudResource {
+    resource(&n.id, &n.name, ResourceType::Network, "network", &n.status, region)
+        .with_metadata("external", json!(n.external))
+        .with_metadata("shared", json!(n.shared))
+        .with_metadata("subnets", json!(n.subnets))
+}
+
+fn router_resource(r: &Router, region: &str) -> CloudResource {
+    resource(&r.id, &r.name, ResourceType::Network, "router", &r.status, region)
+        .with_metadata("external_network", json!(r.external_gateway.as_ref().map(|g| &g.network_id)))
+}
+
+fn lb_resource(l: &LoadBalancer, region: &str) -> CloudResource {
+    resource(&l.id, &l.name, ResourceType::Network, "load_balancer", &l.provisioning_status, region)
+        .with_metadata("vip_address", json!(l.vip_address))
+        .with_metadata("operating_status", json!(l.operating_status))
+}
+
+fn zone_resource(z: &Zone, region: &str) -> CloudResource {
+    resource(&z.id, &z.name, ResourceType::Network, "zone", &z.status, region)
+        .with_metadata("email", json!(z.email))
+        .with_metadata("ttl", json!(z.ttl))
+}
+
+fn stack_resource(s: &Stack, region: &str) -> CloudResource {
+    let mut r = resource(&s.id, &s.stack_name, ResourceType::Container, "stack", &s.stack_status, region)
+        .with_metadata("status_reason", json!(s.stack_status_reason));
+    r.created_at = s.creation_time.as_deref().and_then(crate::util::parse_time);
+    r
+}
+
 fn not_this(error: &Error) -> bool {
     matches!(error.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput)
 }
@@ -391,7 +519,7 @@ fn parse_config<T: serde::de::DeserializeOwned>(config: Value, what: &str) -> Re
 fn unsupported(resource_type: ResourceType) -> Error {
     Error::new(
         ErrorKind::Unsupported,
-        format!("Infomaniak OpenStack resources are servers (compute), volumes and containers (storage), not {resource_type}"),
+        format!("Infomaniak OpenStack resources are servers (compute), volumes and containers (storage), networks, routers, load balancers and zones (network) and stacks (container), not {resource_type}"),
     )
     .with_provider(PROVIDER)
 }
@@ -406,9 +534,19 @@ impl CloudClient for InfomaniakResources {
     /// containers for `Storage`); `Unsupported` for any other type.
     fn list_resources(&self, resource_type: Option<ResourceType>) -> BoxStream<'static, Result<CloudResource>> {
         match resource_type {
-            None => self.servers().chain(self.volumes()).chain(self.containers()).boxed(),
+            None => self
+                .servers()
+                .chain(self.volumes())
+                .chain(self.containers())
+                .chain(self.networks())
+                .chain(self.load_balancers())
+                .chain(self.zones())
+                .chain(self.stacks())
+                .boxed(),
             Some(ResourceType::Compute) => self.servers(),
             Some(ResourceType::Storage) => self.volumes().chain(self.containers()).boxed(),
+            Some(ResourceType::Network) => self.networks().chain(self.load_balancers()).chain(self.zones()).boxed(),
+            Some(ResourceType::Container) => self.stacks(),
             Some(other) => stream::once(async move { Err(unsupported(other)) }).boxed(),
         }
     }
@@ -418,6 +556,7 @@ impl CloudClient for InfomaniakResources {
             Found::Server(s) => self.server_resource(s),
             Found::Volume(v) => self.volume_resource(&v),
             Found::Container(name, headers) => self.headed_container_resource(&name, &headers),
+            Found::Network(r) | Found::Router(r) | Found::LoadBalancer(r) | Found::Zone(r) | Found::Stack(r) => r,
         })
     }
 
@@ -434,6 +573,11 @@ impl CloudClient for InfomaniakResources {
             Found::Server(s) => self.compute.delete_server(&s.id, false).await,
             Found::Volume(v) => self.volumes.delete_volume(&v.id, false).await,
             Found::Container(name, _) => self.swift.delete_bucket(&name).await,
+            Found::Network(r) => self.session().neutron().delete_network(&r.id).await,
+            Found::Router(r) => self.session().neutron().delete_router(&r.id).await,
+            Found::LoadBalancer(r) => self.session().octavia().delete_load_balancer(&r.id, true).await,
+            Found::Zone(r) => self.session().designate().delete_zone(&r.id).await,
+            Found::Stack(r) => self.session().heat().delete_stack(&r.id).await,
         }
     }
 }

@@ -215,3 +215,46 @@ async fn an_application_credential_session_is_told_to_use_a_password() {
     let _: Vec<_> = heat.list_stacks().try_collect().await.unwrap();
     assert_eq!(heat.get_stack("no-such-stack").await.unwrap_err().kind(), ErrorKind::NotFound);
 }
+
+#[tokio::test]
+async fn stacks_zones_networks_and_routers_through_the_resource_view() {
+    use cloud_core::{CloudClient, ResourceType};
+    use cloud_infomaniak_openstack::CreateZone;
+
+    let heat = heat().await;
+    common::require_service("dns");
+    common::require_service("network");
+    let session = heat.session().clone();
+    let view = session.resources();
+
+    let stack = heat.create_stack(&CreateStack::new(&stack_name(), TEMPLATE)).await.unwrap();
+    let zone = session
+        .designate()
+        .create_zone(&CreateZone::new(&format!("{}.example.test", common::name("view")), "h@example.test"))
+        .await
+        .unwrap();
+    let net = session.neutron().create_network(&common::name("view-net"), None, false).await.unwrap();
+    let router = session.neutron().create_router(&common::name("view-router"), None).await.unwrap();
+
+    let network_kind: Vec<_> = view.list_resources(Some(ResourceType::Network)).try_collect().await.unwrap();
+    for (id, kind) in [(&zone.id, "zone"), (&net.id, "network"), (&router.id, "router")] {
+        let found = network_kind.iter().find(|r| &r.id == id).unwrap_or_else(|| panic!("{kind} listed"));
+        assert_eq!(found.metadata["kind"], kind);
+    }
+    let stacks: Vec<_> = view.list_resources(Some(ResourceType::Container)).try_collect().await.unwrap();
+    assert!(stacks.iter().any(|r| r.id == stack.id && r.metadata["kind"] == "stack"));
+    let everything: Vec<_> = view.list_resources(None).try_collect().await.unwrap();
+    assert!([&stack.id, &zone.id, &net.id, &router.id].iter().all(|id| everything.iter().any(|r| &&r.id == id)));
+
+    for (id, kind, status) in [
+        (&stack.id, "stack", "CREATE_COMPLETE"),
+        (&zone.id, "zone", "ACTIVE"),
+        (&net.id, "network", "ACTIVE"),
+        (&router.id, "router", "ACTIVE"),
+    ] {
+        let got = view.get_resource(id).await.unwrap();
+        assert_eq!((got.metadata["kind"].as_str(), got.status.as_str()), (Some(kind), status), "{got:?}");
+        view.delete_resource(id).await.unwrap();
+        assert_eq!(view.get_resource(id).await.unwrap_err().kind(), ErrorKind::NotFound, "{kind} deleted");
+    }
+}
