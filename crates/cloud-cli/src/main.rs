@@ -1,9 +1,11 @@
-//! `cloud`: object storage on S3, Swift and local directories from a terminal, with one syntax.
+//! `cloud`: object storage on S3, GCS, Azure, Swift and local directories from a terminal, with
+//! one syntax.
 //!
 //! Every command takes local paths or URLs that `cloud::storage::open_async` understands
-//! (`s3://bucket/prefix`, `swift://container/prefix`, `file:///dir`, `memory://bucket`); the
-//! credentials come from the environment the library crates read (`AWS_*`, `OS_CLOUD` and
-//! `clouds.yaml`, `OS_*`), never from the command line. See the crate README for the exit codes.
+//! (`s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`,
+//! `swift://container/prefix`, `file:///dir`, `memory://bucket`); the credentials come from the
+//! environment the library crates read (`AWS_*`, `OS_CLOUD` and `clouds.yaml`, `OS_*`,
+//! `AZURE_STORAGE_*`, `GOOGLE_APPLICATION_CREDENTIALS`), never from the command line. See the crate README for the exit codes.
 
 mod commands;
 mod exit;

@@ -63,18 +63,17 @@ async fn open_source(src: &Place) -> Result<(ByteStream, u64, PutOptions)> {
     }
 }
 
-/// Copies `src` to `dst`, advancing `bar` as bytes go through; returns the bytes copied.
+/// Copies `src` to `dst`, advancing `bar` as the destination acknowledges bytes (a file: as they
+/// are written; an object: as the backend confirms parts); returns the bytes copied.
 pub(crate) async fn copy(src: &Place, dst: &Place, bar: &ProgressBar) -> Result<u64> {
     let (stream, size, options) = open_source(src).await?;
     bar.set_length(size);
-    let counted = {
-        let bar = bar.clone();
-        stream.inspect_ok(move |chunk| bar.inc(chunk.len() as u64)).boxed()
-    };
     match dst {
-        Place::File(path) => write_file(path, counted).await?,
+        Place::File(path) => write_file(path, stream, bar).await?,
         Place::Object(remote) => {
-            let payload = PutPayload::from_stream(counted, Some(size));
+            let bar = bar.clone();
+            let options = options.with_progress(move |acknowledged| bar.set_position(acknowledged));
+            let payload = PutPayload::from_stream(stream, Some(size));
             remote.client.put_object(remote.bucket()?, remote.object_key()?, payload, options).await?;
         }
     }
@@ -83,7 +82,7 @@ pub(crate) async fn copy(src: &Place, dst: &Place, bar: &ProgressBar) -> Result<
 }
 
 /// Writes a stream to `path` through a temporary file beside it, renamed once complete.
-async fn write_file(path: &Path, mut stream: ByteStream) -> Result<()> {
+async fn write_file(path: &Path, mut stream: ByteStream, bar: &ProgressBar) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(parent).await.map_err(|e| local_error(e, parent))?;
     }
@@ -94,6 +93,7 @@ async fn write_file(path: &Path, mut stream: ByteStream) -> Result<()> {
         let mut file = tokio::fs::File::create(&tmp).await.map_err(|e| local_error(e, &tmp))?;
         while let Some(chunk) = stream.try_next().await? {
             file.write_all(&chunk).await.map_err(|e| local_error(e, &tmp))?;
+            bar.inc(chunk.len() as u64);
         }
         file.flush().await.map_err(|e| local_error(e, &tmp))?;
         tokio::fs::rename(&tmp, path).await.map_err(|e| local_error(e, path))

@@ -81,7 +81,7 @@ fn sample_tree(root: &Path, big: usize) {
 #[test]
 fn a_tree_goes_local_to_s3_to_swift_to_local_unchanged() {
     let src = tempfile::tempdir().unwrap();
-    sample_tree(src.path(), 24 << 20);
+    sample_tree(src.path(), 100 << 20);
     let s3 = s3_prefix("tree");
     let container = format!("cloud-cli-{}", std::process::id());
     let swift = format!("swift://{container}/tree/");
