@@ -28,10 +28,11 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
         problems.push("the workspace depends on openssl-sys".to_owned());
     }
 
-    for from in provider_crates()? {
+    let providers = provider_crates()?;
+    for from in &providers {
         let direct = cmd!(sh, "cargo tree -p {from} -e normal --depth 1 --prefix none").quiet().read()?;
         for to in crate_names(&direct).skip(1) {
-            if is_provider(to) && !ALLOWED_PROVIDER_EDGES.contains(&(from.as_str(), to)) {
+            if providers.iter().any(|p| p == to) && !ALLOWED_PROVIDER_EDGES.contains(&(from.as_str(), to)) {
                 problems.push(format!("provider crate {from} depends on provider crate {to}"));
             }
         }
@@ -45,17 +46,20 @@ fn crate_names(tree: &str) -> impl Iterator<Item = &str> {
     tree.lines().filter_map(|l| l.split_whitespace().next())
 }
 
-/// Whether a package is a provider crate (`cloud-<provider>`; not the core, facade or test crates).
-fn is_provider(name: &str) -> bool {
-    name.starts_with("cloud-") && name != "cloud-core" && name != "cloud-smoke"
-}
+/// Workspace crates named `cloud-…` that are not provider libraries: the core and the `cloud`
+/// command. Unpublished crates (test support, benchmarks, smoke tests) are tools too and may
+/// depend on any provider.
+const NOT_PROVIDERS: &[&str] = &["cloud-core", "cloud-cli"];
 
-/// The provider crates under `crates/`.
+/// The provider crates under `crates/`: published `cloud-<provider>` libraries.
 fn provider_crates() -> Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(crate::project_root().join("crates"))? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if is_provider(&name) {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let manifest = std::fs::read_to_string(entry.path().join("Cargo.toml"))?;
+        let published = !manifest.lines().any(|l| l.replace(' ', "") == "publish=false");
+        if name.starts_with("cloud-") && !NOT_PROVIDERS.contains(&name.as_str()) && published {
             names.push(name);
         }
     }
