@@ -36,7 +36,7 @@
 //!   [`StorageClient::put_object`](crate::StorageClient::put_object) (so the backend's own
 //!   large-object machinery applies: S3 multipart uploads, Swift SLOs, staged files, Azure
 //!   blocks): nothing is visible until `complete`, and `abort` leaves nothing.
-//! - [`MultipartStore`](object_store::multipart::MultipartStore): parts, which may come in any
+//! - [`MultipartStore`]: parts, which may come in any
 //!   order and from several processes, are staged as objects under
 //!   `<prefix>.cloud-multipart/<upload id>/` (hidden from this store's listings), then streamed in
 //!   order into the final object by `complete_multipart`, and deleted.
