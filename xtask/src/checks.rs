@@ -33,7 +33,7 @@ pub(crate) fn release_dry_run(sh: &Shell) -> Result<()> {
     })
 }
 
-/// Every published crate's library and binaries compile without warnings with no features, and
+/// Every published crate's library and binaries (cargo's default targets) compile without warnings with no features, and
 /// with each of its features alone. Tests, examples and benches are left out: the test build
 /// compiles them with every feature, and checking them per feature set would add their
 /// dev-dependencies to every set on a 2-core machine for little more coverage.
@@ -47,7 +47,7 @@ pub(crate) fn features(sh: &Shell) -> Result<()> {
             let features = feature.map(|f| format!("--features={f}"));
             let out = cmd!(
                 sh,
-                "cargo check --quiet --message-format short --package {name} --no-default-features {features...} --lib --bins"
+                "cargo check --quiet --message-format short --package {name} --no-default-features {features...}"
             )
             .ignore_status()
             .quiet()
