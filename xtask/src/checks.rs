@@ -33,10 +33,10 @@ pub(crate) fn release_dry_run(sh: &Shell) -> Result<()> {
     })
 }
 
-/// Every published crate's library and binaries (cargo's default targets) compile without warnings with no features, and
-/// with each of its features alone. Tests, examples and benches are left out: the test build
-/// compiles them with every feature, and checking them per feature set would add their
-/// dev-dependencies to every set on a 2-core machine for little more coverage.
+/// Every published crate's library and binaries (cargo's default targets) compile without
+/// warnings with no features, and with each of its features alone. Tests, examples and benches
+/// are left out: the test build compiles them with every feature, and checking them per feature
+/// set would add their dev-dependencies to every set on a 2-core machine for little more coverage.
 pub(crate) fn features(sh: &Shell) -> Result<()> {
     let mut checked = 0;
     let mut failed = Vec::new();
