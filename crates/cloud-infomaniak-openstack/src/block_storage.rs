@@ -186,7 +186,7 @@ impl CinderClient {
                     .await?
                     .json()?;
                 let (items, links) = body.into_parts();
-                let has_next = links.iter().any(|l| l.rel.as_deref() == Some("next"));
+                let has_next = crate::listing::has_next(&links);
                 let items: Vec<T> = items.into_iter().map(parse).collect();
                 let next = if has_next { items.last().map(id_of) } else { None };
                 Ok(Page::new(items, next))
@@ -588,11 +588,7 @@ impl CinderClient {
 mod wire {
     use serde::Deserialize;
 
-    #[derive(Deserialize)]
-    pub(crate) struct Link {
-        #[serde(default)]
-        pub(crate) rel: Option<String>,
-    }
+    pub(crate) use crate::listing::Link;
 
     /// A page of a listing: its items and its `*_links`.
     pub(crate) trait ListPage: serde::de::DeserializeOwned {

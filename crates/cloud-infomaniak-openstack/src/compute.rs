@@ -703,16 +703,7 @@ mod wire {
 
     use serde::{Deserialize, Serialize};
 
-    #[derive(Deserialize)]
-    pub(crate) struct Link {
-        #[serde(default)]
-        pub(crate) rel: Option<String>,
-    }
-
-    /// Whether a `*_links` list has a `next` page.
-    pub(crate) fn has_next(links: &[Link]) -> bool {
-        links.iter().any(|l| l.rel.as_deref() == Some("next"))
-    }
+    pub(crate) use crate::listing::{Link, has_next};
 
     #[derive(Deserialize)]
     pub(crate) struct Servers {

@@ -39,6 +39,7 @@ mod designate;
 mod error;
 mod heat;
 mod identity;
+mod listing;
 mod metering;
 mod neutron;
 mod octavia;

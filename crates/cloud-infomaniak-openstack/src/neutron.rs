@@ -4,7 +4,6 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use cloud_core::stream::{Page, paginate};
 use cloud_core::{Error, ErrorKind, Result};
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
@@ -13,7 +12,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::PROVIDER;
+use crate::listing::{HasId, MarkerListing, take_field};
 use crate::session::{Call, InfomaniakCloud, Service, id_segment};
+
+/// How errors name the service.
+const SERVICE_NAME: &str = "Neutron";
 
 const PAGE: u32 = 200;
 
@@ -594,11 +597,6 @@ fn wrap<T: Serialize>(key: &str, value: T) -> Envelope<'_, T> {
     Envelope { inner: std::iter::once((key, value)).collect() }
 }
 
-#[derive(Deserialize)]
-struct Link {
-    rel: String,
-}
-
 #[derive(Serialize)]
 struct NewNetwork<'a> {
     name: &'a str,
@@ -672,7 +670,7 @@ impl NeutronClient {
     async fn get_one<T: DeserializeOwned>(&self, path: String, key: &'static str, op: &'static str) -> Result<T> {
         let mut body: serde_json::Map<String, serde_json::Value> =
             self.call(Method::GET, path).operation(op).send().await?.json()?;
-        unwrap_field(&mut body, key, op)
+        take_field(&mut body, key, SERVICE_NAME, op)
     }
 
     async fn send_one<T: DeserializeOwned>(
@@ -685,7 +683,7 @@ impl NeutronClient {
     ) -> Result<T> {
         let mut answer: serde_json::Map<String, serde_json::Value> =
             self.call(method, path).operation(op).json(&wrap(key, body)).send().await?.json()?;
-        unwrap_field(&mut answer, key, op)
+        take_field(&mut answer, key, SERVICE_NAME, op)
     }
 
     async fn delete(&self, path: String, op: &'static str) -> Result<()> {
@@ -702,28 +700,17 @@ impl NeutronClient {
     where
         T: DeserializeOwned + HasId + Send + 'static,
     {
-        let this = self.clone();
-        let key: &'static str = collection_key(collection);
-        paginate(move |marker: Option<String>| {
-            let this = this.clone();
-            let filters = filters.clone();
-            async move {
-                let mut call = this.call(Method::GET, collection).operation(op).query("limit", PAGE.to_string());
-                for (k, v) in filters {
-                    call = call.query(k, v);
-                }
-                let mut body: serde_json::Map<String, serde_json::Value> =
-                    call.query_opt("marker", marker).send().await?.json()?;
-                let items: Vec<T> = unwrap_field(&mut body, key, op)?;
-                let links: Vec<Link> = match body.remove(&format!("{key}_links")) {
-                    Some(v) => serde_json::from_value(v).map_err(|e| wire_error(op, &e))?,
-                    None => Vec::new(),
-                };
-                let next =
-                    if links.iter().any(|l| l.rel == "next") { items.last().map(|i| i.id().to_owned()) } else { None };
-                Ok(Page::new(items, next))
-            }
-        })
+        MarkerListing {
+            session: self.session.clone(),
+            service: Service::Network,
+            service_name: SERVICE_NAME,
+            path: format!("v2.0/{collection}"),
+            key: collection_key(collection),
+            op,
+            limit: PAGE,
+            filters,
+        }
+        .stream()
     }
 
     // --- networks --------------------------------------------------------------------------
@@ -1132,35 +1119,10 @@ fn collection_key(collection: &'static str) -> &'static str {
     }
 }
 
-/// Items with an id (the marker of the next page).
-trait HasId {
-    fn id(&self) -> &str;
-}
-
 macro_rules! has_id {
     ($($t:ty),*) => { $(impl HasId for $t { fn id(&self) -> &str { &self.id } })* };
 }
 has_id!(Network, Subnet, Router, SecurityGroup, SecurityGroupRuleInfo, FloatingIp, Port);
-
-fn wire_error(op: &'static str, e: &serde_json::Error) -> Error {
-    Error::new(ErrorKind::ResponseInvalid, format!("unexpected Neutron answer: {e}"))
-        .with_provider(PROVIDER)
-        .with_operation(op)
-}
-
-/// Takes `key` out of an answer object and decodes it.
-fn unwrap_field<T: DeserializeOwned>(
-    body: &mut serde_json::Map<String, serde_json::Value>,
-    key: &str,
-    op: &'static str,
-) -> Result<T> {
-    let value = body.remove(key).ok_or_else(|| {
-        Error::new(ErrorKind::ResponseInvalid, format!("Neutron's answer has no {key:?}"))
-            .with_provider(PROVIDER)
-            .with_operation(op)
-    })?;
-    serde_json::from_value(value).map_err(|e| wire_error(op, &e))
-}
 
 #[cfg(test)]
 mod tests {

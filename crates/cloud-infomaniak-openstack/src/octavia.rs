@@ -6,7 +6,6 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use cloud_core::poll::{PollState, poll_until};
-use cloud_core::stream::{Page, paginate};
 use cloud_core::{Error, ErrorKind, Result};
 use futures::stream::BoxStream;
 use http::Method;
@@ -14,7 +13,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::PROVIDER;
+use crate::listing::{HasId, MarkerListing, take_field};
 use crate::session::{Call, InfomaniakCloud, Service, id_segment};
+
+/// How errors name the service.
+const SERVICE_NAME: &str = "Octavia";
 
 const PAGE: u32 = 200;
 
@@ -324,11 +327,6 @@ struct Rename<'a> {
     description: Option<&'a str>,
 }
 
-#[derive(Deserialize)]
-struct Link {
-    rel: String,
-}
-
 impl OctaviaClient {
     pub(crate) fn new(session: InfomaniakCloud) -> Self {
         Self { session, timeout: DEFAULT_LB_TIMEOUT }
@@ -363,12 +361,12 @@ impl OctaviaClient {
             call = call.json(&std::iter::once((key, body)).collect::<std::collections::BTreeMap<_, _>>());
         }
         let mut answer: serde_json::Map<String, serde_json::Value> = call.send().await?.json()?;
-        take(&mut answer, key, op)
+        take_field(&mut answer, key, SERVICE_NAME, op)
     }
 
     fn list<T>(
         &self,
-        path: String,
+        path: &str,
         key: &'static str,
         op: &'static str,
         filters: Vec<(&'static str, String)>,
@@ -377,27 +375,18 @@ impl OctaviaClient {
         T: DeserializeOwned + Send + 'static,
         T: HasId,
     {
-        let this = self.clone();
-        paginate(move |marker: Option<String>| {
-            let (this, path, filters) = (this.clone(), path.clone(), filters.clone());
-            async move {
-                let mut call = this.call(Method::GET, path).operation(op).query("limit", PAGE.to_string());
-                for (k, v) in filters {
-                    call = call.query(k, v);
-                }
-                let mut body: serde_json::Map<String, serde_json::Value> =
-                    call.query_opt("marker", marker).send().await?.json()?;
-                let items: Vec<T> = take(&mut body, key, op)?;
-                let links: Vec<Link> = match body.remove(&format!("{key}_links")) {
-                    Some(v) => serde_json::from_value(v).map_err(|e| wire_error(op, &e))?,
-                    None => Vec::new(),
-                };
-                // Octavia gives a `next` link after a full last page too: an empty page ends it.
-                let next =
-                    if links.iter().any(|l| l.rel == "next") { items.last().map(|i| i.id().to_owned()) } else { None };
-                Ok(Page::new(items, next))
-            }
-        })
+        // Octavia gives a `next` link after a full last page too: the empty page after it ends it.
+        MarkerListing {
+            session: self.session.clone(),
+            service: Service::LoadBalancer,
+            service_name: SERVICE_NAME,
+            path: format!("v2/lbaas/{path}"),
+            key,
+            op,
+            limit: PAGE,
+            filters,
+        }
+        .stream()
     }
 
     /// Waits until the load balancer is `ACTIVE` (or, with `deleted`, gone).
@@ -432,7 +421,7 @@ impl OctaviaClient {
 
     /// Every load balancer of the project.
     pub fn list_load_balancers(&self) -> BoxStream<'static, Result<LoadBalancer>> {
-        self.list("loadbalancers".into(), "loadbalancers", "list_load_balancers", Vec::new())
+        self.list("loadbalancers", "loadbalancers", "list_load_balancers", Vec::new())
     }
 
     /// One load balancer.
@@ -507,7 +496,7 @@ impl OctaviaClient {
     /// Every listener (of one load balancer with `Some`).
     pub fn list_listeners(&self, loadbalancer_id: Option<&str>) -> BoxStream<'static, Result<Listener>> {
         let filters = loadbalancer_id.map(|id| vec![("loadbalancer_id", id.to_owned())]).unwrap_or_default();
-        self.list("listeners".into(), "listeners", "list_listeners", filters)
+        self.list("listeners", "listeners", "list_listeners", filters)
     }
 
     /// One listener.
@@ -576,7 +565,7 @@ impl OctaviaClient {
     /// Every pool (of one load balancer with `Some`).
     pub fn list_pools(&self, loadbalancer_id: Option<&str>) -> BoxStream<'static, Result<Pool>> {
         let filters = loadbalancer_id.map(|id| vec![("loadbalancer_id", id.to_owned())]).unwrap_or_default();
-        self.list("pools".into(), "pools", "list_pools", filters)
+        self.list("pools", "pools", "list_pools", filters)
     }
 
     /// One pool.
@@ -634,7 +623,7 @@ impl OctaviaClient {
     /// Every member of a pool.
     pub fn list_pool_members(&self, pool_id: &str) -> BoxStream<'static, Result<Member>> {
         match id_segment("pool id", pool_id) {
-            Ok(pool) => self.list(format!("pools/{pool}/members"), "members", "list_pool_members", Vec::new()),
+            Ok(pool) => self.list(&format!("pools/{pool}/members"), "members", "list_pool_members", Vec::new()),
             Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),
         }
     }
@@ -676,7 +665,7 @@ impl OctaviaClient {
     /// Every health monitor (of one pool with `Some`).
     pub fn list_health_monitors(&self, pool_id: Option<&str>) -> BoxStream<'static, Result<HealthMonitor>> {
         let filters = pool_id.map(|id| vec![("pool_id", id.to_owned())]).unwrap_or_default();
-        self.list("healthmonitors".into(), "healthmonitors", "list_health_monitors", filters)
+        self.list("healthmonitors", "healthmonitors", "list_health_monitors", filters)
     }
 
     /// One health monitor.
@@ -719,11 +708,6 @@ impl OctaviaClient {
     }
 }
 
-/// Items with an id (the marker of the next page).
-trait HasId {
-    fn id(&self) -> &str;
-}
-
 impl HasId for LoadBalancer {
     fn id(&self) -> &str {
         &self.id
@@ -748,25 +732,6 @@ impl HasId for HealthMonitor {
     fn id(&self) -> &str {
         &self.id
     }
-}
-
-fn wire_error(op: &'static str, e: &serde_json::Error) -> Error {
-    Error::new(ErrorKind::ResponseInvalid, format!("unexpected Octavia answer: {e}"))
-        .with_provider(PROVIDER)
-        .with_operation(op)
-}
-
-fn take<T: DeserializeOwned>(
-    body: &mut serde_json::Map<String, serde_json::Value>,
-    key: &str,
-    op: &'static str,
-) -> Result<T> {
-    let value = body.remove(key).ok_or_else(|| {
-        Error::new(ErrorKind::ResponseInvalid, format!("Octavia's answer has no {key:?}"))
-            .with_provider(PROVIDER)
-            .with_operation(op)
-    })?;
-    serde_json::from_value(value).map_err(|e| wire_error(op, &e))
 }
 
 #[cfg(test)]

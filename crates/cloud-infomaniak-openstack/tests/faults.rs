@@ -243,9 +243,10 @@ async fn no_token_or_secret_in_any_trace_line() {
     })
     .await;
     let cloud = connect(&fake).await;
-    let _ = cloud.nova().get_server("s1").await;
-    let _ = cloud.neutron().get_network("n1").await;
-    let _ = cloud.swift().get_bytes("bucket", "k").await;
+    // Each call reaches the scripted cloud (which knows no such thing), so its lines are logged.
+    assert_eq!(cloud.nova().get_server("s1").await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(cloud.neutron().get_network("n1").await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(cloud.swift().get_bytes("bucket", "k").await.unwrap_err().kind(), ErrorKind::NotFound);
     let issued = fake.tokens_issued();
     assert!(issued >= 2, "the 401 made a second token");
 
