@@ -179,8 +179,7 @@ impl StorageClient for S3Client {
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        options.conditions.validate(&self.capabilities())?;
-        options.range.as_ref().map_or(Ok(()), GetRange::validate)?;
+        options.validate(&self.capabilities())?;
         let provider = self.provider();
         let (c, none_match_any) = without_wildcards(&options.conditions);
         let c = &c;

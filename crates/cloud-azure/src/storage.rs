@@ -183,7 +183,7 @@ impl StorageClient for AzureBlobClient {
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        options.conditions.validate(&self.capabilities())?;
+        options.validate(&self.capabilities())?;
         self.none_match_any(bucket, key, &options.conditions).await?;
         let range = match &options.range {
             None => None,

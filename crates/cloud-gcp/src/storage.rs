@@ -123,7 +123,7 @@ impl StorageClient for GcsClient {
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        options.conditions.validate(&self.capabilities())?;
+        options.validate(&self.capabilities())?;
         let object = self.object(bucket, key, Preconditions::default()).await?;
         let meta = object.to_meta()?;
         options.conditions.evaluate(&meta).map_err(|e| e.in_context(CloudProvider::Gcp, "get_object"))?;

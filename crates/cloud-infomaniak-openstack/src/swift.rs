@@ -1108,12 +1108,7 @@ impl StorageClient for SwiftClient {
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
-        if let Some(GetRange::Bounded(r)) = &options.range
-            && r.start >= r.end
-        {
-            return Err(Error::invalid_input(format!("range {}..{} is empty or inverted", r.start, r.end)));
-        }
-        options.conditions.validate(&self.capabilities())?;
+        options.validate(&self.capabilities())?;
         let response = match self.raw_get(bucket, key, &options).await {
             Ok(r) => r,
             Err(e) if e.http_status() == Some(416) && matches!(options.range, Some(GetRange::Suffix(_))) => {

@@ -17,9 +17,9 @@ use super::common::{Gates, KeyLocks, ListSpec, file_body, listed_meta, roll_up, 
 use super::error::{in_local, map_io_error, map_store_error};
 use super::sidecar::{Attrs, Sidecars, remove_empty_parents, sync_dir};
 use crate::storage::{
-    BucketInfo, CopyMode, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetRange, GetResult,
-    HeadOptions, ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutMode, PutOptions,
-    PutPayload, PutResult, StorageCapabilities, validate_bucket_name, validate_key,
+    BucketInfo, CopyMode, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions,
+    ListEntry, ListOptions, ObjectMeta, PresignMethod, PresignOptions, PresignedUrl, PutMode, PutOptions, PutPayload,
+    PutResult, StorageCapabilities, validate_bucket_name, validate_key,
 };
 use crate::{CloudProvider, Error, ErrorKind, Result, StorageClient};
 
@@ -463,8 +463,7 @@ impl StorageClient for LocalStorage {
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         const OP: &str = "get_object";
         let (escaped, path) = validate_object(bucket, key, OP)?;
-        options.conditions.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
-        options.range.as_ref().map_or(Ok(()), GetRange::validate).map_err(in_local(OP))?;
+        options.validate(&super::LOCAL_CAPABILITIES).map_err(in_local(OP))?;
         self.refuse_links(bucket, &escaped, OP).await?;
         let result = match self.inner.store.get_opts(&path, object_store::GetOptions::default()).await {
             Ok(result) => result,

@@ -257,8 +257,7 @@ impl StorageClient for MemoryStorage {
     async fn get_object(&self, bucket: &str, key: &str, options: GetOptions) -> Result<GetResult> {
         const OP: &str = "get_object";
         let path = validate_object(bucket, key, OP)?;
-        options.conditions.validate(&super::MEMORY_CAPABILITIES).map_err(in_local(OP))?;
-        options.range.as_ref().map_or(Ok(()), crate::storage::GetRange::validate).map_err(in_local(OP))?;
+        options.validate(&super::MEMORY_CAPABILITIES).map_err(in_local(OP))?;
         let result = self.fetch(bucket, key, &path, OP).await?;
         let meta = object_meta(key, &result.meta, &result.attributes);
         options.conditions.evaluate(&meta).map_err(in_local(OP))?;

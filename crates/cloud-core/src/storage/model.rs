@@ -508,6 +508,18 @@ impl GetOptions {
         self.range = Some(range.into());
         self
     }
+
+    /// Checks the options before anything is sent: the conditions (see
+    /// [`Conditions::validate`]) and the range (see [`GetRange::validate`]). Every backend's
+    /// `get_object` calls it first.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a malformed condition or an empty or inverted range; `Unsupported` for a
+    /// condition the backend cannot evaluate.
+    pub fn validate(&self, caps: &StorageCapabilities) -> Result<()> {
+        self.conditions.validate(caps)?;
+        self.range.as_ref().map_or(Ok(()), GetRange::validate)
+    }
 }
 
 /// A download in progress: the object's metadata and its body as a stream.

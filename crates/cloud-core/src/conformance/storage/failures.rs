@@ -15,6 +15,17 @@ pub async fn check_get_missing(store: &dyn StorageClient, ctx: &Context) -> Chec
     expect_kind(result, ErrorKind::NotFound, "get of a missing object")
 }
 
+/// An empty or inverted range is `InvalidInput`, before anything is sent: even for a missing
+/// object, the options are refused before the backend is asked.
+pub async fn check_get_bad_range(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
+    for range in [5..5, 10..2] {
+        let options = GetOptions::default().with_range(range.clone());
+        let result = store.get_object(ctx.bucket(), &ctx.key("missing"), options).await;
+        expect_kind(result, ErrorKind::InvalidInput, format!("get of the range {range:?}"))?;
+    }
+    Ok(())
+}
+
 /// Heading a missing object is `NotFound`.
 pub async fn check_head_missing(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
     expect_kind(store.head(ctx.bucket(), &ctx.key("missing")).await, ErrorKind::NotFound, "head of a missing object")

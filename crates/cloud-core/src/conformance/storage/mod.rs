@@ -68,6 +68,7 @@ pub fn storage_checks(caps: StorageCapabilities) -> Vec<Check> {
         check!(check_list_order),
         check!(check_list_sizes),
         check!(check_get_missing),
+        check!(check_get_bad_range),
         check!(check_head_missing),
         check!(check_delete_missing),
         check!(check_missing_bucket_reads),
