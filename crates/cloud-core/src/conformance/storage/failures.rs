@@ -18,7 +18,9 @@ pub async fn check_get_missing(store: &dyn StorageClient, ctx: &Context) -> Chec
 /// An empty or inverted range is `InvalidInput`, before anything is sent: even for a missing
 /// object, the options are refused before the backend is asked.
 pub async fn check_get_bad_range(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
-    for range in [5..5, 10..2] {
+    // Built as a struct: the lint that refuses a written-out inverted range does not apply to data.
+    let inverted = std::ops::Range { start: 10, end: 2 };
+    for range in [5..5, inverted] {
         let options = GetOptions::default().with_range(range.clone());
         let result = store.get_object(ctx.bucket(), &ctx.key("missing"), options).await;
         expect_kind(result, ErrorKind::InvalidInput, format!("get of the range {range:?}"))?;
