@@ -11,6 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 
+use crate::output::print_json;
 use crate::progress::Progress;
 use crate::target::{Entry, Remote, Target, dir_prefix, walk};
 use crate::transfer::{self, Place};
@@ -53,6 +54,8 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("{}", presigned.url);
             Ok(())
         }
+        Command::Compute(command) => crate::compute::run(command, quiet).await,
+        Command::Dns(command) => crate::dns::run(command).await,
     }
 }
 
@@ -94,12 +97,10 @@ async fn ls(remote: Remote, recursive: bool, long: bool, json: bool) -> Result<(
             }
         }
     }
-    let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &listed).map_err(|e| Error::from(std::io::Error::from(e)))?;
-        writeln!(out)?;
-        return Ok(());
+        return print_json(&listed);
     }
+    let mut out = std::io::stdout().lock();
     for item in &listed {
         match item {
             Listed::Bucket { name, created_at } if long => {
@@ -260,12 +261,10 @@ async fn stat(remote: Remote, json: bool) -> Result<()> {
         content_type: meta.content_type,
         metadata: meta.metadata,
     };
-    let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &stat).map_err(|e| Error::from(std::io::Error::from(e)))?;
-        writeln!(out)?;
-        return Ok(());
+        return print_json(&stat);
     }
+    let mut out = std::io::stdout().lock();
     writeln!(out, "key:           {}", stat.key)?;
     writeln!(out, "size:          {}", stat.size)?;
     writeln!(out, "last modified: {}", stat.last_modified.as_deref().unwrap_or("-"))?;

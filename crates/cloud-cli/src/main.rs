@@ -1,14 +1,20 @@
 //! `cloud`: object storage on S3, GCS, Azure, Swift and local directories from a terminal, with
-//! one syntax.
+//! one syntax; and the servers and DNS zones of an OpenStack project (`cloud compute`,
+//! `cloud dns`).
 //!
 //! Every command takes local paths or URLs that `cloud::storage::open_async` understands
 //! (`s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`,
 //! `swift://container/prefix`, `file:///dir`, `memory://bucket`); the credentials come from the
 //! environment the library crates read (`AWS_*`, `OS_CLOUD` and `clouds.yaml`, `OS_*`,
-//! `AZURE_STORAGE_*`, `GOOGLE_APPLICATION_CREDENTIALS`), never from the command line. See the crate README for the exit codes.
+//! `AZURE_STORAGE_*`, `GOOGLE_APPLICATION_CREDENTIALS`), never from the command line. `compute`
+//! and `dns` connect as `InfomaniakCloud::from_env` does (`OS_CLOUD` and `clouds.yaml`, `OS_*`,
+//! `INFOMANIAK_*`). See the crate README for the exit codes.
 
 mod commands;
+mod compute;
+mod dns;
 mod exit;
+mod output;
 mod progress;
 mod target;
 mod transfer;
@@ -18,7 +24,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Object storage on S3, Swift and local directories, with one syntax.
+/// Object storage on S3, GCS, Azure, Swift and local directories, with one syntax; servers and DNS
+/// zones on OpenStack.
 #[derive(Debug, Parser)]
 #[command(name = "cloud", version, about, long_about = None)]
 struct Cli {
@@ -118,6 +125,23 @@ enum Command {
         #[arg(long)]
         put: bool,
     },
+    /// Servers of the OpenStack project (`OS_CLOUD` or `OS_*`): list, start, stop.
+    #[command(subcommand)]
+    Compute(compute::ComputeCommand),
+    /// DNS zones of the OpenStack project (`OS_CLOUD` or `OS_*`) and their records.
+    #[command(subcommand)]
+    Dns(dns::DnsCommand),
+}
+
+impl Command {
+    /// Which services the command talks to.
+    fn area(&self) -> exit::Area {
+        match self {
+            Self::Compute(_) => exit::Area::Compute,
+            Self::Dns(_) => exit::Area::Dns,
+            _ => exit::Area::Storage,
+        }
+    }
 }
 
 /// The arguments of `cp` and `mv`.
@@ -150,6 +174,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let area = cli.command.area();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -160,7 +185,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("cloud: {}", exit::message(&error));
+            eprintln!("cloud: {}", exit::message(&error, area));
             ExitCode::from(exit::code(error.kind()))
         }
     }
