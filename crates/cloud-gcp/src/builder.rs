@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::client::GcsClient;
 use crate::credential::{self, CredentialSource};
+use crate::iam::DEFAULT_IAM_ENDPOINT;
 use crate::upload::UploadConfig;
 
 /// The endpoint of Google Cloud Storage.
@@ -71,6 +72,13 @@ pub enum GcsConfigKey {
     ChunkSize,
     /// `max_attempts`: how many times a request is tried (1 disables retries).
     MaxAttempts,
+    /// `signing_service_account`: the service account V4 URLs are signed as through IAM
+    /// `signBlob`, for credentials that hold no key or name no account themselves (user
+    /// credentials), or to sign as another account than the key's.
+    SigningServiceAccount,
+    /// `iam_endpoint`: the IAM Service Account Credentials endpoint `signBlob` is called on
+    /// (default `https://iamcredentials.googleapis.com`).
+    IamEndpoint,
 }
 
 impl GcsConfigKey {
@@ -87,6 +95,8 @@ impl GcsConfigKey {
         Self::UploadThreshold,
         Self::ChunkSize,
         Self::MaxAttempts,
+        Self::SigningServiceAccount,
+        Self::IamEndpoint,
     ];
 
     /// The canonical name.
@@ -103,6 +113,8 @@ impl GcsConfigKey {
             Self::UploadThreshold => "upload_threshold",
             Self::ChunkSize => "chunk_size",
             Self::MaxAttempts => "max_attempts",
+            Self::SigningServiceAccount => "signing_service_account",
+            Self::IamEndpoint => "iam_endpoint",
         }
     }
 
@@ -119,7 +131,9 @@ impl GcsConfigKey {
             | Self::Emulator
             | Self::UploadThreshold
             | Self::ChunkSize
-            | Self::MaxAttempts => &[],
+            | Self::MaxAttempts
+            | Self::SigningServiceAccount
+            | Self::IamEndpoint => &[],
         }
     }
 }
@@ -200,6 +214,8 @@ pub struct GcsClientBuilder {
     upload_threshold: Option<u64>,
     chunk_size: Option<u64>,
     max_attempts: Option<u32>,
+    signing_service_account: Option<String>,
+    iam_endpoint: Option<String>,
     timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     /// Values `with_config` could not parse, reported by `build`.
@@ -222,6 +238,8 @@ impl Configure for GcsClientBuilder {
             GcsConfigKey::UploadThreshold => self.upload_threshold = self.invalid.parse_number(key, &value),
             GcsConfigKey::ChunkSize => self.chunk_size = self.invalid.parse_number(key, &value),
             GcsConfigKey::MaxAttempts => self.max_attempts = self.invalid.parse_number(key, &value),
+            GcsConfigKey::SigningServiceAccount => self.signing_service_account = Some(value),
+            GcsConfigKey::IamEndpoint => self.iam_endpoint = Some(value),
         }
         self
     }
@@ -237,6 +255,8 @@ impl fmt::Debug for GcsClientBuilder {
             .field("endpoint", &self.endpoint)
             .field("anonymous", &self.anonymous)
             .field("allow_http", &self.allow_http)
+            .field("signing_service_account", &self.signing_service_account)
+            .field("iam_endpoint", &self.iam_endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -297,6 +317,8 @@ impl GcsClientBuilder {
             GcsConfigKey::UploadThreshold => self.upload_threshold.map(|v| v.to_string()),
             GcsConfigKey::ChunkSize => self.chunk_size.map(|v| v.to_string()),
             GcsConfigKey::MaxAttempts => self.max_attempts.map(|v| v.to_string()),
+            GcsConfigKey::SigningServiceAccount => self.signing_service_account.clone(),
+            GcsConfigKey::IamEndpoint => self.iam_endpoint.clone(),
         }
     }
 
@@ -384,6 +406,39 @@ impl GcsClientBuilder {
         self
     }
 
+    /// The service account V4 URLs are signed as through IAM `signBlob`
+    /// (`name@project.iam.gserviceaccount.com`).
+    ///
+    /// Needed for credentials that name no service account (user credentials); otherwise the
+    /// credentials' own account signs (a service account key locally, the metadata server's or
+    /// the impersonated account through `signBlob`). Given with a key of another account, URLs
+    /// are signed as this account through `signBlob`. The caller needs
+    /// `iam.serviceAccounts.signBlob` on it (the "Service Account Token Creator" role).
+    ///
+    /// ```
+    /// use cloud_gcp::GcsClientBuilder;
+    /// let gcs = GcsClientBuilder::new()
+    ///     .with_service_account_key(include_str!("../tests/data/test-service-account.json"))
+    ///     .with_signing_service_account("uploads@my-project.iam.gserviceaccount.com")
+    ///     .build()?;
+    /// assert!(gcs.can_sign());
+    /// # Ok::<(), cloud_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_signing_service_account(mut self, email: impl Into<String>) -> Self {
+        self.signing_service_account = Some(email.into());
+        self
+    }
+
+    /// Another IAM Service Account Credentials endpoint for `signBlob` than
+    /// `https://iamcredentials.googleapis.com` (a private endpoint, a test server); plain
+    /// `http://` needs [`with_allow_http`](Self::with_allow_http).
+    #[must_use]
+    pub fn with_iam_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(endpoint.into());
+        self
+    }
+
     /// The time allowed for one metadata request (default 60 s). Object bodies are streamed
     /// without a whole-request limit.
     #[must_use]
@@ -404,13 +459,17 @@ impl GcsClientBuilder {
     /// Checks every setting and builds the client. No request is made.
     ///
     /// # Errors
-    /// `InvalidConfig` for an unparseable or non-HTTP(S) endpoint, an `http://` endpoint without
-    /// `allow_http`, an unparseable boolean or number, a chunk size that is not a multiple of
+    /// `InvalidConfig` for an unparseable or non-HTTP(S) endpoint or IAM endpoint, an `http://`
+    /// one without `allow_http`, a signing service account that is not an email, an unparseable boolean or number, a chunk size that is not a multiple of
     /// 256 KiB or is above 256 MiB, a threshold above 256 MiB, zero attempts, or credentials
     /// that cannot be read or parsed (the message never quotes the key).
     pub fn build(self) -> Result<GcsClient> {
         self.invalid.check()?;
         let endpoint = self.endpoint()?;
+        let iam_endpoint = match &self.iam_endpoint {
+            Some(raw) => self.parse_endpoint(raw, "IAM endpoint")?,
+            None => Url::parse(DEFAULT_IAM_ENDPOINT).map_err(|e| Error::invalid_config(e.to_string()))?,
+        };
         let upload = self.upload()?;
         let retry = match self.max_attempts {
             Some(0) => return Err(Error::invalid_config("max_attempts must be at least 1")),
@@ -426,7 +485,7 @@ impl GcsClientBuilder {
         } else {
             CredentialSource::ApplicationDefault
         };
-        let credentials = credential::resolve(&source)?;
+        let credentials = credential::resolve(&source, self.signing_service_account.as_deref())?;
         let project_id = match &self.project_id {
             Some(p) if p.trim().is_empty() => return Err(Error::invalid_config("the project id is empty")),
             Some(p) => Some(p.clone()),
@@ -446,6 +505,7 @@ impl GcsClientBuilder {
             timeout: self.timeout,
             read_timeout: self.read_timeout,
             credentials,
+            iam_endpoint,
             emulator: self.emulator.unwrap_or(false),
         })
     }
@@ -454,30 +514,34 @@ impl GcsClientBuilder {
         let Some(raw) = &self.endpoint else {
             return Url::parse(DEFAULT_ENDPOINT).map_err(|e| Error::invalid_config(e.to_string()));
         };
+        self.parse_endpoint(raw, "GCS endpoint")
+    }
+
+    /// Parses an endpoint (`what` names it in errors): http(s), a plain base URL, `http` only
+    /// with `allow_http`.
+    fn parse_endpoint(&self, raw: &str, what: &str) -> Result<Url> {
         let raw = raw.trim();
         // STORAGE_EMULATOR_HOST is usually `host:port`, which every Google library reads as http.
         let with_scheme = if raw.contains("://") { raw.to_owned() } else { format!("http://{raw}") };
-        let url = Url::parse(&with_scheme)
-            .map_err(|e| Error::invalid_config(format!("invalid GCS endpoint {raw:?}: {e}")))?;
+        let url =
+            Url::parse(&with_scheme).map_err(|e| Error::invalid_config(format!("invalid {what} {raw:?}: {e}")))?;
         match url.scheme() {
             "https" => {}
             "http" if self.allow_http == Some(true) => {}
             "http" => {
                 return Err(Error::invalid_config(format!(
-                    "the GCS endpoint {raw} uses plain http; allow it with `with_allow_http(true)`"
+                    "the {what} {raw} uses plain http; allow it with `with_allow_http(true)`"
                 )));
             }
             other => {
-                return Err(Error::invalid_config(format!(
-                    "the GCS endpoint {raw} has scheme {other:?}; use http or https"
-                )));
+                return Err(Error::invalid_config(format!("the {what} {raw} has scheme {other:?}; use http or https")));
             }
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err(Error::invalid_config(format!("the GCS endpoint {raw} has no host")));
+            return Err(Error::invalid_config(format!("the {what} {raw} has no host")));
         }
         if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-            return Err(Error::invalid_config(format!("the GCS endpoint {raw} must be a plain base URL")));
+            return Err(Error::invalid_config(format!("the {what} {raw} must be a plain base URL")));
         }
         Ok(url)
     }
@@ -559,6 +623,11 @@ mod tests {
             GcsClientBuilder::new().with_config(GcsConfigKey::Anonymous, "maybe"),
             GcsClientBuilder::new().with_service_account_path("/nonexistent/key.json"),
             GcsClientBuilder::new().with_service_account_key("{not json"),
+            GcsClientBuilder::new()
+                .with_service_account_key(include_str!("../tests/data/test-service-account.json"))
+                .with_signing_service_account("not an email"),
+            GcsClientBuilder::new().with_anonymous(true).with_iam_endpoint("http://127.0.0.1:1"),
+            GcsClientBuilder::new().with_anonymous(true).with_iam_endpoint("https://iam.example.com/?x=1"),
         ];
         for builder in cases {
             let text = format!("{builder:?}");

@@ -22,8 +22,10 @@ use serde::Serialize;
 use url::Url;
 
 use crate::builder::GcsClientBuilder;
-use crate::credential::{GoogleAuth, Resolved};
+use crate::credential::{GoogleAuth, Resolved, Signing};
+use crate::iam::IamSigner;
 use crate::model::{Bucket, BucketList, NewBucket, Object, ObjectList, RewriteResponse};
+use crate::signing::UrlSigner;
 use crate::upload::UploadConfig;
 
 /// The time allowed for one metadata request when the builder sets none.
@@ -54,6 +56,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryConfig,
     pub(crate) timeout: Duration,
     pub(crate) credentials: Resolved,
+    /// Signs V4 URLs, if the credentials can.
+    pub(crate) signer: Option<UrlSigner>,
     /// Whether the endpoint is an emulator (capabilities follow what it honours).
     pub(crate) emulator: bool,
 }
@@ -68,6 +72,8 @@ pub(crate) struct Settings {
     pub(crate) timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) credentials: Resolved,
+    /// The IAM Service Account Credentials endpoint (`signBlob`).
+    pub(crate) iam_endpoint: Url,
     pub(crate) emulator: bool,
 }
 
@@ -143,6 +149,7 @@ impl GcsClient {
             credentials: settings.credentials.credentials.clone(),
             anonymous: settings.credentials.kind == "anonymous",
         };
+        let auth_for_iam = auth.clone();
         let http = HttpClient::builder(CloudProvider::Gcp, settings.endpoint.clone())
             .with_user_agent(concat!("cloud-gcp/", env!("CARGO_PKG_VERSION")))
             .with_auth(auth)
@@ -153,6 +160,18 @@ impl GcsClient {
             .without_timeout()
             .with_read_timeout(settings.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT))
             .build()?;
+        let timeout = settings.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let signer = match &settings.credentials.signing {
+            Signing::Unavailable => None,
+            Signing::Local(signer) => Some(UrlSigner::Local(signer.clone())),
+            Signing::Iam(account) => Some(UrlSigner::Iam(IamSigner::new(
+                settings.iam_endpoint,
+                auth_for_iam,
+                account.clone(),
+                settings.retry.clone(),
+                timeout,
+            )?)),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -161,8 +180,9 @@ impl GcsClient {
                 location: settings.location,
                 upload: settings.upload,
                 retry: settings.retry,
-                timeout: settings.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                timeout,
                 credentials: settings.credentials,
+                signer,
                 emulator: settings.emulator,
             }),
         })
@@ -183,10 +203,11 @@ impl GcsClient {
         &self.inner.location
     }
 
-    /// Whether these credentials can sign URLs (a service account key locally, or IAM
-    /// `signBlob` for metadata-server and impersonated credentials).
+    /// Whether these credentials can sign URLs: a service account key locally; metadata-server,
+    /// impersonated credentials, or any credentials given a signing service account, through IAM
+    /// `signBlob`.
     pub fn can_sign(&self) -> bool {
-        self.inner.credentials.signer.is_some()
+        self.inner.signer.is_some()
     }
 
     /// A metadata request to the JSON API path made of `segments` (each percent-encoded).

@@ -1,5 +1,5 @@
 //! Credentials through `google-cloud-auth`: which source the builder picked, the access-token
-//! [`AuthProvider`] every request goes through, and the signer of V4 URLs.
+//! [`AuthProvider`] every request goes through, and how V4 URLs get signed.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -11,6 +11,8 @@ use google_cloud_auth::credentials::{
 };
 use google_cloud_auth::signer::Signer;
 use serde::Deserialize;
+
+use crate::iam::{self, SigningAccount};
 
 /// Where the builder takes credentials from.
 #[derive(Debug, Clone)]
@@ -25,12 +27,23 @@ pub(crate) enum CredentialSource {
     ApplicationDefault,
 }
 
+/// How the credentials sign V4 URLs.
+#[derive(Clone)]
+pub(crate) enum Signing {
+    /// They cannot (anonymous, user or external-account credentials without a signing account).
+    Unavailable,
+    /// Locally, with the service account key (no request).
+    Local(Signer),
+    /// Through IAM `signBlob`, as this service account, with the credentials' access token.
+    Iam(SigningAccount),
+}
+
 /// Credentials ready for requests, and what else the credentials file said.
 #[derive(Clone)]
 pub(crate) struct Resolved {
     pub(crate) credentials: Credentials,
-    /// Signs V4 URLs: locally with a service account key, through IAM `signBlob` otherwise.
-    pub(crate) signer: Option<Signer>,
+    /// How V4 URLs are signed.
+    pub(crate) signing: Signing,
     /// The `project_id` of a service account key.
     pub(crate) project_id: Option<String>,
     /// A short description for `Debug` (never a secret).
@@ -41,7 +54,14 @@ impl fmt::Debug for Resolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("kind", &self.kind)
-            .field("can_sign", &self.signer.is_some())
+            .field(
+                "signing",
+                &match &self.signing {
+                    Signing::Unavailable => "unavailable",
+                    Signing::Local(_) => "local key",
+                    Signing::Iam(_) => "IAM signBlob",
+                },
+            )
             .finish_non_exhaustive()
     }
 }
@@ -53,65 +73,92 @@ struct CredentialsFile {
     kind: String,
     #[serde(default)]
     project_id: Option<String>,
+    /// The account of a service account key.
+    #[serde(default)]
+    client_email: Option<String>,
+    /// The account impersonated credentials (and some external accounts) act as.
+    #[serde(default)]
+    service_account_impersonation_url: Option<String>,
 }
 
 /// Builds the credentials of `source`. Nothing is fetched yet: tokens come on the first request.
-pub(crate) fn resolve(source: &CredentialSource) -> Result<Resolved> {
+///
+/// `signing_account`, when given, is the service account V4 URLs are signed as through IAM
+/// `signBlob` (unless it is the account of the service account key itself, which signs locally).
+pub(crate) fn resolve(source: &CredentialSource, signing_account: Option<&str>) -> Result<Resolved> {
+    if let Some(email) = signing_account {
+        iam::validate_email(email)?;
+    }
+    let configured = || signing_account.map(|email| Signing::Iam(SigningAccount::Known(email.to_owned())));
     match source {
         CredentialSource::Anonymous => Ok(Resolved {
             credentials: anonymous::Builder::new().build(),
-            signer: None,
+            signing: Signing::Unavailable,
             project_id: None,
             kind: "anonymous",
         }),
-        CredentialSource::Json(json) => from_json(json.expose(), "the service account key"),
+        CredentialSource::Json(json) => from_json(json.expose(), "the service account key", signing_account),
         CredentialSource::File(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 Error::invalid_config(format!("cannot read the credentials file {}: {e}", path.display()))
             })?;
-            from_json(&text, &format!("the credentials file {}", path.display()))
+            from_json(&text, &format!("the credentials file {}", path.display()), signing_account)
         }
         CredentialSource::ApplicationDefault => {
             let credentials = credentials::Builder::default().build().map_err(|e| build_error(&e, "ADC"))?;
-            // User credentials cannot sign; presigning then says so.
-            let signer = credentials::Builder::default().build_signer().ok();
-            Ok(Resolved { credentials, signer, project_id: None, kind: "application default" })
+            // The metadata server (and impersonation) name the account to sign as; user
+            // credentials name none, so they sign only as a configured account.
+            let signing = configured().unwrap_or_else(|| {
+                credentials::Builder::default()
+                    .build_signer()
+                    .map_or(Signing::Unavailable, |s| Signing::Iam(SigningAccount::FromCredentials(s)))
+            });
+            Ok(Resolved { credentials, signing, project_id: None, kind: "application default" })
         }
     }
 }
 
 /// Credentials from the JSON of a credentials file; `what` names it in errors, which never quote
 /// the JSON itself.
-fn from_json(text: &str, what: &str) -> Result<Resolved> {
+fn from_json(text: &str, what: &str, signing_account: Option<&str>) -> Result<Resolved> {
     let file: CredentialsFile = serde_json::from_str(text)
         .map_err(|e| Error::invalid_config(format!("{what} is not a credentials JSON document (line {})", e.line())))?;
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| Error::invalid_config(format!("{what} is not a credentials JSON document")))?;
-    let (credentials, signer, kind) = match file.kind.as_str() {
+    // The account named by the configuration, else the one the credentials act as.
+    let named = signing_account
+        .map(str::to_owned)
+        .or_else(|| file.service_account_impersonation_url.as_deref().and_then(iam::email_of_impersonation_url));
+    let through_iam = named.map_or(Signing::Unavailable, |email| Signing::Iam(SigningAccount::Known(email)));
+    let (credentials, signing, kind) = match file.kind.as_str() {
         "service_account" => {
             let credentials =
                 service_account::Builder::new(value.clone()).build().map_err(|e| build_error(&e, what))?;
-            let signer = service_account::Builder::new(value).build_signer().map_err(|e| build_error(&e, what))?;
-            (credentials, Some(signer), "service account")
+            let signing = match signing_account {
+                Some(email) if Some(email) != file.client_email.as_deref() => through_iam,
+                _ => Signing::Local(
+                    service_account::Builder::new(value).build_signer().map_err(|e| build_error(&e, what))?,
+                ),
+            };
+            (credentials, signing, "service account")
         }
         "authorized_user" => {
             let credentials = user_account::Builder::new(value).build().map_err(|e| build_error(&e, what))?;
-            (credentials, None, "authorized user")
+            (credentials, through_iam, "authorized user")
         }
         "impersonated_service_account" => {
-            let credentials = impersonated::Builder::new(value.clone()).build().map_err(|e| build_error(&e, what))?;
-            let signer = impersonated::Builder::new(value).build_signer().ok();
-            (credentials, signer, "impersonated service account")
+            let credentials = impersonated::Builder::new(value).build().map_err(|e| build_error(&e, what))?;
+            (credentials, through_iam, "impersonated service account")
         }
         "external_account" => {
             let credentials = external_account::Builder::new(value).build().map_err(|e| build_error(&e, what))?;
-            (credentials, None, "external account")
+            (credentials, through_iam, "external account")
         }
         other => {
             return Err(Error::invalid_config(format!("{what} has credentials of unsupported type {other:?}")));
         }
     };
-    Ok(Resolved { credentials, signer, project_id: file.project_id, kind })
+    Ok(Resolved { credentials, signing, project_id: file.project_id, kind })
 }
 
 fn build_error(error: &google_cloud_auth::build_errors::Error, what: &str) -> Error {
@@ -163,16 +210,16 @@ mod tests {
 
     #[test]
     fn unsupported_types_and_bad_json_are_config_errors() {
-        let err = from_json(r#"{"type":"gdch_service_account"}"#, "the key").unwrap_err();
+        let err = from_json(r#"{"type":"gdch_service_account"}"#, "the key", None).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
         assert!(err.message().contains("gdch_service_account"));
-        let err = from_json(r#"{"private_key":"TOP-SECRET""#, "the key").unwrap_err();
+        let err = from_json(r#"{"private_key":"TOP-SECRET""#, "the key", None).unwrap_err();
         assert!(!err.to_string().contains("TOP-SECRET"));
     }
 
     #[tokio::test]
     async fn anonymous_adds_no_header() {
-        let resolved = resolve(&CredentialSource::Anonymous).unwrap();
+        let resolved = resolve(&CredentialSource::Anonymous, None).unwrap();
         let auth = GoogleAuth { credentials: resolved.credentials, anonymous: true };
         let mut request = reqwest::Request::new(reqwest::Method::GET, "http://127.0.0.1/".parse().unwrap());
         auth.apply(&mut request).await.unwrap();

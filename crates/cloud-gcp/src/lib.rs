@@ -10,6 +10,7 @@
 //! - `upload`: single-request and resumable uploads.
 //! - `storage`: the [`StorageClient`](cloud_core::StorageClient) implementation.
 //! - `signing`: V4 signed URLs.
+//! - `iam`: signing through the IAM Service Account Credentials API (`signBlob`).
 //! - `credential`: credentials through `google-cloud-auth`.
 //! - `compat`: the compatibility names (`upload_blob`, `download_blob`, `list_blobs`,
 //!   `get_metadata`, `ensure_bucket`).
@@ -20,6 +21,7 @@ mod client;
 mod compat;
 mod credential;
 mod error;
+mod iam;
 mod model;
 mod signing;
 mod storage;
@@ -31,5 +33,6 @@ pub use builder::{
 };
 pub use client::GcsClient;
 pub use compat::COMPAT_BUCKET_LOCATION;
+pub use iam::DEFAULT_IAM_ENDPOINT;
 pub use signing::PRESIGN_MAX_EXPIRY;
 pub use storage::MAX_OBJECT_SIZE;

@@ -1,9 +1,9 @@
 //! V4 signed URLs (Google's "V4 signing process", `GOOG4-RSA-SHA256`).
 //!
 //! The canonical request (method, path, sorted query, canonical headers, signed headers,
-//! `UNSIGNED-PAYLOAD`) is hashed with SHA-256 into the string to sign, which `google-cloud-auth`'s
-//! signer signs with RSA-SHA256: locally with a service account key, or through the IAM
-//! Credentials `signBlob` call for metadata-server and impersonated credentials.
+//! `UNSIGNED-PAYLOAD`) is hashed with SHA-256 into the string to sign, which is signed with
+//! RSA-SHA256: locally by `google-cloud-auth`'s signer with a service account key, or through the
+//! IAM Service Account Credentials `signBlob` call (see `iam`) for credentials without a key.
 
 use std::time::Duration;
 
@@ -15,12 +15,40 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::client::{GcsClient, UNRESERVED};
+use crate::iam::IamSigner;
 
 /// The longest validity of a V4 signed URL: 7 days.
 pub const PRESIGN_MAX_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// The same, keeping `/` (for object names in the path).
 const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
+
+/// What signs the string to sign.
+#[derive(Clone)]
+pub(crate) enum UrlSigner {
+    /// A service account key, locally.
+    Local(google_cloud_auth::signer::Signer),
+    /// IAM `signBlob`, with the credentials' access token.
+    Iam(IamSigner),
+}
+
+impl UrlSigner {
+    /// The service account the URL is signed as.
+    async fn email(&self) -> Result<String> {
+        match self {
+            Self::Local(signer) => signer.client_email().await.map_err(signing_error),
+            Self::Iam(signer) => signer.email().await,
+        }
+    }
+
+    /// The RSA-SHA256 signature of `payload` by `email`.
+    async fn sign(&self, email: &str, payload: &[u8]) -> Result<bytes::Bytes> {
+        match self {
+            Self::Local(signer) => signer.sign(payload).await.map_err(signing_error),
+            Self::Iam(signer) => signer.sign(email, payload).await,
+        }
+    }
+}
 
 /// The parts of a V4 signature that do not depend on the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,10 +104,19 @@ impl GcsClient {
     /// A V4 signed URL that lets anyone holding it `method` (GET or PUT) `bucket/key` for
     /// `expires_in` (at most 7 days); the same as `presign` of the `StorageClient` trait.
     ///
+    /// With a service account key the URL is signed locally. Other credentials sign through the
+    /// IAM Service Account Credentials API's `signBlob` as a service account: the one set with
+    /// [`with_signing_service_account`](crate::GcsClientBuilder::with_signing_service_account),
+    /// else the one the credentials act as (the metadata server's, the impersonated one). That
+    /// account must grant the caller `iam.serviceAccounts.signBlob` (the "Service Account Token
+    /// Creator" role).
+    ///
     /// # Errors
     /// `InvalidInput` for a bad name or an expiry of zero or beyond 7 days; `Unsupported` when
-    /// the credentials cannot sign (anonymous, user or external-account credentials);
-    /// `PermissionDenied` or `Dispatch` when IAM `signBlob` refuses or cannot be reached.
+    /// the credentials cannot sign (anonymous credentials, or user and external-account
+    /// credentials without a signing service account); `PermissionDenied` when IAM `signBlob`
+    /// refuses, `Dispatch`, `Timeout` or `Service` when it cannot be reached or fails (after the
+    /// client's retries).
     ///
     /// ```no_run
     /// # async fn demo(gcs: cloud_gcp::GcsClient) -> cloud_core::Result<()> {
@@ -103,17 +140,17 @@ impl GcsClient {
                 expires_in.as_secs()
             )));
         }
-        let signer = self.inner.credentials.signer.as_ref().ok_or_else(|| {
+        let signer = self.inner.signer.as_ref().ok_or_else(|| {
             Error::unsupported(format!(
-                "{} credentials cannot sign URLs; use a service account key or credentials that may call IAM signBlob",
+                "{} credentials cannot sign URLs; use a service account key, or name the service account to sign as through IAM signBlob",
                 self.inner.credentials.kind
             ))
             .with_provider(CloudProvider::Gcp)
         })?;
-        let email = signer.client_email().await.map_err(signing_error)?;
+        let email = signer.email().await?;
         let now = Utc::now();
         let parts = string_to_sign(&self.inner.endpoint, method, bucket, key, &email, now, expires_in)?;
-        let signature = signer.sign(parts.string_to_sign.as_bytes()).await.map_err(signing_error)?;
+        let signature = signer.sign(&email, parts.string_to_sign.as_bytes()).await?;
         let mut url = parts.url;
         url.query_pairs_mut().append_pair("X-Goog-Signature", &hex::encode(signature));
         let expires = chrono::Duration::from_std(expires_in).unwrap_or(chrono::Duration::MAX);

@@ -405,6 +405,57 @@ async fn emulator_clients_refuse_what_the_emulator_ignores() {
     assert!(real.put_if_not_exists && real.put_if_match && real.copy_if_not_exists && real.list_page_size);
 }
 
+/// The fixed RSA key of `tests/data/test-service-account.json` (generated for these tests, valid
+/// nowhere).
+fn test_key() -> aws_lc_rs::rsa::KeyPair {
+    let key: serde_json::Value = serde_json::from_str(include_str!("data/test-service-account.json")).unwrap();
+    let pem = key["private_key"].as_str().unwrap();
+    let der_text: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(der_text).unwrap();
+    aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).unwrap()
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 (deterministic) by `key`.
+fn rsa_sha256(key: &aws_lc_rs::rsa::KeyPair, data: &[u8]) -> Vec<u8> {
+    let mut signature = vec![0_u8; key.public_modulus_len()];
+    key.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), data, &mut signature)
+        .unwrap();
+    signature
+}
+
+/// The string to sign of a V4 signed URL, recomputed from the URL alone, step by step as
+/// Google's "V4 signing process" describes it, for `method` and the `host` header. Also checks
+/// the fixed parameters and returns the parameters by name.
+fn recompute_string_to_sign(url: &url::Url, method: &str, host: &str) -> (String, Vec<(String, String)>) {
+    let query: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
+    let date = get("X-Goog-Date");
+    assert_eq!(get("X-Goog-Algorithm"), "GOOG4-RSA-SHA256");
+    assert_eq!(get("X-Goog-SignedHeaders"), "host");
+    let scope = format!("{}/auto/storage/goog4_request", &date[..8]);
+    assert!(get("X-Goog-Credential").ends_with(&format!("/{scope}")), "{}", get("X-Goog-Credential"));
+    // 1. The canonical query string: every parameter but the signature, sorted, RFC 3986 encoded.
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let mut params: Vec<&(String, String)> = query.iter().filter(|(k, _)| k != "X-Goog-Signature").collect();
+    params.sort();
+    let canonical_query =
+        params.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+    // 2. The canonical request: method, path as sent, query, headers, signed headers, payload.
+    let canonical_request =
+        format!("{method}\n{}\n{canonical_query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD", url.path());
+    // 3. The string to sign.
+    let string_to_sign =
+        format!("GOOG4-RSA-SHA256\n{date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())));
+    (string_to_sign, query)
+}
+
 /// Recomputes the V4 signature from the fixed test key, following Google's "V4 signing process"
 /// step by step, and compares it with the URL's.
 #[tokio::test]
@@ -420,51 +471,172 @@ async fn v4_signatures_match_a_recomputation_from_the_key() {
         gcs.signed_url(PresignMethod::Put, "my-bucket", "dir/report 2026.csv", Duration::from_secs(900)).await.unwrap();
     let url = presigned.url.clone();
     assert_eq!(url.path(), "/my-bucket/dir/report%202026.csv");
-    let query: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let (string_to_sign, query) = recompute_string_to_sign(&url, "PUT", "storage.googleapis.com");
     let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
-    let date = get("X-Goog-Date");
-    assert_eq!(get("X-Goog-Algorithm"), "GOOG4-RSA-SHA256");
     assert_eq!(get("X-Goog-Expires"), "900");
-    assert_eq!(get("X-Goog-SignedHeaders"), "host");
-    let scope = format!("{}/auto/storage/goog4_request", &date[..8]);
-    assert_eq!(get("X-Goog-Credential"), format!("signer@cloud-gcp-tests.iam.gserviceaccount.com/{scope}"));
-
-    // 1. The canonical query string: every parameter but the signature, sorted, RFC 3986 encoded.
-    let encode = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    let mut params: Vec<&(String, String)> = query.iter().filter(|(k, _)| k != "X-Goog-Signature").collect();
-    params.sort();
-    let canonical_query =
-        params.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-    // 2. The canonical request.
-    let canonical_request = format!(
-        "PUT\n/my-bucket/dir/report%202026.csv\n{canonical_query}\nhost:storage.googleapis.com\n\nhost\nUNSIGNED-PAYLOAD"
-    );
-    // 3. The string to sign.
-    let string_to_sign =
-        format!("GOOG4-RSA-SHA256\n{date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())));
+    assert!(get("X-Goog-Credential").starts_with("signer@cloud-gcp-tests.iam.gserviceaccount.com/"));
     // 4. RSA-SHA256 (PKCS #1 v1.5, deterministic) with the key of the JSON file.
-    let key: serde_json::Value = serde_json::from_str(key_json).unwrap();
-    let pem = key["private_key"].as_str().unwrap();
-    let der_text: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(der_text).unwrap();
-    let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).unwrap();
-    let mut signature = vec![0_u8; pair.public_modulus_len()];
-    pair.sign(
-        &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-        &aws_lc_rs::rand::SystemRandom::new(),
-        string_to_sign.as_bytes(),
-        &mut signature,
-    )
-    .unwrap();
+    let signature = rsa_sha256(&test_key(), string_to_sign.as_bytes());
     assert_eq!(get("X-Goog-Signature"), hex::encode(signature));
     assert!(!format!("{presigned:?}").contains(&get("X-Goog-Signature")));
+}
+
+/// The service account the fake IAM server signs for.
+const SIGNER: &str = "signer@cloud-gcp-tests.iam.gserviceaccount.com";
+/// The access token the fake token endpoint hands out.
+const USER_TOKEN: &str = "ya29.test-user-access-token";
+
+/// User credentials (no private key) whose token endpoint is the loopback server.
+fn user_credentials(server: &LoopbackServer) -> String {
+    json!({
+        "type": "authorized_user",
+        "client_id": "test-client.apps.googleusercontent.com",
+        "client_secret": "test-client-secret",
+        "refresh_token": "test-refresh-token",
+        "token_uri": format!("{}/token", server.base_url()),
+    })
+    .to_string()
+}
+
+/// A fake of the OAuth token endpoint and of IAM `signBlob`: hands out [`USER_TOKEN`], then
+/// checks each `signBlob` request (path, bearer token, JSON body) and signs its payload with the
+/// fixed test key, as Google's key for the account would. The first `signBlob` call gets
+/// `first_sign`, if any.
+async fn fake_iam(first_sign: Option<Reply>) -> LoopbackServer {
+    let key = test_key();
+    let first = std::sync::Mutex::new(first_sign);
+    LoopbackServer::start(move |request: &Recorded| {
+        if request.api_path() == "/token" {
+            assert_eq!(request.method, "POST");
+            assert_eq!(request.json().unwrap()["refresh_token"], "test-refresh-token");
+            return Reply::json(200, &json!({"access_token": USER_TOKEN, "token_type": "Bearer", "expires_in": 3600}));
+        }
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.api_path(), format!("/v1/projects/-/serviceAccounts/{SIGNER}:signBlob"));
+        assert_eq!(request.header("authorization"), Some(format!("Bearer {USER_TOKEN}").as_str()));
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        if let Some(reply) = first.lock().unwrap().take() {
+            return reply;
+        }
+        let body = request.json().expect("a JSON body");
+        let payload = base64::engine::general_purpose::STANDARD.decode(body["payload"].as_str().unwrap()).unwrap();
+        let signature = rsa_sha256(&key, &payload);
+        Reply::json(
+            200,
+            &json!({"keyId": "0123456789abcdef",
+                    "signedBlob": base64::engine::general_purpose::STANDARD.encode(signature)}),
+        )
+    })
+    .await
+}
+
+/// A client whose credentials are [`user_credentials`] read from a file (removed once read),
+/// configured further by `configure`.
+fn user_client(
+    server: &LoopbackServer,
+    configure: impl FnOnce(cloud_gcp::GcsClientBuilder) -> cloud_gcp::GcsClientBuilder,
+) -> GcsClient {
+    let path = std::env::temp_dir().join(format!("cloud-gcp-test-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&path, user_credentials(server)).unwrap();
+    let builder = GcsClient::builder()
+        .with_service_account_path(&path)
+        .with_project_id("contract-project")
+        .with_iam_endpoint(server.base_url())
+        .with_allow_http(true);
+    let built = configure(builder).build();
+    std::fs::remove_file(&path).unwrap();
+    built.unwrap()
+}
+
+fn iam_client(server: &LoopbackServer) -> GcsClient {
+    user_client(server, |builder| builder.with_signing_service_account(SIGNER))
+}
+
+/// Credentials without a private key sign through IAM `signBlob`: the fake checks the call and
+/// signs with the fixed key, and the URL's signature verifies against that key's public half over
+/// a string to sign recomputed here. The first `signBlob` answer is a 503, retried as every call.
+#[tokio::test]
+async fn credentials_without_a_key_sign_through_iam_sign_blob() {
+    let unavailable = Reply::json(
+        503,
+        &json!({"error": {"code": 503, "message": "The service is currently unavailable.",
+                                           "status": "UNAVAILABLE"}}),
+    );
+    let server = fake_iam(Some(unavailable)).await;
+    let gcs = iam_client(&server);
+    assert!(gcs.can_sign());
+    assert!(gcs.capabilities().presign_get && gcs.capabilities().presign_put);
+    let presigned =
+        gcs.signed_url(PresignMethod::Get, "my-bucket", "dir/report 2026.csv", Duration::from_secs(600)).await.unwrap();
+    let url = presigned.url.clone();
+    assert_eq!(url.host_str(), Some("storage.googleapis.com"));
+    let (string_to_sign, query) = recompute_string_to_sign(&url, "GET", "storage.googleapis.com");
+    let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
+    assert!(get("X-Goog-Credential").starts_with(&format!("{SIGNER}/")));
+    assert_eq!(get("X-Goog-Expires"), "600");
+    // The fake was asked to sign exactly the string to sign, twice (503, then the retry).
+    let sign_calls: Vec<Recorded> =
+        server.requests().into_iter().filter(|r| r.api_path().ends_with(":signBlob")).collect();
+    assert_eq!(sign_calls.len(), 2, "one 503, one retry");
+    for call in &sign_calls {
+        let payload = call.json().unwrap()["payload"].as_str().unwrap().to_owned();
+        assert_eq!(base64::engine::general_purpose::STANDARD.decode(payload).unwrap(), string_to_sign.as_bytes());
+    }
+    // The signature verifies with the public key of the fake's key.
+    let key = test_key();
+    let public = aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        aws_lc_rs::signature::KeyPair::public_key(&key).as_ref().to_vec(),
+    );
+    let signature = hex::decode(get("X-Goog-Signature")).unwrap();
+    public.verify(string_to_sign.as_bytes(), &signature).expect("the URL's signature verifies");
+    // The trait's presign goes the same way.
+    let put = gcs
+        .presign(
+            PresignMethod::Put,
+            "my-bucket",
+            "k",
+            cloud_core::storage::PresignOptions::new(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    let (string_to_sign, query) = recompute_string_to_sign(&put.url, "PUT", "storage.googleapis.com");
+    let signature = hex::decode(&query.iter().find(|(k, _)| k == "X-Goog-Signature").unwrap().1).unwrap();
+    public.verify(string_to_sign.as_bytes(), &signature).expect("the PUT URL's signature verifies");
+}
+
+/// IAM refusing to sign is `PermissionDenied`: no URL, and the access token shows nowhere.
+#[tokio::test]
+async fn a_refused_sign_blob_is_permission_denied() {
+    let denied = Reply::json(
+        403,
+        &json!({"error": {"code": 403, "status": "PERMISSION_DENIED",
+                          "message": format!("Permission 'iam.serviceAccounts.signBlob' denied on resource (or it may not exist)."),
+                          "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                       "reason": "IAM_PERMISSION_DENIED", "domain": "iam.googleapis.com"}]}}),
+    );
+    let server = fake_iam(Some(denied)).await;
+    let gcs = iam_client(&server);
+    let err = gcs.signed_url(PresignMethod::Get, "my-bucket", "k", Duration::from_secs(60)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err:?}");
+    assert_eq!(err.http_status(), Some(403));
+    assert!(err.message().contains("iam.serviceAccounts.signBlob"), "{err}");
+    let shown = format!("{err:?} {err} {gcs:?}");
+    assert!(!shown.contains(USER_TOKEN) && !shown.contains("test-client-secret"), "{shown}");
+    let sign_calls = server.requests().iter().filter(|r| r.api_path().ends_with(":signBlob")).count();
+    assert_eq!(sign_calls, 1, "a refusal is not retried");
+}
+
+/// User credentials name no service account: without a configured one they cannot sign, and
+/// nothing is sent.
+#[tokio::test]
+async fn user_credentials_without_a_signing_account_cannot_sign() {
+    let server = fake_iam(None).await;
+    let gcs = user_client(&server, |builder| builder);
+    assert!(!gcs.can_sign());
+    let err = gcs.signed_url(PresignMethod::Get, "my-bucket", "k", Duration::from_secs(60)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(server.requests().is_empty());
 }
 
 #[tokio::test]
