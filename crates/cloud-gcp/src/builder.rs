@@ -415,10 +415,12 @@ impl GcsClientBuilder {
     /// are signed as this account through `signBlob`. The caller needs
     /// `iam.serviceAccounts.signBlob` on it (the "Service Account Token Creator" role).
     ///
-    /// ```
+    /// ```no_run
     /// use cloud_gcp::GcsClientBuilder;
+    /// // Application Default Credentials of a user (`gcloud auth application-default login`)
+    /// // who holds the Token Creator role on the `uploads` account.
     /// let gcs = GcsClientBuilder::new()
-    ///     .with_service_account_key(include_str!("../tests/data/test-service-account.json"))
+    ///     .with_project_id("my-project")
     ///     .with_signing_service_account("uploads@my-project.iam.gserviceaccount.com")
     ///     .build()?;
     /// assert!(gcs.can_sign());
