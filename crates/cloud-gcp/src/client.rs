@@ -23,6 +23,7 @@ use url::Url;
 
 use crate::builder::GcsClientBuilder;
 use crate::credential::{GoogleAuth, Resolved, Signing};
+use crate::generation::GcsPreconditions;
 use crate::iam::IamSigner;
 use crate::model::{Bucket, BucketList, NewBucket, Object, ObjectList, RewriteResponse};
 use crate::signing::UrlSigner;
@@ -94,16 +95,6 @@ impl fmt::Display for GcsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "GcsClient({})", self.inner.endpoint.as_str().trim_end_matches('/'))
     }
-}
-
-/// Generation preconditions of the JSON API (`ifGenerationMatch` …), which GCS evaluates
-/// atomically with the request. `if_generation_match: Some(0)` means "only if the object does
-/// not exist yet". A failed one is answered `412` (`PreconditionFailed`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Preconditions {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) if_generation_match: Option<i64>,
 }
 
 /// One entry of a delimited listing: an object, or a common prefix ending with the delimiter.
@@ -292,7 +283,7 @@ impl GcsClient {
     }
 
     /// An object's resource (`objects.get`).
-    pub(crate) async fn object(&self, bucket: &str, key: &str, conditions: Preconditions) -> Result<Object> {
+    pub(crate) async fn object(&self, bucket: &str, key: &str, conditions: GcsPreconditions) -> Result<Object> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         self.api(Method::GET, &["storage", "v1", "b", bucket, "o", key], "head_object")
@@ -302,7 +293,7 @@ impl GcsClient {
     }
 
     /// Deletes an object (`objects.delete`).
-    pub(crate) async fn remove_object(&self, bucket: &str, key: &str, conditions: Preconditions) -> Result<()> {
+    pub(crate) async fn remove_object(&self, bucket: &str, key: &str, conditions: GcsPreconditions) -> Result<()> {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         self.api(Method::DELETE, &["storage", "v1", "b", bucket, "o", key], "delete_object")
@@ -341,7 +332,7 @@ impl GcsClient {
         &self,
         src: (&str, &str),
         dst: (&str, &str),
-        conditions: Preconditions,
+        conditions: GcsPreconditions,
     ) -> Result<Object> {
         for (bucket, key) in [src, dst] {
             validate_bucket_name(bucket)?;
@@ -390,7 +381,7 @@ impl GcsClient {
         bucket: &str,
         key: &str,
         range: Option<&GetRange>,
-        conditions: Preconditions,
+        conditions: GcsPreconditions,
     ) -> Result<(Object, Range<u64>, ByteStream)> {
         let object = self.object(bucket, key, conditions).await?;
         let (span, body) = self.media(bucket, key, &object, range).await?;
@@ -418,7 +409,7 @@ impl GcsClient {
             return Ok((span, futures::stream::empty().boxed()));
         }
         let partial = span.start != 0 || span.end != size;
-        let mut pinned = Preconditions::default();
+        let mut pinned = GcsPreconditions::default();
         if let Some(generation) = object.generation()? {
             pinned.if_generation_match = Some(generation);
         }

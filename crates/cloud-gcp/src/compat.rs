@@ -11,7 +11,8 @@ use cloud_core::storage::{ObjectMeta, PutPayload};
 use cloud_core::{ErrorKind, Result};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 
-use crate::client::{GcsClient, ListEntry, ListQuery, Preconditions};
+use crate::client::{GcsClient, ListEntry, ListQuery};
+use crate::generation::GcsPreconditions;
 use crate::model::NewObject;
 use crate::upload::Upload;
 
@@ -39,7 +40,7 @@ impl GcsClient {
         content_type: Option<&str>,
     ) -> Result<ObjectMeta> {
         let metadata = NewObject { name, content_type, ..NewObject::default() };
-        let upload = Upload { bucket, metadata, conditions: Preconditions::default(), progress: None };
+        let upload = Upload { bucket, metadata, conditions: GcsPreconditions::default(), progress: None };
         self.upload(upload, data.into()).await?.to_meta()
     }
 
@@ -50,7 +51,7 @@ impl GcsClient {
     /// `NotFound` if the bucket or object does not exist; `ResponseInvalid` if the body does not
     /// match the object's CRC32C.
     pub async fn download_blob(&self, bucket: &str, name: &str) -> Result<Bytes> {
-        let (_, span, body) = self.download(bucket, name, None, Preconditions::default()).await?;
+        let (_, span, body) = self.download(bucket, name, None, GcsPreconditions::default()).await?;
         let mut buffer = bytes::BytesMut::with_capacity(usize::try_from(span.end - span.start).unwrap_or(0));
         let mut body = body;
         while let Some(chunk) = body.try_next().await? {
@@ -86,7 +87,7 @@ impl GcsClient {
     /// # Errors
     /// `NotFound` if the bucket or object does not exist.
     pub async fn get_metadata(&self, bucket: &str, name: &str) -> Result<BTreeMap<String, String>> {
-        let object = self.object(bucket, name, Preconditions::default()).await?;
+        let object = self.object(bucket, name, GcsPreconditions::default()).await?;
         Ok(object.metadata.unwrap_or_default())
     }
 

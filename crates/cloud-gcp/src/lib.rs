@@ -9,6 +9,8 @@
 //! - `client`: [`GcsClient`], the JSON API calls, generation preconditions, streamed and checked reads.
 //! - `upload`: single-request and resumable uploads.
 //! - `storage`: the [`StorageClient`](cloud_core::StorageClient) implementation.
+//! - `generation`: generations, metagenerations, their preconditions ([`GcsPreconditions`]),
+//!   [`GcsObject`] and [`MetadataPatch`].
 //! - `signing`: V4 signed URLs.
 //! - `iam`: signing through the IAM Service Account Credentials API (`signBlob`).
 //! - `credential`: credentials through `google-cloud-auth`.
@@ -21,6 +23,7 @@ mod client;
 mod compat;
 mod credential;
 mod error;
+mod generation;
 mod iam;
 mod model;
 mod signing;
@@ -33,6 +36,7 @@ pub use builder::{
 };
 pub use client::GcsClient;
 pub use compat::COMPAT_BUCKET_LOCATION;
+pub use generation::{GcsObject, GcsPreconditions, MetadataPatch};
 pub use iam::DEFAULT_IAM_ENDPOINT;
 pub use signing::PRESIGN_MAX_EXPIRY;
 pub use storage::MAX_OBJECT_SIZE;

@@ -21,6 +21,9 @@ pub(crate) struct Object {
     pub(crate) size: Option<String>,
     #[serde(default)]
     pub(crate) generation: Option<String>,
+    /// The version of the object's metadata: 1 when written, one more with each metadata update.
+    #[serde(default)]
+    pub(crate) metageneration: Option<String>,
     #[serde(default)]
     pub(crate) content_type: Option<String>,
     #[serde(default)]
@@ -35,8 +38,18 @@ pub(crate) struct Object {
     pub(crate) updated: Option<DateTime<Utc>>,
     #[serde(default)]
     pub(crate) crc32c: Option<String>,
-    #[serde(default)]
+    /// Custom metadata; an entry whose value is `null` (what a server that does not apply a
+    /// removal literally may keep) is no entry.
+    #[serde(default, deserialize_with = "present_entries")]
     pub(crate) metadata: Option<BTreeMap<String, String>>,
+}
+
+/// The entries of a custom metadata map whose value is not `null`.
+fn present_entries<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<BTreeMap<String, String>>, D::Error> {
+    let map: Option<BTreeMap<String, Option<String>>> = Option::deserialize(deserializer)?;
+    Ok(map.map(|m| m.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()))
 }
 
 impl Object {
@@ -49,6 +62,11 @@ impl Object {
     /// The generation, if the service gave one.
     pub(crate) fn generation(&self) -> Result<Option<i64>> {
         parse_opt_i64(self.generation.as_deref(), "generation")
+    }
+
+    /// The metageneration, if the service gave one.
+    pub(crate) fn metageneration(&self) -> Result<Option<i64>> {
+        parse_opt_i64(self.metageneration.as_deref(), "metageneration")
     }
 
     /// The portable metadata of this object.
@@ -205,6 +223,10 @@ mod tests {
         assert_eq!((meta.key.as_str(), meta.size), ("a/b.txt", 11));
         assert_eq!(meta.metadata.get("owner").map(String::as_str), Some("me"));
         assert_eq!(meta.etag.as_deref(), Some("1700000000000001"));
+        assert_eq!(object.metageneration().unwrap(), Some(3));
+        let removed: Object =
+            serde_json::from_str(r#"{"name":"x","size":"1","metadata":{"gone":null,"kept":"v"}}"#).unwrap();
+        assert_eq!(removed.metadata.unwrap().into_iter().collect::<Vec<_>>(), [("kept".into(), "v".into())]);
         let bad: Object = serde_json::from_str(r#"{"name":"x","size":"big"}"#).unwrap();
         assert_eq!(bad.to_meta().unwrap_err().kind(), ErrorKind::ResponseInvalid);
     }

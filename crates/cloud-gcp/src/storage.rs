@@ -17,7 +17,8 @@ use cloud_core::storage::{
 use cloud_core::{CloudProvider, Error, ErrorKind, Result, StorageClient};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
-use crate::client::{GcsClient, ListEntry as RawEntry, ListQuery, Preconditions};
+use crate::client::{GcsClient, ListEntry as RawEntry, ListQuery};
+use crate::generation::GcsPreconditions;
 use crate::model::NewObject;
 use crate::signing::PRESIGN_MAX_EXPIRY;
 use crate::upload::Upload;
@@ -90,7 +91,7 @@ impl StorageClient for GcsClient {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         options.validate(&self.capabilities())?;
-        let mut conditions = Preconditions::default();
+        let mut conditions = GcsPreconditions::default();
         match &options.mode {
             PutMode::Create => conditions.if_generation_match = Some(0),
             PutMode::Update(etag) => conditions.if_generation_match = Some(generation_of(etag)?),
@@ -124,7 +125,7 @@ impl StorageClient for GcsClient {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         options.validate(&self.capabilities())?;
-        let object = self.object(bucket, key, Preconditions::default()).await?;
+        let object = self.object(bucket, key, GcsPreconditions::default()).await?;
         let meta = object.to_meta()?;
         options.conditions.evaluate(&meta).map_err(|e| e.in_context(CloudProvider::Gcp, "get_object"))?;
         let (span, body) = self.media(bucket, key, &object, options.range.as_ref()).await?;
@@ -135,13 +136,13 @@ impl StorageClient for GcsClient {
         validate_bucket_name(bucket)?;
         validate_key(key)?;
         options.conditions.validate(&self.capabilities())?;
-        let meta = self.object(bucket, key, Preconditions::default()).await?.to_meta()?;
+        let meta = self.object(bucket, key, GcsPreconditions::default()).await?.to_meta()?;
         options.conditions.evaluate(&meta).map_err(|e| e.in_context(CloudProvider::Gcp, "head_object"))?;
         Ok(meta)
     }
 
     async fn delete_object(&self, bucket: &str, key: &str, _options: DeleteOptions) -> Result<()> {
-        self.remove_object(bucket, key, Preconditions::default()).await
+        self.remove_object(bucket, key, GcsPreconditions::default()).await
     }
 
     fn list_entries(&self, bucket: &str, options: ListOptions) -> BoxStream<'static, Result<ListEntry>> {
@@ -190,7 +191,7 @@ impl StorageClient for GcsClient {
         options: CopyOptions,
     ) -> Result<()> {
         options.mode.validate(&self.capabilities())?;
-        let mut conditions = Preconditions::default();
+        let mut conditions = GcsPreconditions::default();
         if options.mode == CopyMode::Create {
             conditions.if_generation_match = Some(0);
         }

@@ -20,7 +20,8 @@ use cloud_core::{CloudProvider, Error, ErrorKind, Result};
 use futures::TryStreamExt;
 use url::Url;
 
-use crate::client::{Crc32c, GcsClient, Preconditions, api_path, decode_crc32c, encode_crc32c};
+use crate::client::{Crc32c, GcsClient, api_path, decode_crc32c, encode_crc32c};
+use crate::generation::GcsPreconditions;
 use crate::model::{NewObject, Object};
 
 /// How writes are split; set by the builder.
@@ -45,7 +46,7 @@ enum ChunkOutcome {
 pub(crate) struct Upload<'a> {
     pub(crate) bucket: &'a str,
     pub(crate) metadata: NewObject<'a>,
-    pub(crate) conditions: Preconditions,
+    pub(crate) conditions: GcsPreconditions,
     /// Told the bytes the service holds as chunks are acknowledged.
     pub(crate) progress: Option<PutProgress>,
 }
@@ -115,7 +116,7 @@ impl GcsClient {
             .header("content-type", &format!("multipart/related; boundary={boundary}"))
             .body(multipart.freeze())
             // Writing the same bytes again is harmless, unless a condition could then fail.
-            .idempotent(upload.conditions == Preconditions::default())
+            .idempotent(upload.conditions == GcsPreconditions::default())
             .send_json()
             .await?;
         check_written(&object, body.len() as u64, crc)?;

@@ -17,7 +17,7 @@ use cloud_core::storage::{
     Conditions, CopyMode, CopyOptions, GetOptions, HeadOptions, PresignMethod, PutMode, PutOptions, PutPayload,
 };
 use cloud_core::{ErrorKind, StorageClient};
-use cloud_gcp::GcsClient;
+use cloud_gcp::{GcsClient, GcsPreconditions, MetadataPatch};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -734,4 +734,124 @@ async fn a_stalled_media_body_ends_with_timeout() {
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(500) && elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+/// An object resource at generation `g1` and metageneration `metageneration`, with custom
+/// metadata.
+fn versioned(metageneration: u32, metadata: serde_json::Value) -> serde_json::Value {
+    let mut resource = object("doc.csv", 3, None);
+    resource["metageneration"] = json!(metageneration.to_string());
+    resource["metadata"] = metadata;
+    resource
+}
+
+/// Metadata updates carry metageneration preconditions: the first `PATCH` names the
+/// metageneration read (3) and succeeds (→ 4); the second names 3 again, which no longer holds,
+/// and gets the JSON API's `412`. Reads and deletes carry (not-)match preconditions too.
+#[tokio::test]
+async fn metadata_updates_and_deletes_carry_metageneration_preconditions() {
+    // The server's metageneration: 3, then 4 once a patch went through.
+    let metageneration = std::sync::atomic::AtomicU32::new(3);
+    let server = LoopbackServer::start(move |request: &Recorded| {
+        use std::sync::atomic::Ordering::SeqCst;
+        assert_eq!(request.api_path(), "/storage/v1/b/bkt/o/doc.csv");
+        let holds = |expected: &str| expected == metageneration.load(SeqCst).to_string();
+        let query = |name: &str| request.query_value(name);
+        match (request.method.as_str(), query("ifMetagenerationMatch"), query("ifGenerationNotMatch")) {
+            ("GET", None, None) => Reply::json(200, &versioned(3, json!({"draft": "yes"}))),
+            // The object is still generation …001: "not match" fails, answered 304.
+            ("GET", None, Some("1700000000000001")) => reply(304),
+            ("PATCH", Some(m), None) if holds(m) => {
+                metageneration.store(4, SeqCst);
+                assert_eq!(query("ifGenerationMatch"), Some("1700000000000001"));
+                assert_eq!(request.header("content-type"), Some("application/json"));
+                assert_eq!(
+                    request.json().unwrap(),
+                    json!({"contentType": "text/csv", "metadata": {"reviewed-by": "ana", "draft": null}})
+                );
+                Reply::json(200, &versioned(4, json!({"reviewed-by": "ana"})))
+            }
+            ("DELETE", Some(m), None) if holds(m) => {
+                assert_eq!(query("ifGenerationMatch"), Some("1700000000000001"));
+                reply(204)
+            }
+            ("PATCH" | "DELETE", Some(_), None) => precondition_failed(),
+            other => panic!("unexpected request {other:?}"),
+        }
+    })
+    .await;
+    let gcs = client(&server);
+    let current = gcs.describe_object("bkt", "doc.csv", GcsPreconditions::new()).await.unwrap();
+    assert_eq!((current.generation, current.metageneration), (1_700_000_000_000_001, 3));
+    assert_eq!(current.meta.etag.as_deref(), Some("1700000000000001"));
+    let guard = GcsPreconditions::new()
+        .with_if_generation_match(current.generation)
+        .with_if_metageneration_match(current.metageneration);
+    let patch = MetadataPatch::new()
+        .with_content_type("text/csv")
+        .with_metadata("reviewed-by", "ana")
+        .without_metadata("draft");
+    let updated = gcs.update_object_metadata("bkt", "doc.csv", &patch, guard).await.unwrap();
+    assert_eq!((updated.generation, updated.metageneration), (current.generation, 4));
+    assert_eq!(updated.meta.metadata.get("reviewed-by").map(String::as_str), Some("ana"));
+    assert!(!updated.meta.metadata.contains_key("draft"));
+    // The same guard again: someone (this client) changed the metadata meanwhile.
+    let err = gcs.update_object_metadata("bkt", "doc.csv", &patch, guard).await.unwrap_err();
+    assert_eq!((err.kind(), err.http_status()), (ErrorKind::PreconditionFailed, Some(412)), "{err:?}");
+    let unchanged = GcsPreconditions::new().with_if_generation_not_match(current.generation);
+    let err = gcs.describe_object("bkt", "doc.csv", unchanged).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotModified);
+    // Deleting the version read, at the metageneration read: stale → 412, current → deleted.
+    let stale = GcsPreconditions::new().with_if_generation_match(current.generation).with_if_metageneration_match(3);
+    assert_eq!(
+        gcs.delete_object_with("bkt", "doc.csv", stale).await.unwrap_err().kind(),
+        ErrorKind::PreconditionFailed
+    );
+    gcs.delete_object_with("bkt", "doc.csv", stale.with_if_metageneration_match(4)).await.unwrap();
+    let calls: Vec<(String, Option<String>)> = server
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.query_value("ifMetagenerationMatch").map(str::to_owned)))
+        .collect();
+    let expected = [
+        ("GET", None),
+        ("PATCH", Some("3")),
+        ("PATCH", Some("3")),
+        ("GET", None),
+        ("DELETE", Some("3")),
+        ("DELETE", Some("4")),
+    ];
+    assert_eq!(calls, expected.map(|(m, q)| (m.to_owned(), q.map(str::to_owned))), "a 412 is not retried");
+}
+
+/// Bad preconditions and empty or invalid patches are refused before anything is sent; so are
+/// preconditions on an emulator, which would ignore them.
+#[tokio::test]
+async fn bad_preconditions_and_patches_are_refused_before_sending() {
+    let server = LoopbackServer::replies(Vec::new()).await;
+    let gcs = client(&server);
+    let patch = MetadataPatch::new().with_metadata("k", "v");
+    let bad = GcsPreconditions::new().with_if_metageneration_match(0);
+    let err = gcs.update_object_metadata("bkt", "o", &patch, bad).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err = gcs.update_object_metadata("bkt", "o", &MetadataPatch::new(), GcsPreconditions::new()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err = gcs
+        .update_object_metadata(
+            "bkt",
+            "o",
+            &MetadataPatch::new().with_metadata("Not A Key", "v"),
+            GcsPreconditions::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err =
+        gcs.delete_object_with("bkt", "o", GcsPreconditions::new().with_if_generation_match(-1)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let emulated = builder(&server).with_emulator(true).build().unwrap();
+    let guard = GcsPreconditions::new().with_if_metageneration_match(1);
+    let err = emulated.update_object_metadata("bkt", "o", &patch, guard).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(server.requests().is_empty());
 }
