@@ -14,6 +14,7 @@
 //! - `cargo xtask release [--dry-run] <version>`: bumps, packages and publishes the crates.
 
 mod bench;
+mod canary;
 mod checks;
 mod codegen;
 mod deps;

@@ -328,7 +328,7 @@ mod tests {
     #[test]
     fn reads_the_environment() {
         let env = Env::from_slice(&[
-            ("CODA_API_TOKEN", "tok-123"),
+            ("CODA_API_TOKEN", "CANARYcodaEnvToken123"),
             ("CODA_BASE_URL", "http://127.0.0.1:9/apis/v1"),
             ("CODA_TIMEOUT", "2.5"),
             ("CODA_UNRELATED", "x"),
@@ -336,7 +336,7 @@ mod tests {
         let builder = CodaBuilder::from_env_with(&env);
         assert_eq!(builder.get_config_value(CodaConfigKey::BaseUrl).as_deref(), Some("http://127.0.0.1:9/apis/v1"));
         assert_eq!(builder.get_config_value(CodaConfigKey::ApiToken), None);
-        assert!(!format!("{builder:?}").contains("tok-123"));
+        assert!(!format!("{builder:?}").contains("CANARYcodaEnvToken123"));
         let client = builder.build().unwrap();
         assert_eq!(client.base_url().as_str(), "http://127.0.0.1:9/apis/v1");
         // Explicit settings win over the environment.

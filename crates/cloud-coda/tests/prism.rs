@@ -16,7 +16,7 @@ use cloud_core::retry::RetryConfig;
 fn client() -> CodaClient {
     let url = mock_url("CLOUD_TEST_CODA_MOCK_URL", "coda-mock");
     CodaClient::builder()
-        .with_token("prism-token")
+        .with_token("CANARYcodaPrismToken")
         .with_base_url(url)
         .with_rate_limits(false)
         .with_retry(RetryConfig::default().with_max_retries(1).with_initial_backoff(Duration::from_millis(10)))

@@ -9,6 +9,7 @@
 pub mod prism;
 pub mod schema;
 pub mod server;
+pub mod trace;
 
 use std::path::PathBuf;
 use std::time::Duration;

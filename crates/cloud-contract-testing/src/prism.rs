@@ -28,6 +28,7 @@ where
 /// The URL of a Prism mock from `variable` (printed by `cargo xtask emulators env`); panics naming
 /// the `server` to start when it is not set, so that a missing mock fails the test.
 pub fn mock_url(variable: &str, server: &str) -> String {
+    crate::trace::to_test_output();
     std::env::var(variable).ok().filter(|u| !u.is_empty()).unwrap_or_else(|| {
         panic!(
             "{variable} is not set: run `cargo xtask emulators up {server}` and \

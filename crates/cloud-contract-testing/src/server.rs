@@ -114,6 +114,7 @@ pub struct Server {
 impl Server {
     /// Starts a server on 127.0.0.1 (a free port) answering every request with `handler`.
     pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        crate::trace::to_test_output();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));

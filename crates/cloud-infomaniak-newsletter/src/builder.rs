@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn reads_the_environment() {
         let env = Env::from_slice(&[
-            ("INFOMANIAK_NEWSLETTER_TOKEN", "tok-123"),
+            ("INFOMANIAK_NEWSLETTER_TOKEN", "CANARYnewsletterEnvToken123"),
             ("INFOMANIAK_NEWSLETTER_ID", "4321"),
             ("INFOMANIAK_NEWSLETTER_BASE_URL", "http://127.0.0.1:9"),
             ("INFOMANIAK_NEWSLETTER_TIMEOUT", "2.5"),
@@ -365,7 +365,7 @@ mod tests {
         let builder = NewsletterBuilder::from_env_with(&env);
         assert_eq!(builder.get_config_value(NewsletterConfigKey::DomainId).as_deref(), Some("4321"));
         assert_eq!(builder.get_config_value(NewsletterConfigKey::Token), None);
-        assert!(!format!("{builder:?}").contains("tok-123"));
+        assert!(!format!("{builder:?}").contains("CANARYnewsletterEnvToken123"));
         let client = builder.build().unwrap();
         assert_eq!(client.domain(), 4321);
         assert_eq!(client.base_url().as_str(), "http://127.0.0.1:9/");

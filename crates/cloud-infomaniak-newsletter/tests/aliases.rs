@@ -19,11 +19,14 @@ use support::{DOMAIN, Expected, at, client, contract, empty, fixtures, page_of, 
 /// `__init__`, `from_credentials`, `from_env`.
 #[test]
 fn constructors_new_from_credentials_and_from_env() {
-    let direct = NewsletterClient::new("tok-1", DOMAIN).unwrap();
-    let compat = NewsletterClient::from_credentials("tok-1", DOMAIN).unwrap();
+    let direct = NewsletterClient::new("CANARYnewsletterAliasToken1", DOMAIN).unwrap();
+    let compat = NewsletterClient::from_credentials("CANARYnewsletterAliasToken1", DOMAIN).unwrap();
     assert_eq!(direct.domain(), compat.domain());
     assert_eq!(direct.base_url(), compat.base_url());
-    let env = Env::from_slice(&[("INFOMANIAK_NEWSLETTER_TOKEN", "tok-1"), ("INFOMANIAK_NEWSLETTER_ID", "4321")]);
+    let env = Env::from_slice(&[
+        ("INFOMANIAK_NEWSLETTER_TOKEN", "CANARYnewsletterAliasToken1"),
+        ("INFOMANIAK_NEWSLETTER_ID", "4321"),
+    ]);
     assert_eq!(NewsletterClient::from_env_with(&env).unwrap().domain(), 4321);
     // The Python client raised ValueError for a missing variable; here it is a configuration error.
     let missing = NewsletterClient::from_env_with(&Env::from_slice(&[("INFOMANIAK_NEWSLETTER_TOKEN", "t")]));

@@ -16,7 +16,7 @@ use cloud_infomaniak_newsletter::*;
 fn client() -> NewsletterClient {
     let url = mock_url("CLOUD_TEST_NEWSLETTER_MOCK_URL", "newsletter-mock");
     NewsletterClient::builder()
-        .with_token("prism-token")
+        .with_token("CANARYnewsletterPrismToken")
         .with_domain_id(4321)
         .with_base_url(url)
         // Prism is local: no need to spread 71 calls over a minute.

@@ -17,7 +17,7 @@ use cloud_infomaniak_openstack::{InfomaniakCloud, InfomaniakConfig};
 use common::fake::{self, Fake, Reply};
 use futures::TryStreamExt;
 
-const SECRET: &str = "app-cred-secret-canary-7f3a";
+const SECRET: &str = "CANARYfakeAppCredSecret7f3a";
 const READ_TIMEOUT: Duration = Duration::from_millis(400);
 
 async fn connect(fake: &Fake) -> InfomaniakCloud {

@@ -8,6 +8,11 @@
 //! the account as the first segment: `http://127.0.0.1:10000/devstoreaccount1/<container>/<blob>`.
 //! After each start the container `cloud-test` is created with a SharedKey-signed request (a
 //! stdlib Python script: xtask carries no HMAC code).
+//!
+//! The account keeps Azurite's name `devstoreaccount1` but gets a canary key through
+//! `AZURITE_ACCOUNTS` (which replaces the built-in account): the secret canary of `cargo xtask
+//! test` then finds the key wherever it leaks. An Azurite started before keeps the well-known
+//! key until it restarts (it holds nothing across restarts anyway).
 
 use anyhow::{Context, Result};
 
@@ -15,12 +20,15 @@ use super::install::Tool;
 use super::install::run_logged;
 use super::layout::Layout;
 use super::process::{ProcSpec, Ready};
-use super::{Ctx, var};
+use super::{Ctx, Server, record_credentials, recorded_credential, var};
 
 const PORT: u16 = 10000;
 const ACCOUNT: &str = "devstoreaccount1";
-/// Azurite's documented development key (public, the same in every install).
-const KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+/// The account key Azurite starts with: 64 bytes in base64, whose text starts with the canary.
+const KEY: &str = "CANARYazuriteAccountKeylhQCvpm8FOFlEsD4qmq5ShuHRWYl398ZpkpmVxKGmZR53W1FnTtqavzoXUzIwLA==";
+/// Azurite's documented development key, which an Azurite started before the canary still uses.
+const LEGACY_KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+const KEY_VARIABLE: &str = "CLOUD_TEST_AZURITE_ACCESS_KEY";
 const CONTAINER: &str = "cloud-test";
 
 pub(super) fn tool() -> Tool {
@@ -32,6 +40,7 @@ pub(super) fn proc(layout: &Layout) -> ProcSpec {
     ProcSpec::new("azurite", "azurite", layout.tools().join("npm-azurite/node_modules/.bin/azurite-blob"))
         .args(["--blobHost", "127.0.0.1", "--blobPort", &PORT.to_string()])
         .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--silent"])
+        .env("AZURITE_ACCOUNTS", format!("{ACCOUNT}:{KEY}"))
         // In memory, `--location` is refused; the working directory catches any stray file.
         .cwd(data)
         .ready(Ready::Http { port: PORT, path: "/" }, 60)
@@ -43,6 +52,7 @@ pub(super) fn after_phase(ctx: &Ctx<'_>, phase: u8, fresh: bool) -> Result<()> {
     if phase != 1 || !fresh {
         return Ok(());
     }
+    record_credentials(&ctx.layout, Server::Azurite, &[var(KEY_VARIABLE, KEY)])?;
     run_logged(
         ctx.command("python3").arg("-c").arg(include_str!("templates/azurite-create-container.py")).args([
             &PORT.to_string(),
@@ -55,16 +65,17 @@ pub(super) fn after_phase(ctx: &Ctx<'_>, phase: u8, fresh: bool) -> Result<()> {
     .context("creating the Azurite test container")
 }
 
-pub(super) fn env() -> Vec<(String, String)> {
+pub(super) fn env(layout: &Layout) -> Result<Vec<(String, String)>> {
+    let key = recorded_credential(layout, Server::Azurite, KEY_VARIABLE, LEGACY_KEY)?;
     let endpoint = format!("http://127.0.0.1:{PORT}/{ACCOUNT}");
     let connection =
-        format!("DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};BlobEndpoint={endpoint};");
-    vec![
+        format!("DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={key};BlobEndpoint={endpoint};");
+    Ok(vec![
         var("CLOUD_TEST_AZURITE_BLOB_ENDPOINT", endpoint),
         var("CLOUD_TEST_AZURITE_ACCOUNT", ACCOUNT),
-        var("CLOUD_TEST_AZURITE_ACCESS_KEY", KEY),
+        var(KEY_VARIABLE, key),
         var("CLOUD_TEST_AZURITE_CONTAINER", CONTAINER),
         var("CLOUD_TEST_AZURITE_CONNECTION_STRING", connection.clone()),
         var("AZURE_STORAGE_CONNECTION_STRING", connection),
-    ]
+    ])
 }

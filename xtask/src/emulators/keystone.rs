@@ -3,6 +3,10 @@
 //!
 //! Everything is idempotent: a warm `up` finds what exists and only checks that the stored
 //! application credential still authenticates (it is recreated otherwise).
+//!
+//! The test user's password and its application credential's secret are canaries (the secret
+//! canary of `cargo xtask test`). A database made before keeps its former ones while Keystone
+//! runs; the next time Keystone starts, the password is changed and the credential recreated.
 
 use std::collections::BTreeSet;
 
@@ -19,7 +23,12 @@ const AUTH_URL: &str = "http://127.0.0.1:5000/v3";
 const REGION: &str = "RegionOne";
 const PROJECT: &str = "cloud-test";
 const USER: &str = "cloud-test";
-const USER_PASSWORD: &str = "cloud-test-password";
+/// The test user's password, a canary.
+const USER_PASSWORD: &str = "CANARYkeystonePassword4Nd8";
+/// The password of a test user made before the canary (until Keystone restarts).
+const LEGACY_USER_PASSWORD: &str = "cloud-test-password";
+/// The secret chosen for the test user's application credential, a canary.
+const APP_CRED_SECRET: &str = "CANARYappCredentialSecret2Hs6Lt";
 const APP_CRED: &str = "cloud-test";
 const CLOUD: &str = "cloud-test";
 const ENV_FILE: &str = "openstack";
@@ -117,7 +126,9 @@ fn app_cred_works(id: &str, secret: &str) -> Result<bool> {
 }
 
 /// Registers the selected services, creates the test identity and writes `clouds.yaml`.
-pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()> {
+/// `fresh`: Keystone started now, so the test user's password and application credential may
+/// change (nobody holds them yet).
+pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>, fresh: bool) -> Result<()> {
     // What was registered before (the stamp goes away with Keystone's database).
     let stamp = dir(&ctx.layout, Server::Keystone).join(".provisioned");
     let done: BTreeSet<String> =
@@ -132,7 +143,11 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
         (Some(id), Some(secret)) if app_cred_works(id, secret)? => Some((id.to_owned(), secret.to_owned())),
         _ => None,
     };
-    if wanted.is_subset(&done) && stored_cred.is_some() && clouds_path(&ctx.layout).exists() {
+    let password = lookup(&previous, "CLOUD_TEST_OS_PASSWORD").unwrap_or(LEGACY_USER_PASSWORD).to_owned();
+    // A former password or secret is replaced by the canary when Keystone starts.
+    let stored_cred = stored_cred.filter(|(_, secret)| !fresh || secret == APP_CRED_SECRET);
+    let change_password = fresh && password != USER_PASSWORD;
+    if wanted.is_subset(&done) && stored_cred.is_some() && !change_password && clouds_path(&ctx.layout).exists() {
         return Ok(());
     }
 
@@ -168,18 +183,27 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
             "project",
         )?,
     };
-    let user_id = match admin.find_id(PORT, &format!("/v3/users?name={USER}"), "users", USER)? {
-        Some(id) => id,
-        None => created_id(
-            admin.send(
-                "POST",
-                PORT,
-                "/v3/users",
-                &json!({"user": {"name": USER, "domain_id": "default",
+    let (user_id, password) = match admin.find_id(PORT, &format!("/v3/users?name={USER}"), "users", USER)? {
+        Some(id) if change_password => {
+            admin
+                .send("PATCH", PORT, &format!("/v3/users/{id}"), &json!({"user": {"password": USER_PASSWORD}}))?
+                .expect(&[200], "changing the test user's password")?;
+            (id, USER_PASSWORD.to_owned())
+        }
+        Some(id) => (id, password),
+        None => (
+            created_id(
+                admin.send(
+                    "POST",
+                    PORT,
+                    "/v3/users",
+                    &json!({"user": {"name": USER, "domain_id": "default",
                 "password": USER_PASSWORD, "default_project_id": project_id}}),
+                )?,
+                "user",
             )?,
-            "user",
-        )?,
+            USER_PASSWORD.to_owned(),
+        ),
     };
     for role in roles {
         let role_id = ensure_role(&admin, role)?;
@@ -193,7 +217,7 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
     let stored_cred = stored_cred.filter(|_| wanted.is_subset(&done));
     let (cred_id, cred_secret) = match stored_cred {
         Some(cred) => cred,
-        None => new_app_cred(&user_id)?,
+        None => new_app_cred(&user_id, &password)?,
     };
     write_env_file(
         &ctx.layout,
@@ -202,9 +226,10 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>) -> Result<()
             var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID", cred_id.clone()),
             var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET", cred_secret.clone()),
             var("CLOUD_TEST_OS_PROJECT_ID", project_id.clone()),
+            var("CLOUD_TEST_OS_PASSWORD", password.clone()),
         ],
     )?;
-    let clouds = clouds_yaml(&cred_id, &cred_secret, &project_id);
+    let clouds = clouds_yaml(&cred_id, &cred_secret, &project_id, &password);
     let path = clouds_path(&ctx.layout);
     std::fs::write(&path, clouds).with_context(|| format!("writing {}", path.display()))?;
     let registered: Vec<String> = done.union(&wanted).cloned().collect();
@@ -270,8 +295,8 @@ fn ensure_service(
 }
 
 /// Replaces the test user's application credential.
-fn new_app_cred(user_id: &str) -> Result<(String, String)> {
-    let (token, _) = password_token(USER, USER_PASSWORD, PROJECT)?;
+fn new_app_cred(user_id: &str, password: &str) -> Result<(String, String)> {
+    let (token, _) = password_token(USER, password, PROJECT)?;
     let user_req =
         |method: &'static str, path: &str| Request::new(method, PORT, path).header("X-Auth-Token", token.clone());
     let list = user_req("GET", &format!("/v3/users/{user_id}/application_credentials?name={APP_CRED}"))
@@ -286,7 +311,7 @@ fn new_app_cred(user_id: &str) -> Result<(String, String)> {
         }
     }
     let created = user_req("POST", &format!("/v3/users/{user_id}/application_credentials"))
-        .json(&json!({"application_credential": {"name": APP_CRED,
+        .json(&json!({"application_credential": {"name": APP_CRED, "secret": APP_CRED_SECRET,
             "description": "cargo xtask emulators: the tests' credential"}}))
         .send()?
         .expect(&[201], "creating the application credential")?
@@ -301,7 +326,7 @@ fn clouds_path(layout: &Layout) -> std::path::PathBuf {
     layout.data("openstack").join("clouds.yaml")
 }
 
-fn clouds_yaml(cred_id: &str, cred_secret: &str, project_id: &str) -> String {
+fn clouds_yaml(cred_id: &str, cred_secret: &str, project_id: &str, password: &str) -> String {
     format!(
         "# Written by `cargo xtask emulators up` for the local test servers.\n\
          clouds:\n\
@@ -318,7 +343,7 @@ fn clouds_yaml(cred_id: &str, cred_secret: &str, project_id: &str) -> String {
          \x20   auth:\n\
          \x20     auth_url: {AUTH_URL}\n\
          \x20     username: {USER}\n\
-         \x20     password: {USER_PASSWORD}\n\
+         \x20     password: {password}\n\
          \x20     user_domain_id: default\n\
          \x20     project_id: {project_id}\n\
          \x20   region_name: {REGION}\n\
@@ -353,7 +378,7 @@ pub(super) fn env(layout: &Layout, up: &BTreeSet<Server>) -> Result<Vec<(String,
         var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID", get("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID")),
         var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET", get("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET")),
         var("CLOUD_TEST_OS_USERNAME", USER),
-        var("CLOUD_TEST_OS_PASSWORD", USER_PASSWORD),
+        var("CLOUD_TEST_OS_PASSWORD", lookup(&stored, "CLOUD_TEST_OS_PASSWORD").unwrap_or(LEGACY_USER_PASSWORD)),
         var("CLOUD_TEST_OS_USER_DOMAIN_ID", "default"),
         var("CLOUD_TEST_OS_PROJECT_NAME", PROJECT),
         var("CLOUD_TEST_OS_PROJECT_ID", get("CLOUD_TEST_OS_PROJECT_ID")),

@@ -40,7 +40,7 @@
 //! | `CLOUD_TEST_MOTO_ACCESS_KEY_ID`, `CLOUD_TEST_MOTO_SECRET_ACCESS_KEY` | moto | an IAM user's key (policy `*`), created when moto starts |
 //! | `CLOUD_TEST_MOTO_BUCKET` | moto | `cloud-test`, empty at every start |
 //! | `CLOUD_TEST_AZURITE_BLOB_ENDPOINT` | azurite | `http://127.0.0.1:10000/devstoreaccount1` |
-//! | `CLOUD_TEST_AZURITE_ACCOUNT`, `CLOUD_TEST_AZURITE_ACCESS_KEY` | azurite | Azurite's well-known account and key |
+//! | `CLOUD_TEST_AZURITE_ACCOUNT`, `CLOUD_TEST_AZURITE_ACCESS_KEY` | azurite | `devstoreaccount1` and a canary key (`AZURITE_ACCOUNTS`) |
 //! | `CLOUD_TEST_AZURITE_CONTAINER` | azurite | `cloud-test`, empty at every start |
 //! | `CLOUD_TEST_AZURITE_CONNECTION_STRING`, `AZURE_STORAGE_CONNECTION_STRING` | azurite | the connection string (the second name is the one Azure SDKs and CLIs read) |
 //! | `CLOUD_TEST_GCS_ENDPOINT`, `STORAGE_EMULATOR_HOST` | gcs | `http://127.0.0.1:9023` (the second name is the one Google clients read) |
@@ -61,7 +61,10 @@
 //! | `CLOUD_TEST_SWIFT_S3_ACCESS_KEY_ID`, `CLOUD_TEST_SWIFT_S3_SECRET_ACCESS_KEY` | swift | `test:tester`, `testing` |
 //! | `CLOUD_TEST_SWIFT_S3_BUCKET` | swift | `cloud-test` (a container of account `AUTH_test`) |
 //!
-//! The values are local test credentials for servers on loopback, not secrets.
+//! The values are local test credentials for servers on loopback, not secrets. Those the
+//! emulators let us choose start with `CANARY` (the secret canary of `cargo xtask test`, which
+//! fails when one appears in the tests' output); a server that was already running when this
+//! version first started keeps its former credential until it restarts.
 //!
 //! # Files
 //!
@@ -404,7 +407,7 @@ impl Server {
     fn env(self, layout: &Layout, up: &BTreeSet<Self>) -> Result<Vec<(String, String)>> {
         match self {
             Self::S3sFs | Self::Moto => s3::env(layout, self),
-            Self::Azurite => Ok(azure::env()),
+            Self::Azurite => azure::env(layout),
             Self::Gcs => Ok(gcs::env()),
             Self::NewsletterMock | Self::CodaMock => Ok(prism::env(self)),
             Self::Keystone => keystone::env(layout, up),
@@ -646,6 +649,24 @@ fn read_env_file(layout: &Layout, server: &str) -> Result<Option<Vec<(String, St
         Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
     };
     Ok(Some(text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()))
+}
+
+/// A credential the tests read that `up` chose: a server this version starts gets the canary
+/// value (`cargo xtask test` fails when one appears in the tests' output); one that was already
+/// running keeps the value it was started with until it restarts. [`record_credentials`] notes
+/// what a fresh start used, and this reads it back, or `legacy` when nothing was noted.
+fn recorded_credential(layout: &Layout, server: Server, name: &str, legacy: &str) -> Result<String> {
+    let stored = read_env_file(layout, &credentials_file(server))?.unwrap_or_default();
+    Ok(lookup(&stored, name).unwrap_or(legacy).to_owned())
+}
+
+/// Notes the credentials `server` was started with (see [`recorded_credential`]).
+fn record_credentials(layout: &Layout, server: Server, vars: &[(String, String)]) -> Result<()> {
+    write_env_file(layout, &credentials_file(server), vars)
+}
+
+fn credentials_file(server: Server) -> String {
+    format!("{}-credentials", server.name())
 }
 
 /// The value of `name` in an env file's variables.

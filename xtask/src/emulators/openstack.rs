@@ -643,7 +643,7 @@ pub(super) fn after_phase(
 ) -> Result<()> {
     match (server, phase) {
         (Server::Swift, 1) => swift_container(),
-        (Server::Keystone, 1) => keystone::provision(ctx, selected),
+        (Server::Keystone, 1) => keystone::provision(ctx, selected, fresh),
         (Server::Designate, 2) => designate_pool(ctx),
         (Server::Cloudkitty, 1) => cloudkitty_storage(ctx),
         (Server::Nova, 2) => {

@@ -16,11 +16,14 @@ use super::http::Request;
 use super::install::Tool;
 use super::layout::Layout;
 use super::process::{ProcSpec, Ready};
-use super::{Ctx, Server, lookup, read_env_file, var, write_env_file};
+use super::{Ctx, Server, lookup, read_env_file, record_credentials, recorded_credential, var, write_env_file};
 
 const S3S_PORT: u16 = 8014;
 const S3S_ACCESS_KEY: &str = "cloudtests3sfs";
-const S3S_SECRET_KEY: &str = "cloud-test-s3s-fs-secret";
+/// The secret s3s-fs starts with: a canary (see `recorded_credential`).
+const S3S_SECRET_KEY: &str = "CANARYs3sfsSecretK7Vq2Xw9";
+/// The secret of an s3s-fs started before the canary.
+const S3S_LEGACY_SECRET_KEY: &str = "cloud-test-s3s-fs-secret";
 
 const MOTO_PORT: u16 = 5050;
 /// The calls made before moto starts checking signatures (three IAM calls, one CreateBucket).
@@ -75,6 +78,9 @@ pub(super) fn after_phase(ctx: &Ctx<'_>, server: Server, phase: u8, fresh: bool)
             std::fs::create_dir_all(data.join(BUCKET))?;
             Ok(())
         }
+        (Server::S3sFs, 1) if fresh => {
+            record_credentials(&ctx.layout, server, &[var("CLOUD_TEST_S3S_SECRET_ACCESS_KEY", S3S_SECRET_KEY)])
+        }
         (Server::Moto, 1) => {
             if !fresh && read_env_file(&ctx.layout, "moto")?.is_some() {
                 return Ok(());
@@ -95,7 +101,10 @@ pub(super) fn env(layout: &Layout, server: Server) -> Result<Vec<(String, String
             var("CLOUD_TEST_S3S_ENDPOINT", format!("http://127.0.0.1:{S3S_PORT}")),
             var("CLOUD_TEST_S3S_REGION", REGION),
             var("CLOUD_TEST_S3S_ACCESS_KEY_ID", S3S_ACCESS_KEY),
-            var("CLOUD_TEST_S3S_SECRET_ACCESS_KEY", S3S_SECRET_KEY),
+            var(
+                "CLOUD_TEST_S3S_SECRET_ACCESS_KEY",
+                recorded_credential(layout, server, "CLOUD_TEST_S3S_SECRET_ACCESS_KEY", S3S_LEGACY_SECRET_KEY)?,
+            ),
             var("CLOUD_TEST_S3S_BUCKET", BUCKET),
         ]),
         _ => {

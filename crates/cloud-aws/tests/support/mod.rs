@@ -36,6 +36,7 @@ pub(crate) const MOTO: (&str, &str) = ("moto", "CLOUD_TEST_MOTO");
 impl Server {
     /// The settings of the server whose variables start with `prefix`, checked to answer.
     pub(crate) fn load((label, prefix): (&'static str, &str)) -> Result<Self, String> {
+        cloud_contract_testing::trace::to_test_output();
         let get = |name: &str| {
             let var = format!("{prefix}_{name}");
             std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {

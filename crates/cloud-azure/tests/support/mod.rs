@@ -29,6 +29,7 @@ pub(crate) struct Azurite {
 impl Azurite {
     /// The settings, checked to answer.
     pub(crate) fn load() -> Result<Self, String> {
+        cloud_contract_testing::trace::to_test_output();
         let get = |name: &str| {
             let var = format!("CLOUD_TEST_AZURITE_{name}");
             std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {

@@ -23,7 +23,7 @@ use serde_json::Value;
 use self::server::{BASE_PATH, Server};
 
 /// The token the test clients send.
-pub const TOKEN: &str = "test-token-5f2a9c";
+pub const TOKEN: &str = "CANARYcodaToken5f2a9c";
 
 /// Where the document is looked for, and what to do when it is missing.
 const DOCUMENT: Document = Document {

@@ -113,13 +113,13 @@ mod tests {
 
     #[tokio::test]
     async fn bearer_token_sets_a_sensitive_authorization_header() {
-        let auth = BearerToken::new("tok-123");
+        let auth = BearerToken::new("CANARYbearerToken123");
         let mut req = request();
         auth.apply(&mut req).await.unwrap();
         let value = &req.headers()[AUTHORIZATION];
-        assert_eq!(value.to_str().unwrap(), "Bearer tok-123");
+        assert_eq!(value.to_str().unwrap(), "Bearer CANARYbearerToken123");
         assert!(value.is_sensitive());
-        assert!(!format!("{auth:?}").contains("tok-123"));
+        assert!(!format!("{auth:?}").contains("CANARYbearerToken123"));
     }
 
     #[tokio::test]

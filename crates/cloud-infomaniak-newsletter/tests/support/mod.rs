@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use self::server::Server;
 
 /// The token the test clients send.
-pub const TOKEN: &str = "test-token-9c41e0";
+pub const TOKEN: &str = "CANARYnewsletterToken9c41e0";
 
 /// The newsletter domain of the test clients.
 pub const DOMAIN: u64 = 4321;

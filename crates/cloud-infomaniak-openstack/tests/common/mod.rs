@@ -13,6 +13,7 @@ pub const HOW: &str = "start the local OpenStack with `cargo xtask emulators up 
 
 /// A variable of the emulator environment, or a panic saying how to get it.
 pub fn var(name: &str) -> String {
+    cloud_contract_testing::trace::to_test_output();
     Env::real().get(name).unwrap_or_else(|| panic!("{name} is not set: {HOW}"))
 }
 

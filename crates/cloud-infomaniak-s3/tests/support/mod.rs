@@ -30,6 +30,7 @@ pub(crate) struct Swift {
 impl Swift {
     /// The settings, checked to answer.
     pub(crate) fn load() -> Result<Self, String> {
+        cloud_contract_testing::trace::to_test_output();
         let get = |name: &str| {
             let var = format!("CLOUD_TEST_SWIFT_S3_{name}");
             std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {
