@@ -6,6 +6,7 @@
 //! - **The marker** [`MARKER`], which every canary credential starts with (the local servers'
 //!   keys and passwords, the tokens and keys written in test files). Any occurrence is a leak,
 //!   whichever credential it is: the characters after it say which one.
+//! - **A PEM private key** (the GCS tests' service-account keys), by its header.
 //! - **The credential values** the local servers hand the tests (`cargo xtask emulators env`),
 //!   with or without the marker (moto and Keystone choose some of them), as written, base64
 //!   (standard and URL alphabets, at the three possible alignments) and percent-encoded.
@@ -18,6 +19,9 @@ use std::fmt::Write as _;
 
 /// The prefix of every canary credential. Never printed by a passing suite.
 pub(crate) const MARKER: &str = "CANARY";
+
+/// The end of a PEM private key's first line (`-----BEGIN PRIVATE KEY-----`, `… RSA PRIVATE KEY-----`).
+const PEM_KEY: &str = "PRIVATE KEY-----";
 
 /// How a value may appear in output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +81,9 @@ impl Canaries {
     /// whose value carries the marker or is long enough to be distinctive.
     pub(crate) fn from_env(env: &[(String, String)]) -> Self {
         let marker = Needle { source: MARKER.to_owned(), form: Form::Marker, text: MARKER.to_owned() };
-        let mut canaries = Self { needles: vec![marker], credentials: 0 };
+        // The service-account keys of the GCS tests are PEM private keys: none may be printed.
+        let pem = Needle { source: "a PEM private key".to_owned(), form: Form::Plain, text: PEM_KEY.to_owned() };
+        let mut canaries = Self { needles: vec![marker, pem], credentials: 0 };
         for (name, value) in env {
             if is_secret_name(name) && (value.contains(MARKER) || value.len() >= MIN_PLAIN_LEN) {
                 canaries.add(name, value);
@@ -306,7 +312,7 @@ mod tests {
              <testcase name=\"leaks\" classname=\"cloud-aws::s3\">\n<system-err>\
              TRACE header authorization=\"Basic {basic}\"\n\
              panicked at: secret=CANARYtoken9Xk2 went out\n\
-             url?key={}\n</system-err>\n",
+             url?key={}\n-----BEGIN PRIVATE KEY-----\n</system-err>\n",
             percent_encode(moto)
         );
         let hits = canaries.scan_junit(&report, &mut scanned);
@@ -314,6 +320,7 @@ mod tests {
         assert!(kinds.contains(&(Form::Base64, "CLOUD_TEST_MOTO_SECRET_ACCESS_KEY")), "{hits:?}");
         assert!(kinds.contains(&(Form::Marker, MARKER)), "{hits:?}");
         assert!(kinds.contains(&(Form::Percent, "CLOUD_TEST_MOTO_SECRET_ACCESS_KEY")), "{hits:?}");
+        assert!(kinds.contains(&(Form::Plain, "a PEM private key")), "{hits:?}");
         assert!(hits.iter().all(|h| h.place.starts_with("cloud-aws::s3 leaks")), "{hits:?}");
         assert!(hits.iter().any(|h| h.tag == "token9Xk2"), "{hits:?}");
         assert_eq!(scanned.lines, report.lines().count());
