@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
+use cloud_core::content_range::ContentRange;
 use cloud_core::http::{HttpClient, Method, RequestBuilder};
 use cloud_core::retry::RetryConfig;
 use cloud_core::storage::{BucketInfo, ByteStream, GetRange, validate_bucket_name, validate_key};
@@ -425,10 +426,26 @@ impl GcsClient {
         }
         let response = request.send().await?;
         let status = response.status().as_u16();
-        if partial && status != 206 {
-            return Err(Error::new(ErrorKind::ResponseInvalid, format!("a ranged read was answered with {status}"))
+        let invalid = |message: String| {
+            Error::new(ErrorKind::ResponseInvalid, message)
                 .with_provider(CloudProvider::Gcp)
-                .with_operation("get_object"));
+                .with_operation("get_object")
+        };
+        if partial && status != 206 {
+            return Err(invalid(format!("a ranged read was answered with {status}")));
+        }
+        if status == 206 {
+            // The bytes served must be the bytes asked for, of an object of the size just read.
+            let value = response
+                .header("content-range")
+                .ok_or_else(|| invalid("a partial answer came without a Content-Range".to_owned()))?;
+            let served = ContentRange::parse(value).map_err(|e| e.in_context(CloudProvider::Gcp, "get_object"))?;
+            if served.total() != Some(size) {
+                return Err(invalid(format!("the Content-Range {value:?} is not of an object of {size} bytes")));
+            }
+            served
+                .check_served(&GetRange::Bounded(span.clone()))
+                .map_err(|e| e.in_context(CloudProvider::Gcp, "get_object"))?;
         }
         let expected_crc = match (&object.crc32c, partial, object.content_encoding.as_deref()) {
             // A gzip object may be served decompressed, whose checksum is not the stored one.

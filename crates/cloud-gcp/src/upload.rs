@@ -202,6 +202,11 @@ impl GcsClient {
                     match self.query_session(session, total).await {
                         Ok(outcome) => outcome,
                         Err(error) if error.is_retryable() => continue,
+                        // The last chunk went out and the session is gone: it may have completed
+                        // (a server that forgets finished sessions) or expired. The object says.
+                        Err(error) if last && matches!(error.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
+                            self.settle_from_object(upload, committed + chunk.len() as u64, crc.value(), error).await?
+                        }
                         Err(error) => return Err(error),
                     }
                 }
@@ -238,6 +243,49 @@ impl GcsClient {
                 }
             }
         }
+    }
+
+    /// Settles an upload whose last chunk was sent, whose answer was lost, and whose session the
+    /// service no longer knows: it completed if the object now holds exactly what was sent
+    /// (`size` bytes with this CRC32C, and not the generation a precondition named as the one to
+    /// replace). Otherwise it did not, and that is the error, never `NotFound` for the object.
+    async fn settle_from_object(
+        &self,
+        upload: &Upload<'_>,
+        size: u64,
+        crc: u32,
+        session_error: Error,
+    ) -> Result<ChunkOutcome> {
+        let stored = match self.object(upload.bucket, upload.metadata.name, GcsPreconditions::default()).await {
+            Ok(object) => Some(object),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        if let Some(object) = stored {
+            let same_size = object.size().is_ok_and(|s| s == size);
+            let same_crc = object.crc32c.as_deref().and_then(|c| decode_crc32c(c).ok()) == Some(crc);
+            let replaced = match (upload.conditions.if_generation_match, object.generation()) {
+                (Some(expected), Ok(Some(generation))) => expected == 0 || generation != expected,
+                _ => true,
+            };
+            if same_size && same_crc && replaced {
+                tracing::info!(
+                    target: "cloud_gcp::upload",
+                    "the answer to the last chunk was lost; the object holds what was sent"
+                );
+                return Ok(ChunkOutcome::Done(Box::new(object)));
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Service,
+            format!(
+                "the resumable upload session ended after its last chunk was sent ({}), and the object does not hold the {size} bytes sent: the upload did not complete",
+                session_error.kind()
+            ),
+        )
+        .with_provider(CloudProvider::Gcp)
+        .with_operation("put_object")
+        .with_source(session_error))
     }
 
     /// Waits before the next attempt, or gives up with `error` when the retry budget is spent.

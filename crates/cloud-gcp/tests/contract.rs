@@ -855,3 +855,40 @@ async fn bad_preconditions_and_patches_are_refused_before_sending() {
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert!(server.requests().is_empty());
 }
+
+/// The answer to the last chunk is lost and the service no longer knows the session; the object
+/// does not hold what was sent (here: there is none), so the upload did not complete. That is a
+/// `Service` failure of the upload, not `NotFound`, and nothing is sent again in a new session.
+#[tokio::test]
+async fn a_forgotten_session_without_the_object_is_a_failed_upload_not_a_missing_object() {
+    let total = 300 * 1024;
+    let server = LoopbackServer::start(move |request: &Recorded| {
+        let range = request.header("content-range").map(str::to_owned);
+        match (request.method.as_str(), range.as_deref()) {
+            ("POST", None) => reply(200).with_header(
+                "location",
+                &format!(
+                    "http://{}{BASE_PATH}/upload/storage/v1/b/bkt/o?uploadType=resumable&upload_id=s4",
+                    request.header("host").unwrap()
+                ),
+            ),
+            ("PUT", Some("bytes 0-262143/*")) => reply(308).with_header("range", "bytes=0-262143"),
+            // The last chunk: its answer is "lost" (a retryable failure), the session then unknown.
+            ("PUT", Some(r)) if r == format!("bytes 262144-{}/{total}", total - 1) => reply(503),
+            ("PUT", Some(r)) if r == format!("bytes */{total}") => reply(404),
+            ("GET", None) => {
+                assert_eq!(request.api_path(), "/storage/v1/b/bkt/o/x");
+                Reply::json(404, &json!({"error": {"code": 404, "message": "No such object: bkt/x"}}))
+            }
+            ("DELETE", None) => reply(404),
+            other => panic!("unexpected request {other:?}"),
+        }
+    })
+    .await;
+    let gcs = client(&server);
+    let err = gcs.upload_blob("bkt", "x", vec![5_u8; total], None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service, "{err:?}");
+    assert!(err.message().contains("did not complete"), "{err}");
+    let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(methods, ["POST", "PUT", "PUT", "PUT", "GET", "DELETE"]);
+}
