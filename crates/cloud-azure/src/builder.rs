@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use cloud_core::config::{ConfigKey, Configure, InvalidValues};
@@ -84,6 +85,10 @@ pub enum AzureConfigKey {
     DownloadConcurrency,
     /// `max_retries`: how many times a failed request is retried (0 disables retries).
     MaxRetries,
+    /// `attempt_timeout`: how long one attempt of a request may wait for its answer, in seconds
+    /// (fractions allowed; default [`DEFAULT_ATTEMPT_TIMEOUT`](crate::DEFAULT_ATTEMPT_TIMEOUT),
+    /// plus one second per 256 KiB of request body).
+    AttemptTimeout,
 }
 
 impl AzureConfigKey {
@@ -106,6 +111,7 @@ impl AzureConfigKey {
         Self::DownloadPartSize,
         Self::DownloadConcurrency,
         Self::MaxRetries,
+        Self::AttemptTimeout,
     ];
 
     /// The canonical name.
@@ -128,6 +134,7 @@ impl AzureConfigKey {
             Self::DownloadPartSize => "download_part_size",
             Self::DownloadConcurrency => "download_concurrency",
             Self::MaxRetries => "max_retries",
+            Self::AttemptTimeout => "attempt_timeout",
         }
     }
 
@@ -150,7 +157,8 @@ impl AzureConfigKey {
             | Self::UploadConcurrency
             | Self::DownloadPartSize
             | Self::DownloadConcurrency
-            | Self::MaxRetries => &[],
+            | Self::MaxRetries
+            | Self::AttemptTimeout => &[],
         }
     }
 }
@@ -252,6 +260,7 @@ pub struct AzureBlobClientBuilder {
     download_part_size: Option<u64>,
     download_concurrency: Option<usize>,
     max_retries: Option<u32>,
+    attempt_timeout: Option<Duration>,
     /// Values `with_config` could not parse, reported by `build`.
     invalid: InvalidValues,
 }
@@ -282,6 +291,11 @@ impl Configure for AzureBlobClientBuilder {
                 self.download_concurrency = self.invalid.parse_number(key, &value);
             }
             AzureConfigKey::MaxRetries => self.max_retries = self.invalid.parse_number(key, &value),
+            AzureConfigKey::AttemptTimeout => {
+                self.attempt_timeout = self.invalid.parse(key, &value, |v| {
+                    v.parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok())
+                });
+            }
         }
         self
     }
@@ -365,6 +379,7 @@ impl AzureBlobClientBuilder {
             AzureConfigKey::DownloadPartSize => self.download_part_size.map(|v| v.to_string()),
             AzureConfigKey::DownloadConcurrency => self.download_concurrency.map(|v| v.to_string()),
             AzureConfigKey::MaxRetries => self.max_retries.map(|v| v.to_string()),
+            AzureConfigKey::AttemptTimeout => self.attempt_timeout.map(|d| d.as_secs_f64().to_string()),
         }
     }
 
@@ -517,6 +532,25 @@ impl AzureBlobClientBuilder {
         self
     }
 
+    /// How long one attempt of a request may wait for its answer (default
+    /// [`DEFAULT_ATTEMPT_TIMEOUT`](crate::DEFAULT_ATTEMPT_TIMEOUT)); a request with a body gets
+    /// one more second per 256 KiB of it. An attempt that runs out is retried like a lost
+    /// connection, and the last one ends in [`ErrorKind::Timeout`](cloud_core::ErrorKind::Timeout):
+    /// a server that takes the request and never answers cannot hang the call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cloud_azure::AzureBlobClientBuilder;
+    ///
+    /// let builder = AzureBlobClientBuilder::new().with_attempt_timeout(Duration::from_secs(10));
+    /// # drop(builder);
+    /// ```
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     ///
     /// # Errors
@@ -591,7 +625,11 @@ impl AzureBlobClientBuilder {
             }
         }
         let transfer = self.transfer()?;
-        AzureBlobClient::from_parts(endpoint, account, auth, transfer, self.max_retries.unwrap_or(3))
+        let attempt_timeout = self.attempt_timeout.unwrap_or(crate::DEFAULT_ATTEMPT_TIMEOUT);
+        if attempt_timeout.is_zero() {
+            return Err(Error::invalid_config("the Azure attempt timeout must be longer than zero"));
+        }
+        AzureBlobClient::from_parts(endpoint, account, auth, transfer, self.max_retries.unwrap_or(3), attempt_timeout)
     }
 
     /// The Entra ID sources that apply to the settings, in the documented order.

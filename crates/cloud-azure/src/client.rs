@@ -51,6 +51,7 @@ use crate::error::{from_azure, invalid_response};
 use crate::list::{Listed, parse_page};
 use crate::sas::{self, DelegationKey, SasPermission};
 use crate::shared_key::{AccountKey, SharedKeyPolicy};
+use crate::timeout::AttemptTimeoutPolicy;
 
 /// The longest validity Azure allows for a SAS signed with a user delegation key (7 days); service
 /// SAS tokens signed with the account key have no such limit, but this crate applies the same one.
@@ -247,6 +248,7 @@ impl AzureBlobClient {
         auth: Auth,
         transfer: Transfer,
         max_retries: u32,
+        attempt_timeout: Duration,
     ) -> Result<Self> {
         let transport = Transport::new(new_http_client(Some(HttpClientOptions { automatic_decompression: false })));
         let mut client_options = ClientOptions {
@@ -254,6 +256,8 @@ impl AzureBlobClient {
             retry: RetryOptions::exponential(ExponentialRetryOptions { max_retries, ..Default::default() }),
             ..Default::default()
         };
+        // First of the per-try policies, so each attempt's timeout covers its signing and sending.
+        client_options.per_try_policies.push(AttemptTimeoutPolicy::new(attempt_timeout));
         let mut rest_policies: Vec<Arc<dyn Policy>> = Vec::new();
         let mut credential = None;
         let mut service_url = endpoint.clone();

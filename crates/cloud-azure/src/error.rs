@@ -7,6 +7,8 @@
 use azure_core::error::ErrorKind as AzureKind;
 use cloud_core::{CloudProvider, Error, ErrorKind, kind_for_status};
 
+use crate::timeout::AttemptTimedOut;
+
 /// The kind a Blob service error code (or, failing that, an HTTP status) means.
 ///
 /// | Blob service code | kind |
@@ -102,6 +104,7 @@ pub(crate) fn from_azure(err: azure_core::Error, operation: &'static str) -> Err
             (kind_for(error_code.as_deref(), status, message.as_deref()), error_code.clone(), request_id)
         }
         AzureKind::Connection => (ErrorKind::Dispatch, None, None),
+        AzureKind::Io if timed_out(&err) => (ErrorKind::Timeout, None, None),
         AzureKind::Io => (ErrorKind::Dispatch, None, None),
         AzureKind::DataConversion => (ErrorKind::ResponseInvalid, None, None),
         AzureKind::Credential => (ErrorKind::Unauthenticated, None, None),
@@ -119,10 +122,22 @@ pub(crate) fn from_azure(err: azure_core::Error, operation: &'static str) -> Err
     if let Some(id) = request_id {
         out = out.with_request_id(id);
     }
-    if kind == ErrorKind::Dispatch {
+    if matches!(kind, ErrorKind::Dispatch | ErrorKind::Timeout) {
         out = out.with_retryable(true);
     }
     out
+}
+
+/// Whether an attempt ran out of time (the retry policy wraps the last attempt's error).
+fn timed_out(err: &azure_core::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.is::<AttemptTimedOut>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// The `<Error>` body of a failed Blob request.

@@ -32,6 +32,7 @@ mod list;
 mod sas;
 mod shared_key;
 mod storage;
+mod timeout;
 mod upload;
 
 pub use builder::{
@@ -44,3 +45,4 @@ pub use connection_string::{
 };
 pub use credential::{AzureAuth, EntraSource};
 pub use sas::SAS_VERSION;
+pub use timeout::DEFAULT_ATTEMPT_TIMEOUT;
