@@ -153,7 +153,8 @@ fn remove_stale(report: &Path) -> Result<()> {
 /// The variable a planted test prints.
 const PLANTED: &str = "CLOUD_TEST_CANARY_PLANTED";
 
-/// Proves the whole path: an ignored test prints a planted canary (plainly, in a TRACE line and
+/// Proves the whole path (with the workspace's build, so nothing is compiled again): an ignored
+/// test prints a planted canary (plainly, in a TRACE line and
 /// in a panic message caught by its panic hook), nextest keeps its output in the report, and the
 /// scan finds each.
 fn canary_self_check(sh: &Shell, canaries: &canary::Canaries) -> Result<()> {
@@ -163,7 +164,7 @@ fn canary_self_check(sh: &Shell, canaries: &canary::Canaries) -> Result<()> {
     remove_stale(&report)?;
     cmd!(
         sh,
-        "cargo nextest run -p cloud-contract-testing --all-features --cargo-quiet --profile canary --run-ignored only -E 'test(=trace::tests::a_planted_canary_reaches_the_output)'"
+        "cargo nextest run --workspace --all-features --cargo-quiet --profile canary --run-ignored only -E 'package(cloud-contract-testing) & test(=trace::tests::a_planted_canary_reaches_the_output)'"
     )
     .quiet()
     .ignore_stdout()
