@@ -35,6 +35,19 @@ xflags::xflags! {
             /// Keys of the listing comparison (default 100000).
             optional --keys keys: usize
         }
+        /// Soak the storage clients under random faults through the fault proxy: mixed operations
+        /// per backend, every acknowledged write read back; prints a report, fails on a lost or
+        /// corrupt write, a hang or an unexpected leftover.
+        cmd soak {
+            /// Operations per backend (default 10000).
+            optional --ops ops: usize
+            /// The seed of every random choice (default 1).
+            optional --seed seed: u64
+            /// The share of operations that meet a fault (default 0.15).
+            optional --fault-rate fault_rate: f64
+            /// Backends to soak (comma-separated or repeated; default: s3s-fs, moto, azurite, gcs, swift).
+            repeated --backend backend: String
+        }
         /// Check repository rules.
         cmd tidy {}
         /// Run the checks publishing needs: unused dependencies, cargo deny (advisories included),

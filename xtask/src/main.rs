@@ -8,6 +8,8 @@
 //!   against local servers and checks its output.
 //! - `cargo xtask bench [--quick]`: our storage clients against the raw SDK and the tools people
 //!   use instead; writes `docs/benchmarks.md`.
+//! - `cargo xtask soak [--ops N] [--seed S] [--backend NAME]`: the storage clients under random
+//!   faults through the fault proxy, every acknowledged write read back; prints the report.
 //! - `cargo xtask tidy`: repository rules (docs headers, READMEs, changelogs, no `todo!`).
 //! - `cargo xtask emulators up|down|status|env [NAMES…]`: the local servers the tests talk to.
 //! - `cargo xtask codegen <target> [--check]`: regenerates code from vendor API documents.
@@ -22,6 +24,7 @@ mod emulators;
 mod example;
 mod flags;
 mod release;
+mod soak;
 mod test;
 mod tidy;
 mod workspace;
@@ -39,6 +42,7 @@ fn main() -> Result<()> {
         flags::XtaskCmd::Test(cmd) => test::run(&sh, &cmd),
         flags::XtaskCmd::Example(cmd) => example::run(&sh, &cmd.name),
         flags::XtaskCmd::Bench(cmd) => bench::run(&sh, &cmd, None),
+        flags::XtaskCmd::Soak(cmd) => soak::run(&sh, &cmd),
         flags::XtaskCmd::Tidy(_) => tidy::run(&project_root()),
         flags::XtaskCmd::Checks(_) => checks::publishing(&sh),
         flags::XtaskCmd::CheckDeps(_) => deps::run(&sh),

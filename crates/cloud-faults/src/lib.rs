@@ -26,6 +26,7 @@ mod wire;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -139,6 +140,15 @@ pub enum Fault {
     Respond(Reply),
     /// Relay the answer with the header `name` set to `value` (added when missing).
     SetHeader(String, String),
+    /// Relay the answer with every occurrence of `from` in its body replaced by `to` (the body
+    /// is sent with its new `Content-Length`): e.g. a service catalog's URLs pointed at another
+    /// proxy.
+    RewriteBody {
+        /// The bytes to replace.
+        from: String,
+        /// Their replacement.
+        to: String,
+    },
 }
 
 impl Fault {
@@ -156,6 +166,7 @@ impl Fault {
             Self::Drip { .. } => "drip",
             Self::Respond(_) => "respond",
             Self::SetHeader(..) => "set_header",
+            Self::RewriteBody { .. } => "rewrite_body",
         }
     }
 }
@@ -196,6 +207,8 @@ struct Shared {
     rules: Mutex<Vec<Rule>>,
     seen: Mutex<Vec<Request>>,
     connections: Mutex<Vec<AbortHandle>>,
+    /// Requests forwarded to the server whose answer has not been read in full yet.
+    in_flight: AtomicUsize,
 }
 
 impl Shared {
@@ -288,6 +301,28 @@ impl FaultProxy {
         self.shared.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// Every request received since the last call (or since the start), in order of arrival;
+    /// the record is emptied (for long runs, where keeping every request would grow without end).
+    pub fn take_requests(&self) -> Vec<Request> {
+        std::mem::take(&mut *self.shared.seen.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Waits until the server has answered every request forwarded to it (the answers may still
+    /// be withheld by a fault), or `limit` passed; true when nothing is in flight any more.
+    ///
+    /// A client that gave up on a stalled request returns before the server acted on it; a test
+    /// that judges the server's state afterwards settles first.
+    pub async fn settle(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
+
     /// How many requests received so far `which` picks.
     pub fn count(&self, which: impl Fn(&Request) -> bool) -> usize {
         self.shared.seen.lock().unwrap_or_else(PoisonError::into_inner).iter().filter(|r| which(r)).count()
@@ -350,7 +385,11 @@ async fn serve(shared: &Shared, stream: TcpStream) -> io::Result<()> {
             client.write(&Reply::new(502).body("no server behind this proxy").to_bytes()).await?;
             continue;
         };
-        let Ok((answer, answer_body, interim)) = exchange(upstream, &raw_head, &body, &head.first).await else {
+        let exchanged = {
+            let _counted = InFlight::enter(&shared.in_flight);
+            exchange(upstream, &raw_head, &body, &head.first).await
+        };
+        let Ok((answer, answer_body, interim)) = exchanged else {
             client.write(&Reply::new(502).body("the server behind this proxy failed").to_bytes()).await?;
             return Ok(());
         };
@@ -405,12 +444,52 @@ async fn serve(shared: &Shared, stream: TcpStream) -> io::Result<()> {
                 client.write(&head).await?;
                 client.write(&answer_body.raw).await?;
             }
+            Some(Fault::RewriteBody { from, to }) => {
+                let text = replace(&answer_body.data, from.as_bytes(), to.as_bytes());
+                let head = answer.answer_bytes(answer.minor, |headers| {
+                    headers.retain(|(name, _)| !matches!(name.as_str(), "content-length" | "transfer-encoding"));
+                    headers.push(("content-length".to_owned(), text.len().to_string()));
+                });
+                client.write(&head).await?;
+                client.write(&text).await?;
+            }
             Some(Fault::Refuse | Fault::BlackHole | Fault::Respond(_)) => {}
         }
         if closes {
             return Ok(());
         }
     }
+}
+
+/// One request forwarded and not answered yet, counted until dropped (also when the connection's
+/// task is aborted mid-exchange).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// `haystack` with every occurrence of `from` (not empty) replaced by `to`.
+fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while !from.is_empty() {
+        let Some(at) = rest.windows(from.len()).position(|w| w == from) else { break };
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Sends one request to the server on a connection of its own and reads the whole answer: its
@@ -435,5 +514,17 @@ async fn exchange(
         let framing = answer.answer_framing(method)?;
         let body = server.read_body(framing).await?;
         return Ok((answer, body, interim));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace;
+
+    #[test]
+    fn replace_swaps_every_occurrence() {
+        assert_eq!(replace(b"a:8080/x a:8080/y", b"a:8080", b"b:1"), b"b:1/x b:1/y");
+        assert_eq!(replace(b"nothing here", b"zz", b"y"), b"nothing here");
+        assert_eq!(replace(b"abc", b"", b"y"), b"abc");
     }
 }
