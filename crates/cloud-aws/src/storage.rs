@@ -233,7 +233,8 @@ impl StorageClient for S3Client {
         let (size, range) = match served.clone() {
             Some((range, total)) => (total, range),
             None => {
-                let size = length.unwrap_or(0);
+                // Without a length nothing tells a whole body from a truncated one.
+                let size = length.ok_or_else(|| missing_length(key).in_context(provider, "get_object"))?;
                 (size, 0..size)
             }
         };
@@ -295,7 +296,10 @@ impl StorageClient for S3Client {
         if none_match_any {
             return Err(not_modified(key).in_context(self.provider(), "head_object"));
         }
-        let size = out.content_length().and_then(|l| u64::try_from(l).ok()).unwrap_or(0);
+        let size = out
+            .content_length()
+            .and_then(|l| u64::try_from(l).ok())
+            .ok_or_else(|| missing_length(key).in_context(self.provider(), "head_object"))?;
         let mut meta =
             ObjectMeta::new(key, size).with_metadata(user_metadata(out.metadata())).with_headers(content_headers([
                 out.cache_control(),
@@ -571,6 +575,12 @@ fn slice_stream(body: ByteStream, range: Range<u64>) -> ByteStream {
         }
     })
     .boxed()
+}
+
+/// The error for an answer that gives no size for `key` (no `Content-Length`): a size of 0 would
+/// make a truncated body look whole.
+fn missing_length(key: &str) -> Error {
+    Error::new(ErrorKind::ResponseInvalid, format!("S3 did not give the size of {key} (no Content-Length)"))
 }
 
 #[cfg(test)]

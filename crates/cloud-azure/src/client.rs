@@ -392,7 +392,7 @@ impl AzureBlobClient {
         let bad = |e: azure_core::Error| from_azure(e, op);
         Ok(BlobProps {
             name: blob.to_owned(),
-            size: rsp.content_length().map_err(bad)?.unwrap_or(0),
+            size: rsp.content_length().map_err(bad)?.ok_or_else(|| missing_length(blob))?,
             last_modified: rsp.last_modified().map_err(bad)?.and_then(from_offset),
             etag: rsp.etag().map_err(bad)?.map(|e| e.to_string().trim_matches('"').to_owned()),
             headers: BlobHeaders {
@@ -447,7 +447,8 @@ impl AzureBlobClient {
         let result = self.blob(container, blob).download(Some(options)).await.map_err(|e| from_azure(e, OP))?;
         let p = &result.properties;
         let content_range = result.headers.get_optional_str(&"content-range".into()).map(str::to_owned);
-        let length = p.content_length.unwrap_or(0);
+        // Without a length nothing tells a whole body from a truncated one.
+        let length = p.content_length.ok_or_else(|| missing_length(blob))?;
         let (range, size) = match content_range.as_deref().and_then(parse_content_range) {
             Some((start, end_inclusive, total)) => (start..end_inclusive + 1, total),
             None => (0..length, length),
@@ -739,6 +740,13 @@ pub(crate) fn metadata_map(metadata: &BTreeMap<String, String>) -> Result<Option
 /// Metadata as Azure returns it, with the `-` of portable keys restored (see [`metadata_map`]).
 pub(crate) fn metadata_from_azure(metadata: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
     metadata.into_iter().map(|(k, v)| (k.replace('_', "-"), v)).collect()
+}
+
+/// The error for an answer that gives no size for `blob` (no `Content-Length`): a size of 0
+/// would make a truncated body look whole.
+fn missing_length(blob: &str) -> Error {
+    Error::new(ErrorKind::ResponseInvalid, format!("Blob storage did not give the size of {blob} (no Content-Length)"))
+        .with_provider(CloudProvider::Azure)
 }
 
 #[cfg(test)]

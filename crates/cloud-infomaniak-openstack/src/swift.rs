@@ -1133,10 +1133,11 @@ impl StorageClient for SwiftClient {
         let (range, total) = if response.status().as_u16() == 206 {
             served_range(&headers, options.range.as_ref())?
         } else {
+            // Without a length nothing tells a whole body from a truncated one.
             let total = response
                 .content_length()
                 .or_else(|| headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()))
-                .unwrap_or(0);
+                .ok_or_else(|| missing_length(key))?;
             (0..total, total)
         };
         let meta = meta_from_headers(key, &headers, total);
@@ -1154,7 +1155,7 @@ impl StorageClient for SwiftClient {
             }
         }
         let answer = call.send().await?;
-        let size = answer.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let size = answer.header("content-length").and_then(|v| v.parse().ok()).ok_or_else(|| missing_length(key))?;
         Ok(meta_from_headers(key, &answer.headers, size))
     }
 
@@ -1193,12 +1194,18 @@ impl StorageClient for SwiftClient {
         validate_key(dst_key)?;
         options.mode.validate(&self.capabilities())?;
         let source = format!("/{}", object_path(src_bucket, src_key));
+        // A large object the copy replaces leaves its segments to nobody: deleted as for a put.
+        let old = self.current_manifest(dst_bucket, dst_key, "copy_object").await?;
         self.call(Method::PUT, object_path(dst_bucket, dst_key))
             .operation("copy_object")
             .header("x-copy-from", &source)?
             .send()
-            .await
-            .map(drop)
+            .await?;
+        if let Some(old) = old {
+            let segments = old.own_segments(dst_bucket, dst_key);
+            self.delete_segments(&format!("{dst_bucket}{SEGMENTS_SUFFIX}"), &segments).await;
+        }
+        Ok(())
     }
 
     async fn presign(
@@ -1228,6 +1235,13 @@ impl StorageClient for SwiftClient {
             .ok_or_else(|| Error::invalid_input("expiry out of range"))?;
         Ok(PresignedUrl::new(method, signed, expires_at))
     }
+}
+
+/// The error for an answer that gives no size for `key` (no `Content-Length`): a size of 0 would
+/// make a truncated body look whole.
+fn missing_length(key: &str) -> Error {
+    Error::new(ErrorKind::ResponseInvalid, format!("Swift did not give the size of {key} (no Content-Length)"))
+        .with_provider(PROVIDER)
 }
 
 #[cfg(test)]

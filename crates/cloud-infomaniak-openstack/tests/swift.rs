@@ -185,6 +185,19 @@ async fn an_slo_overwritten_or_deleted_takes_only_its_own_segments() {
 }
 
 #[tokio::test]
+async fn an_slo_overwritten_by_a_copy_leaves_no_segments() {
+    let (swift, container) = slo_client().await;
+    swift.put_bytes(&container, "big.bin", pattern((2 << 20) + 7)).await.unwrap();
+    assert_eq!(segment_count(&swift, &container).await, 3);
+    swift.put_bytes(&container, "small.bin", &b"small"[..]).await.unwrap();
+    // The copy replaces the large object: its segments are nobody's any more.
+    swift.copy(&container, "small.bin", &container, "big.bin").await.unwrap();
+    assert_eq!(swift.get_bytes(&container, "big.bin").await.unwrap(), &b"small"[..]);
+    assert_eq!(segment_count(&swift, &container).await, 0, "the replaced object's segments are deleted");
+    remove_all(&swift, &[&container]).await;
+}
+
+#[tokio::test]
 async fn an_upload_dropped_midway_leaves_no_segments() {
     let (swift, container) = slo_client().await;
     // Two and a half segments, then the stream waits forever: the caller gives up.

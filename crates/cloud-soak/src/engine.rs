@@ -35,12 +35,14 @@ pub struct Settings {
     pub keys: usize,
     /// The most one operation may take before it counts as hung.
     pub op_limit: Duration,
+    /// Print every operation, its fault and its outcome to stderr (to follow a failing seed).
+    pub trace: bool,
 }
 
 impl Settings {
     /// `ops` operations with `seed`, a fault in 15 % of them, 12 keys, 120 s per operation.
     pub fn new(ops: usize, seed: u64) -> Self {
-        Self { ops, seed, fault_rate: 0.15, keys: 12, op_limit: Duration::from_secs(120) }
+        Self { ops, seed, fault_rate: 0.15, keys: 12, op_limit: Duration::from_secs(120), trace: false }
     }
 }
 
@@ -80,6 +82,9 @@ pub struct Target {
     pub large: Range<usize>,
     /// Finds and removes what the run left behind.
     pub leftovers: Box<dyn Leftovers>,
+    /// Sources larger than this are not copied, and why: a deviation of the local server, not
+    /// of the client (the report names it).
+    pub copy_limit: Option<(usize, &'static str)>,
 }
 
 impl fmt::Debug for Target {
@@ -124,6 +129,7 @@ pub async fn run(target: &Target, settings: &Settings) -> Result<Report, String>
     let downloads = tempfile::tempdir().map_err(|e| format!("scratch directory: {e}"))?;
     let mut model = Model::default();
     let mut report = Report::new(&target.name, settings.seed);
+    report.skip_reason = target.copy_limit.map(|(limit, why)| format!("copies of objects over {limit} bytes: {why}"));
     let total: u32 = OPS.iter().map(|(_, w)| w).sum();
     let mut unanswered = Vec::new();
 
@@ -160,6 +166,9 @@ pub async fn run(target: &Target, settings: &Settings) -> Result<Report, String>
         }
         for request in target.proxy.take_requests() {
             report.requests += 1;
+            if settings.trace {
+                eprintln!("  {} {} {}", request.method, request.target, request.fault.unwrap_or(""));
+            }
             if let (Some(name), Some((_, _, label))) = (request.fault.filter(|f| *f != "pass"), &fault) {
                 *report.faults.entry(label).or_default() += 1;
                 if matches!(name, "stall" | "lose_answer" | "cut_body" | "stall_body" | "close_delimited") {
@@ -175,6 +184,9 @@ pub async fn run(target: &Target, settings: &Settings) -> Result<Report, String>
                 Outcome::Write { key: key.clone(), change: Change::Unknown, result: Err(ErrorKind::Timeout) }
             }
         };
+        if settings.trace {
+            eprintln!("{index} {op} {key}: {}", outcome.describe());
+        }
         apply(&mut model, &mut report, outcome);
     }
 
@@ -242,8 +254,39 @@ enum Change {
 enum Outcome {
     /// A write (put, delete, copy): acknowledged or failed with this kind.
     Write { key: String, change: Change, result: Result<(), ErrorKind> },
+    /// Not run (a copy onto itself, or of a source the target cannot copy).
+    Skipped,
     /// Reads that succeeded (or said `NotFound`), and any violation seen directly.
     Read { seen: Vec<(String, Seen)>, error: Option<ErrorKind>, violation: Option<Violation> },
+}
+
+impl Outcome {
+    fn describe(&self) -> String {
+        match self {
+            Self::Write { key: _, change, result } => {
+                let what = match change {
+                    Change::Wrote(content) => format!("wrote {} bytes", content.len()),
+                    Change::Deleted => "deleted".to_owned(),
+                    Change::Copied(src) => format!("copied from {src}"),
+                    Change::Unknown => "cut short".to_owned(),
+                };
+                format!("{what}: {result:?}")
+            }
+            Self::Skipped => "skipped".to_owned(),
+            Self::Read { seen, error, violation } => {
+                let seen: Vec<String> = seen
+                    .iter()
+                    .map(|(k, s)| match s {
+                        Seen::Absent => format!("{k} absent"),
+                        Seen::Whole(b) => format!("{k} {} bytes", b.len()),
+                        Seen::Range { size, range, .. } => format!("{k} {range:?} of {size}"),
+                        Seen::Size(n) => format!("{k} size {n}"),
+                    })
+                    .collect();
+                format!("read {seen:?} error {error:?} violation {violation:?}")
+            }
+        }
+    }
 }
 
 fn apply(model: &mut Model, report: &mut Report, outcome: Outcome) {
@@ -266,6 +309,7 @@ fn apply(model: &mut Model, report: &mut Report, outcome: Outcome) {
                 Change::Unknown => {}
             }
         }
+        Outcome::Skipped => report.skipped += 1,
         Outcome::Read { seen, error, violation } => {
             if let Some(kind) = error {
                 *report.errors.entry(kind.to_string()).or_default() += 1;
@@ -326,8 +370,11 @@ impl Step<'_> {
             }
             "copy" => {
                 let src = self.keys[rng.random_range(0..self.keys.len())].clone();
-                if src == key {
-                    return Outcome::Read { seen: Vec::new(), error: None, violation: None };
+                let too_large = self.target.copy_limit.is_some_and(|(limit, _)| {
+                    model.possible(&src).iter().any(|v| matches!(v, Version::Data(c) if c.len() > limit))
+                });
+                if src == key || too_large {
+                    return Outcome::Skipped;
                 }
                 let result = client.copy_object(bucket, &src, bucket, key, CopyOptions::default()).await;
                 match result {

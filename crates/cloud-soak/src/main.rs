@@ -1,4 +1,4 @@
-//! `cloud-soak [--ops N] [--seed S] [--fault-rate R] [--backend NAME]...`: soaks each backend
+//! `cloud-soak [--ops N] [--seed S] [--fault-rate R] [--trace] [--backend NAME]...`: soaks each backend
 //! (all by default) through the fault proxy and prints one report per backend; exits 1 when a
 //! write was lost or corrupt, an operation hung, or something was left behind unexpectedly.
 
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use cloud_soak::{BACKENDS, Settings, run, target};
 
-const USAGE: &str = "usage: cloud-soak [--ops N] [--seed S] [--fault-rate R] [--backend NAME]...";
+const USAGE: &str = "usage: cloud-soak [--ops N] [--seed S] [--fault-rate R] [--trace] [--backend NAME]...";
 
 fn main() -> ExitCode {
     match parse(std::env::args().skip(1)) {
@@ -32,6 +32,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<(Settings, Vec<String
                     return Err("--fault-rate must be between 0 and 1".to_owned());
                 }
             }
+            "--trace" => settings.trace = true,
             "--backend" => {
                 for name in value("--backend")?.split(',') {
                     if !BACKENDS.contains(&name) {

@@ -535,8 +535,13 @@ pub struct GetResult {
 
 impl GetResult {
     /// A result from its parts.
+    ///
+    /// The body must carry exactly the bytes of `range`: one that ends early (a connection
+    /// closed mid-body, an answer without length truncated) or runs past it yields a
+    /// `ResponseInvalid` error at its end instead of a short or long object.
     pub fn new(meta: ObjectMeta, range: Range<u64>, body: ByteStream) -> Self {
-        Self { meta, range, body }
+        let expected = range.end.saturating_sub(range.start);
+        Self { body: exact_length(body, expected, meta.key.clone()), meta, range }
     }
 
     /// Reads the whole body into memory.
@@ -552,6 +557,43 @@ impl GetResult {
     pub fn into_stream(self) -> ByteStream {
         self.body
     }
+}
+
+/// `body`, checked to carry exactly `expected` bytes: an error ends it as soon as it runs past
+/// them, or when it ends short of them.
+fn exact_length(body: ByteStream, expected: u64, key: String) -> ByteStream {
+    let state = (body, 0_u64, false);
+    futures::stream::unfold(state, move |(mut body, received, done)| {
+        let key = key.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let mismatch = |received: u64| {
+                Error::new(
+                    crate::ErrorKind::ResponseInvalid,
+                    format!("the body of {key} ended after {received} of {expected} bytes"),
+                )
+            };
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    let received = received + chunk.len() as u64;
+                    if received > expected {
+                        let err = Error::new(
+                            crate::ErrorKind::ResponseInvalid,
+                            format!("the body of {key} is longer than the {expected} bytes announced"),
+                        );
+                        return Some((Err(err), (body, received, true)));
+                    }
+                    Some((Ok(chunk), (body, received, false)))
+                }
+                Some(Err(e)) => Some((Err(e), (body, received, true))),
+                None if received < expected => Some((Err(mismatch(received)), (body, received, true))),
+                None => None,
+            }
+        }
+    })
+    .boxed()
 }
 
 impl fmt::Debug for GetResult {
@@ -922,4 +964,39 @@ fn validate_header_value(name: &str, value: &str) -> Result<()> {
         return Err(Error::invalid_input(format!("{name} {value:?} must be non-empty printable ASCII")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use futures::stream::{self, StreamExt};
+
+    use super::{GetResult, ObjectMeta};
+    use crate::ErrorKind;
+
+    fn result(range: std::ops::Range<u64>, chunks: &[&'static [u8]]) -> GetResult {
+        let body = stream::iter(chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect::<Vec<_>>()).boxed();
+        GetResult::new(ObjectMeta::new("k", 100), range, body)
+    }
+
+    #[tokio::test]
+    async fn a_body_of_the_declared_length_passes() {
+        assert_eq!(result(10..16, &[b"abc", b"def"]).bytes().await.unwrap(), &b"abcdef"[..]);
+        assert_eq!(result(0..0, &[]).bytes().await.unwrap(), &b""[..]);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_ends_early_is_an_error_not_a_short_object() {
+        let err = result(0..10, &[b"abc", b"def"]).bytes().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ResponseInvalid, "{err}");
+        assert!(err.to_string().contains("6 of 10 bytes"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_body_longer_than_declared_is_an_error() {
+        let err = result(0..4, &[b"abc", b"def"]).bytes().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ResponseInvalid, "{err}");
+        let streamed: Vec<_> = result(0..0, &[b"x"]).into_stream().collect().await;
+        assert!(streamed.iter().any(Result::is_err), "an empty range with a body: {streamed:?}");
+    }
 }
