@@ -593,6 +593,8 @@ fn exact_length(body: ByteStream, expected: u64, key: String) -> ByteStream {
             }
         }
     })
+    // Polled again after its end (as `object_store` does), it stays ended.
+    .fuse()
     .boxed()
 }
 
@@ -983,6 +985,14 @@ mod tests {
     async fn a_body_of_the_declared_length_passes() {
         assert_eq!(result(10..16, &[b"abc", b"def"]).bytes().await.unwrap(), &b"abcdef"[..]);
         assert_eq!(result(0..0, &[]).bytes().await.unwrap(), &b""[..]);
+    }
+
+    #[tokio::test]
+    async fn a_checked_body_stays_ended_when_polled_again() {
+        let mut body = result(0..3, &[b"abc"]).into_stream();
+        assert!(body.next().await.is_some());
+        assert!(body.next().await.is_none());
+        assert!(body.next().await.is_none());
     }
 
     #[tokio::test]
