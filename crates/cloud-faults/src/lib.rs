@@ -209,6 +209,8 @@ struct Shared {
     connections: Mutex<Vec<AbortHandle>>,
     /// Requests forwarded to the server whose answer has not been read in full yet.
     in_flight: AtomicUsize,
+    /// Connections accepted since the start.
+    accepted: AtomicUsize,
 }
 
 impl Shared {
@@ -264,6 +266,7 @@ impl FaultProxy {
         let accepting = Arc::clone(&shared);
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                accepting.accepted.fetch_add(1, Ordering::Relaxed);
                 let shared = Arc::clone(&accepting);
                 let task = tokio::spawn(async move {
                     // A connection ends with an I/O error whenever a peer goes away: nothing to report.
@@ -326,6 +329,12 @@ impl FaultProxy {
     /// How many requests received so far `which` picks.
     pub fn count(&self, which: impl Fn(&Request) -> bool) -> usize {
         self.shared.seen.lock().unwrap_or_else(PoisonError::into_inner).iter().filter(|r| which(r)).count()
+    }
+
+    /// How many client connections the proxy accepted so far (a client that reuses its
+    /// connections opens few of them).
+    pub fn connections_accepted(&self) -> usize {
+        self.shared.accepted.load(Ordering::Relaxed)
     }
 
     /// How many requests had a fault applied.
