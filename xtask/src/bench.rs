@@ -1,13 +1,18 @@
-//! `cargo xtask bench [--quick]`: our storage clients against the raw vendor SDK and the tools
-//! people use instead (boto3, python-swiftclient), on the local servers.
+//! `cargo xtask bench [--quick]` and `cargo xtask bench-only SECTION…`: our storage clients
+//! against the raw vendor SDK and the tools people use instead (boto3, python-swiftclient,
+//! azure-storage-blob, google-cloud-storage), on the local servers.
 //!
-//! Every operation is one process (`cloud-bench`, `python3`, `swift`) run under
-//! `/usr/bin/time`, which gives its wall time and peak resident memory, so all tools are measured
-//! the same way. The tools of one comparison take turns within each round (interleaved), and the
-//! median of the rounds is reported with its ratio to the fastest other tool. A full run builds
-//! in release mode, uses a 1 GiB object, 10,000 small objects and 100,000 listed keys over 3
-//! rounds, prints the tables and writes them to `docs/benchmarks.md`; `--quick` (part of
-//! `cargo xtask test`) builds in debug mode, uses small sizes and one round, and writes nothing.
+//! Every transfer is one process (`cloud-bench`, `python3`, `swift`) run under `/usr/bin/time`,
+//! which gives its wall time, CPU time and peak resident memory, so all tools are measured the
+//! same way. The tools of one comparison take turns within each round (interleaved), and the
+//! median of the rounds is reported with its ratio to the fastest other tool. The small-object
+//! comparison runs both clients in one process, in alternating batches, and reports wall and CPU
+//! time of each. A full run builds in release mode, uses a 1 GiB object, 10,000 small objects,
+//! 100,000 listed keys and a 4 GiB streamed object over 3 rounds, prints the tables and writes
+//! them to `docs/benchmarks.md`; each section writes its own part of that file (with the date, the
+//! machine's load average and the rounds), so `bench-only` refreshes some sections and keeps the
+//! others. `--quick` (part of `cargo xtask test`) builds in debug mode, uses small sizes and one
+//! round, and writes nothing.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -24,6 +29,10 @@ use crate::test::step;
 /// What the peers need from apt: `/usr/bin/time`, boto3 for the system Python and the `swift`
 /// command of python-swiftclient.
 const PEER_PACKAGES: &[&str] = &["time", "python3-boto3", "python3-swiftclient"];
+
+/// The peers installed from PyPI, each in a venv of its own: (venv, requirement).
+const PIP_PEERS: &[(&str, &str)] =
+    &[("venv-bench-azure", "azure-storage-blob==12.31.1"), ("venv-bench-gcs", "google-cloud-storage==3.17.1")];
 
 /// The Python interpreter apt's boto3 and swiftclient belong to.
 const PYTHON: &str = "/usr/bin/python3";
@@ -44,28 +53,91 @@ else:
     s3.download_file(bucket, src, dst)
 "#;
 
-/// Settings that show the servers run already (one per server the bench needs).
-const SERVER_SETTINGS: &[&str] = &["CLOUD_TEST_S3S_ENDPOINT", "CLOUD_TEST_AZURITE_BLOB_ENDPOINT", "OS_CLOUD"];
+/// azure-storage-blob's `upload_blob` / `download_blob` with 4 transfers in flight (ours: 4).
+const AZURE_BLOB: &str = r#"
+import os, sys
+from azure.storage.blob import BlobServiceClient
+service = BlobServiceClient.from_connection_string(os.environ["AZURE_STORAGE_CONNECTION_STRING"])
+container = service.get_container_client("bench")
+if not container.exists():
+    container.create_container()
+op, src, dst = sys.argv[1:4]
+if op == "up":
+    with open(src, "rb") as f:
+        container.upload_blob(dst, f, overwrite=True, max_concurrency=4)
+else:
+    with open(dst, "wb") as f:
+        container.download_blob(src, max_concurrency=4).readinto(f)
+"#;
+
+/// google-cloud-storage's `upload_from_filename` / `download_to_filename` with their defaults,
+/// on the emulator (`STORAGE_EMULATOR_HOST`).
+const GCS_PYTHON: &str = r#"
+import sys
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+client = storage.Client(project="cloud-test", credentials=AnonymousCredentials())
+bucket = client.bucket("bench")
+if not bucket.exists():
+    client.create_bucket("bench")
+op, src, dst = sys.argv[1:4]
+if op == "up":
+    bucket.blob(dst).upload_from_filename(src)
+else:
+    bucket.blob(src).download_to_filename(dst)
+"#;
+
+/// The sections, in the order they run and appear in `docs/benchmarks.md`.
+const SECTIONS: &[&str] = &["s3", "swift", "azure", "gcs", "small", "list", "rss"];
+
+/// The servers a section needs (names of `cargo xtask emulators`).
+fn servers_of(section: &str) -> &'static [&'static str] {
+    match section {
+        "s3" | "small" | "list" => &["s3"],
+        "swift" => &["openstack-core"],
+        "azure" => &["azure"],
+        "gcs" => &["gcs"],
+        "rss" => &["s3", "openstack-core", "azure", "gcs"],
+        _ => &[],
+    }
+}
+
+/// A setting that shows a server runs already.
+fn setting_of(server: &str) -> &'static str {
+    match server {
+        "s3" => "CLOUD_TEST_S3S_ENDPOINT",
+        "azure" => "CLOUD_TEST_AZURITE_BLOB_ENDPOINT",
+        "gcs" => "CLOUD_TEST_GCS_ENDPOINT",
+        _ => "OS_CLOUD",
+    }
+}
 
 /// Whether an environment variable is a setting of the local servers.
 fn is_server_setting(name: &str) -> bool {
-    name.starts_with("CLOUD_TEST_") || name.starts_with("OS_") || name == "AZURE_STORAGE_CONNECTION_STRING"
+    name.starts_with("CLOUD_TEST_")
+        || name.starts_with("OS_")
+        || name == "AZURE_STORAGE_CONNECTION_STRING"
+        || name == "STORAGE_EMULATOR_HOST"
 }
 
 /// The sizes of one run.
 #[derive(Debug, Clone, Copy)]
 struct Sizes {
     object_mib: u64,
+    /// The object streamed by the memory section.
+    streamed_mib: u64,
     rounds: usize,
     small_objects: usize,
     listed_keys: usize,
 }
 
-/// One measured process: wall seconds and peak resident memory in MiB.
+/// One measurement: wall seconds, CPU seconds (user + system) and peak resident memory in MiB
+/// (`None` where the process ran several tools).
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     seconds: f64,
-    rss_mib: f64,
+    cpu_seconds: f64,
+    rss_mib: Option<f64>,
 }
 
 /// The samples of one tool in one comparison.
@@ -75,12 +147,23 @@ struct Series {
     samples: Vec<Sample>,
 }
 
+/// The median of some numbers (the upper one of an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 impl Series {
-    fn median(&self) -> Sample {
-        let mut secs: Vec<f64> = self.samples.iter().map(|s| s.seconds).collect();
-        secs.sort_by(f64::total_cmp);
-        let rss = self.samples.iter().map(|s| s.rss_mib).fold(0.0, f64::max);
-        Sample { seconds: secs[secs.len() / 2], rss_mib: rss }
+    fn median_seconds(&self) -> f64 {
+        median(self.samples.iter().map(|s| s.seconds).collect())
+    }
+
+    fn median_cpu(&self) -> f64 {
+        median(self.samples.iter().map(|s| s.cpu_seconds).collect())
+    }
+
+    fn peak_rss(&self) -> Option<f64> {
+        self.samples.iter().filter_map(|s| s.rss_mib).reduce(f64::max)
     }
 }
 
@@ -91,60 +174,143 @@ struct Comparison {
     series: Vec<Series>,
 }
 
+/// The machine's load average over the last minute.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// What a section measured, as the Markdown it contributes.
+struct SectionReport {
+    name: &'static str,
+    text: String,
+}
+
+/// The options of one run, from either command.
+struct Options {
+    quick: bool,
+    size_mib: Option<u64>,
+    rounds: Option<usize>,
+    keys: Option<usize>,
+    sections: Vec<&'static str>,
+}
+
 pub(crate) fn run(sh: &Shell, flags: &flags::Bench, servers: Option<Vec<(String, String)>>) -> Result<()> {
-    let quick = flags.quick;
+    let options = Options {
+        quick: flags.quick,
+        size_mib: flags.size_mib,
+        rounds: flags.rounds,
+        keys: flags.keys,
+        sections: SECTIONS.to_vec(),
+    };
+    run_sections(sh, &options, servers)
+}
+
+pub(crate) fn run_only(sh: &Shell, flags: &flags::BenchOnly) -> Result<()> {
+    let mut sections = Vec::new();
+    for name in &flags.sections {
+        for name in name.split(',').filter(|n| !n.is_empty()) {
+            let known = SECTIONS.iter().find(|s| **s == name);
+            let Some(known) = known else { bail!("unknown section {name:?}; known: {}", SECTIONS.join(", ")) };
+            sections.push(*known);
+        }
+    }
+    ensure!(!sections.is_empty(), "name at least one section: {}", SECTIONS.join(", "));
+    let options =
+        Options { quick: flags.quick, size_mib: flags.size_mib, rounds: flags.rounds, keys: flags.keys, sections };
+    run_sections(sh, &options, None)
+}
+
+fn run_sections(sh: &Shell, options: &Options, servers: Option<Vec<(String, String)>>) -> Result<()> {
+    let quick = options.quick;
     let sizes = if quick {
-        Sizes { object_mib: 8, rounds: 1, small_objects: 50, listed_keys: 300 }
+        Sizes { object_mib: 8, streamed_mib: 8, rounds: 1, small_objects: 50, listed_keys: 300 }
     } else {
         Sizes {
-            object_mib: flags.size_mib.unwrap_or(1024),
-            rounds: flags.rounds.unwrap_or(3).max(1),
+            object_mib: options.size_mib.unwrap_or(1024),
+            streamed_mib: options.size_mib.unwrap_or(4096),
+            rounds: options.rounds.unwrap_or(3).max(1),
             small_objects: 10_000,
-            listed_keys: flags.keys.unwrap_or(100_000).max(1),
+            listed_keys: options.keys.unwrap_or(100_000).max(1),
         }
     };
+    let wanted = |s: &str| options.sections.contains(&s);
     let bin = step("build cloud-bench", || build(sh, quick))?;
-    step("install the other tools", || {
+    let pythons = step("install the other tools", || {
         let packages: BTreeSet<&'static str> = PEER_PACKAGES.iter().copied().collect();
-        crate::emulators::install_apt_packages(sh, &packages)
+        crate::emulators::install_apt_packages(sh, &packages)?;
+        crate::emulators::install_pip_tools(sh, PIP_PEERS)
     })?;
+    let needed: BTreeSet<&str> = options.sections.iter().flat_map(|s| servers_of(s).iter().copied()).collect();
     // Inside `cargo xtask test` the servers run and their settings are given; otherwise start
     // them as the tests do (and stop those started here at the end).
     // Settings exported with `eval "$(cargo xtask emulators env)"` count as given too.
     let exported: Vec<(String, String)> = std::env::vars().filter(|(k, _)| is_server_setting(k)).collect();
-    let servers = servers
-        .or_else(|| SERVER_SETTINGS.iter().all(|name| exported.iter().any(|(k, _)| k == name)).then_some(exported));
+    let servers = servers.or_else(|| {
+        needed.iter().all(|server| exported.iter().any(|(k, _)| k == setting_of(server))).then_some(exported)
+    });
     let (guard, env) = match servers {
         Some(env) => (None, env),
         None => {
-            let guard = step("start local servers", || {
-                crate::emulators::start_for_tests(sh, &["s3", "azure", "openstack-core"])
-            })?;
+            let names: Vec<&str> = needed.iter().copied().collect();
+            let guard = step("start local servers", || crate::emulators::start_for_tests(sh, &names))?;
             let env = guard.env();
             (Some(guard), env)
         }
     };
     let work = target_dir().join("bench");
     std::fs::create_dir_all(&work)?;
-    let bench = Bench { bin, env, work, sizes };
-    let source = step("write the test object", || bench.source_file())?;
+    let bench = Bench {
+        bin,
+        env,
+        work,
+        sizes,
+        azure_python: pythons.first().cloned().context("no azure venv")?,
+        gcs_python: pythons.get(1).cloned().context("no gcs venv")?,
+    };
+    let transfers = ["s3", "swift", "azure", "gcs"].iter().any(|s| wanted(s));
+    let source = if transfers { Some(step("write the test object", || bench.source_file())?) } else { None };
 
-    let mut results = Vec::new();
-    step("S3 transfers", || bench.s3_transfers(&source, &mut results))?;
-    step("Swift transfers", || bench.swift_transfers(&source, &mut results))?;
-    step("Azure transfers", || bench.azure_transfers(&source, &mut results))?;
-    step("small objects", || bench.small_objects(&mut results))?;
-    step("listing", || bench.listing(&mut results))?;
+    let mut reports = Vec::new();
+    for &section in &options.sections {
+        let load_before = load_average();
+        let started = chrono_like_now();
+        let results = step(&format!("section {section}"), || bench.section(section, source.as_deref()))?;
+        let header = format!(
+            "Run {started} UTC, load average {load_before} → {} (1 minute, {} cores), {} round(s), {} build.",
+            load_average(),
+            std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+            sizes.rounds,
+            if quick { "debug" } else { "release" }
+        );
+        reports.push(SectionReport { name: section, text: section_markdown(section, &header, &results)? });
+    }
+    if let Some(source) = &source {
+        std::fs::remove_file(source).ok();
+    }
     drop(guard);
 
-    let report = report(&results, &sizes, quick)?;
-    println!("{report}");
+    for report in &reports {
+        println!("{}", report.text);
+    }
     if !quick {
         let path = crate::project_root().join("docs/benchmarks.md");
-        std::fs::write(&path, report).with_context(|| format!("write {}", path.display()))?;
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        std::fs::write(&path, document(&old, &reports)?).with_context(|| format!("write {}", path.display()))?;
         eprintln!("bench: written to docs/benchmarks.md");
     }
     Ok(())
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM` (from `date`, so xtask needs no time crate).
+fn chrono_like_now() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// Builds `cloud-bench` (release, or debug for `--quick`) and returns its path.
@@ -167,6 +333,8 @@ struct Bench {
     env: Vec<(String, String)>,
     work: PathBuf,
     sizes: Sizes,
+    azure_python: PathBuf,
+    gcs_python: PathBuf,
 }
 
 impl Bench {
@@ -174,7 +342,22 @@ impl Bench {
         self.env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).with_context(|| format!("{name} is not set"))
     }
 
-    /// The object every transfer moves: pseudo-random bytes, written once per size.
+    fn section(&self, name: &str, source: Option<&Path>) -> Result<Vec<Comparison>> {
+        let source = || source.context("no source file");
+        match name {
+            "s3" => self.s3_transfers(source()?),
+            "swift" => self.swift_transfers(source()?),
+            "azure" => self.azure_transfers(source()?),
+            "gcs" => self.gcs_transfers(source()?),
+            "small" => self.small_objects(),
+            "list" => self.listing(),
+            "rss" => self.streamed(),
+            other => bail!("unknown section {other:?}"),
+        }
+    }
+
+    /// The object every transfer moves: pseudo-random bytes (the ones `cloud-bench` generates
+    /// for streamed transfers), written once per size.
     fn source_file(&self) -> Result<PathBuf> {
         let path = self.work.join(format!("object-{}MiB.bin", self.sizes.object_mib));
         let len = self.sizes.object_mib << 20;
@@ -197,13 +380,9 @@ impl Bench {
         Ok(path)
     }
 
-    /// Runs one process under `/usr/bin/time`; fails if it fails.
-    fn measure(&self, what: &str, program: &Path, args: &[&str], extra_env: &[(&str, String)]) -> Result<Sample> {
-        let times = self.work.join("time.txt");
-        let output = Command::new("/usr/bin/time")
-            .args(["-f", "%e %M", "-o"])
-            .arg(&times)
-            .arg(program)
+    /// Runs one process; fails if it fails; returns its standard output.
+    fn run(&self, what: &str, program: &Path, args: &[&str], extra_env: &[(&str, String)]) -> Result<String> {
+        let output = Command::new(program)
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -217,12 +396,22 @@ impl Bench {
                 String::from_utf8_lossy(&output.stderr)
             );
         }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Runs one process under `/usr/bin/time`; fails if it fails.
+    fn measure(&self, what: &str, program: &Path, args: &[&str], extra_env: &[(&str, String)]) -> Result<Sample> {
+        let times = self.work.join("time.txt");
+        let mut timed = vec!["-f", "%e %M %U %S", "-o", times.to_str().context("a non-UTF-8 path")?];
+        let program_str = program.to_str().context("a non-UTF-8 path")?;
+        timed.push(program_str);
+        timed.extend_from_slice(args);
+        self.run(what, Path::new("/usr/bin/time"), &timed, extra_env)?;
         let text = std::fs::read_to_string(&times)?;
         let line = text.lines().last().unwrap_or_default();
-        let mut fields = line.split_whitespace();
-        let seconds: f64 = fields.next().and_then(|s| s.parse().ok()).with_context(|| format!("time said {text:?}"))?;
-        let kib: f64 = fields.next().and_then(|s| s.parse().ok()).with_context(|| format!("time said {text:?}"))?;
-        Ok(Sample { seconds, rss_mib: kib / 1024.0 })
+        let fields: Vec<f64> = line.split_whitespace().filter_map(|s| s.parse().ok()).collect();
+        let [seconds, kib, user, system] = fields[..] else { bail!("time said {text:?}") };
+        Ok(Sample { seconds, cpu_seconds: user + system, rss_mib: Some(kib / 1024.0) })
     }
 
     fn ours(&self, what: &str, args: &[&str]) -> Result<Sample> {
@@ -237,7 +426,7 @@ impl Bench {
         Ok(())
     }
 
-    /// Runs `rounds` rounds of `ops`, each round every tool in turn.
+    /// Runs `rounds` rounds of `op`, each round every tool in turn.
     fn rounds(
         &self,
         title: &str,
@@ -249,11 +438,13 @@ impl Bench {
             for s in &mut series {
                 let sample = op(s.tool, round)?;
                 eprintln!(
-                    "    {title} · {} · round {}: {:.2} s, {:.1} MiB",
+                    "    {title} · {} · round {}: {:.2} s, CPU {:.2} s, {} (load {})",
                     s.tool,
                     round + 1,
                     sample.seconds,
-                    sample.rss_mib
+                    sample.cpu_seconds,
+                    sample.rss_mib.map_or_else(String::new, |m| format!("{m:.1} MiB")),
+                    load_average()
                 );
                 s.samples.push(sample);
             }
@@ -261,40 +452,49 @@ impl Bench {
         Ok(Comparison { title: title.to_owned(), series })
     }
 
-    fn s3_transfers(&self, source: &Path, results: &mut Vec<Comparison>) -> Result<()> {
+    /// Upload and download comparisons of one backend: `up(tool, src, key)` and
+    /// `down(tool, key, dst)` measure one tool's transfer.
+    fn transfers(
+        &self,
+        source: &Path,
+        name: &str,
+        tools: &[&'static str],
+        up: impl Fn(&'static str, &str, &str) -> Result<Sample>,
+        down: impl Fn(&'static str, &str, &str) -> Result<Sample>,
+    ) -> Result<Vec<Comparison>> {
         let src = source.to_str().context("a non-UTF-8 path")?;
         let mib = self.sizes.object_mib;
-        let tools = ["cloud S3Client", "aws-sdk-s3", "boto3"];
         let key = |tool: &str| format!("bench/{}.bin", tool.replace(' ', "-"));
-        let python = Path::new(PYTHON);
-        let up = self.rounds(&format!("S3 (s3s-fs) upload {mib} MiB"), &tools, |tool, _| {
-            let key = key(tool);
-            match tool {
-                "cloud S3Client" => self.ours(tool, &["s3-up", "ours", src, &key]),
-                "aws-sdk-s3" => self.ours(tool, &["s3-up", "sdk", src, &key]),
-                _ => self.measure(tool, python, &["-c", BOTO3, "up", src, &key], &[]),
-            }
-        })?;
-        let down = self.rounds(&format!("S3 (s3s-fs) download {mib} MiB"), &tools, |tool, _| {
-            let key = key(tool);
+        let up = self.rounds(&format!("{name} upload {mib} MiB"), tools, |tool, _| up(tool, src, &key(tool)))?;
+        let down = self.rounds(&format!("{name} download {mib} MiB"), tools, |tool, _| {
             let dst = self.work.join("downloaded.bin");
-            let dst_str = dst.to_str().context("a non-UTF-8 path")?;
-            let sample = match tool {
-                "cloud S3Client" => self.ours(tool, &["s3-down", "ours", &key, dst_str]),
-                "aws-sdk-s3" => self.ours(tool, &["s3-down", "sdk", &key, dst_str]),
-                _ => self.measure(tool, python, &["-c", BOTO3, "down", &key, dst_str], &[]),
-            }?;
+            let sample = down(tool, &key(tool), dst.to_str().context("a non-UTF-8 path")?)?;
             Self::verify(source, &dst, tool)?;
             Ok(sample)
         })?;
-        results.extend([up, down]);
-        Ok(())
+        Ok(vec![up, down])
     }
 
-    fn swift_transfers(&self, source: &Path, results: &mut Vec<Comparison>) -> Result<()> {
-        let src = source.to_str().context("a non-UTF-8 path")?;
-        let mib = self.sizes.object_mib;
-        let tools = ["cloud SwiftClient", "python-swiftclient"];
+    fn s3_transfers(&self, source: &Path) -> Result<Vec<Comparison>> {
+        let python = Path::new(PYTHON);
+        self.transfers(
+            source,
+            "S3 (s3s-fs)",
+            &["cloud S3Client", "aws-sdk-s3", "boto3"],
+            |tool, src, key| match tool {
+                "cloud S3Client" => self.ours(tool, &["s3-up", "ours", src, key]),
+                "aws-sdk-s3" => self.ours(tool, &["s3-up", "sdk", src, key]),
+                _ => self.measure(tool, python, &["-c", BOTO3, "up", src, key], &[]),
+            },
+            |tool, key, dst| match tool {
+                "cloud S3Client" => self.ours(tool, &["s3-down", "ours", key, dst]),
+                "aws-sdk-s3" => self.ours(tool, &["s3-down", "sdk", key, dst]),
+                _ => self.measure(tool, python, &["-c", BOTO3, "down", key, dst], &[]),
+            },
+        )
+    }
+
+    fn swift_transfers(&self, source: &Path) -> Result<Vec<Comparison>> {
         let swift_env = [
             ("OS_AUTH_URL", self.var("CLOUD_TEST_OS_AUTH_URL")?),
             ("OS_AUTH_TYPE", "v3applicationcredential".to_owned()),
@@ -304,76 +504,134 @@ impl Bench {
             ("OS_REGION_NAME", self.var("CLOUD_TEST_OS_REGION")?),
         ];
         let swift = Path::new("swift");
-        let key = |tool: &str| format!("bench/{}.bin", tool.replace(' ', "-"));
         // python-swiftclient's large-object mode, as its documentation suggests: 64 MiB segments.
         let segment = (64u64 << 20).to_string();
-        let up = self.rounds(&format!("Swift (Keystone) upload {mib} MiB"), &tools, |tool, _| {
-            let key = key(tool);
-            match tool {
-                "cloud SwiftClient" => self.ours(tool, &["swift-up", "ours", src, &key]),
+        self.transfers(
+            source,
+            "Swift (Keystone)",
+            &["cloud SwiftClient", "python-swiftclient"],
+            |tool, src, key| match tool {
+                "cloud SwiftClient" => self.ours(tool, &["swift-up", "ours", src, key]),
                 _ => self.measure(
                     tool,
                     swift,
-                    &["upload", "--segment-size", &segment, "--object-name", &key, "bench", src],
+                    &["upload", "--segment-size", &segment, "--object-name", key, "bench", src],
                     &swift_env,
                 ),
-            }
-        })?;
-        let down = self.rounds(&format!("Swift (Keystone) download {mib} MiB"), &tools, |tool, _| {
-            let key = key(tool);
-            let dst = self.work.join("downloaded.bin");
-            let dst_str = dst.to_str().context("a non-UTF-8 path")?;
-            let sample = match tool {
-                "cloud SwiftClient" => self.ours(tool, &["swift-down", "ours", &key, dst_str]),
-                _ => self.measure(tool, swift, &["download", "bench", &key, "-o", dst_str], &swift_env),
-            }?;
-            Self::verify(source, &dst, tool)?;
-            Ok(sample)
-        })?;
-        results.extend([up, down]);
-        Ok(())
+            },
+            |tool, key, dst| match tool {
+                "cloud SwiftClient" => self.ours(tool, &["swift-down", "ours", key, dst]),
+                _ => self.measure(tool, swift, &["download", "bench", key, "-o", dst], &swift_env),
+            },
+        )
     }
 
-    fn azure_transfers(&self, source: &Path, results: &mut Vec<Comparison>) -> Result<()> {
-        let src = source.to_str().context("a non-UTF-8 path")?;
-        let mib = self.sizes.object_mib;
-        let tools = ["cloud AzureBlobClient"];
-        let up = self.rounds(&format!("Azure (Azurite) upload {mib} MiB"), &tools, |tool, _| {
-            self.ours(tool, &["azure-up", "ours", src, "bench/azure.bin"])
-        })?;
-        let down = self.rounds(&format!("Azure (Azurite) download {mib} MiB"), &tools, |tool, _| {
-            let dst = self.work.join("downloaded.bin");
-            let sample =
-                self.ours(tool, &["azure-down", "ours", "bench/azure.bin", dst.to_str().unwrap_or_default()])?;
-            Self::verify(source, &dst, tool)?;
-            Ok(sample)
-        })?;
-        results.extend([up, down]);
-        Ok(())
+    fn azure_transfers(&self, source: &Path) -> Result<Vec<Comparison>> {
+        let python = &self.azure_python;
+        self.transfers(
+            source,
+            "Azure (Azurite)",
+            &["cloud AzureBlobClient", "azure-storage-blob"],
+            |tool, src, key| match tool {
+                "cloud AzureBlobClient" => self.ours(tool, &["azure-up", "ours", src, key]),
+                _ => self.measure(tool, python, &["-c", AZURE_BLOB, "up", src, key], &[]),
+            },
+            |tool, key, dst| match tool {
+                "cloud AzureBlobClient" => self.ours(tool, &["azure-down", "ours", key, dst]),
+                _ => self.measure(tool, python, &["-c", AZURE_BLOB, "down", key, dst], &[]),
+            },
+        )
     }
 
-    fn small_objects(&self, results: &mut Vec<Comparison>) -> Result<()> {
+    fn gcs_transfers(&self, source: &Path) -> Result<Vec<Comparison>> {
+        let python = &self.gcs_python;
+        let project = [("GCP_PROJECT_ID", "cloud-test".to_owned())];
+        self.transfers(
+            source,
+            "GCS (emulator)",
+            &["cloud GcsClient", "google-cloud-storage"],
+            |tool, src, key| match tool {
+                "cloud GcsClient" => self.measure(tool, &self.bin, &["gcs-up", "ours", src, key], &project),
+                _ => self.measure(tool, python, &["-c", GCS_PYTHON, "up", src, key], &[]),
+            },
+            |tool, key, dst| match tool {
+                "cloud GcsClient" => self.measure(tool, &self.bin, &["gcs-down", "ours", key, dst], &project),
+                _ => self.measure(tool, python, &["-c", GCS_PYTHON, "down", key, dst], &[]),
+            },
+        )
+    }
+
+    /// Both clients in one process, in alternating batches; one process per round.
+    fn small_objects(&self) -> Result<Vec<Comparison>> {
         let n = self.sizes.small_objects;
         let count = n.to_string();
         let tools = ["cloud S3Client", "aws-sdk-s3"];
-        results.push(self.rounds(&format!("S3 (s3s-fs) {n} × 1 KiB PUT then GET"), &tools, |tool, _| {
-            let who = if tool == "aws-sdk-s3" { "sdk" } else { "ours" };
-            self.ours(tool, &["small", who, &count])
-        })?);
-        Ok(())
+        let mut series: Vec<Series> = tools.iter().map(|t| Series { tool: t, samples: Vec::new() }).collect();
+        for round in 0..self.sizes.rounds {
+            let out = self.run("small objects", &self.bin, &["small", &count], &[])?;
+            for line in out.lines() {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let [who, wall, cpu] = fields[..] else { bail!("cloud-bench small said {line:?}") };
+                let index = usize::from(who == "sdk");
+                let sample = Sample { seconds: wall.parse()?, cpu_seconds: cpu.parse()?, rss_mib: None };
+                eprintln!(
+                    "    small objects · {} · round {}: {:.2} s, CPU {:.2} s (load {})",
+                    tools[index],
+                    round + 1,
+                    sample.seconds,
+                    sample.cpu_seconds,
+                    load_average()
+                );
+                series[index].samples.push(sample);
+            }
+        }
+        ensure!(series.iter().all(|s| s.samples.len() == self.sizes.rounds), "cloud-bench small printed too little");
+        Ok(vec![Comparison { title: format!("S3 (s3s-fs) {n} × 1 KiB PUT then GET"), series }])
     }
 
-    fn listing(&self, results: &mut Vec<Comparison>) -> Result<()> {
+    fn listing(&self) -> Result<Vec<Comparison>> {
         let n = self.sizes.listed_keys;
         let count = n.to_string();
         let prefix = format!("bench/list-{n}/");
         self.ours("list setup", &["list-setup", &prefix, &count])?;
         let tools = ["cloud S3Client", "aws-sdk-s3"];
-        results.push(self.rounds(&format!("S3 (s3s-fs) listing {n} keys"), &tools, |tool, _| {
+        Ok(vec![self.rounds(&format!("S3 (s3s-fs) listing {n} keys"), &tools, |tool, _| {
             let who = if tool == "aws-sdk-s3" { "sdk" } else { "ours" };
             self.ours(tool, &["list", who, &prefix, &count])
-        })?);
-        Ok(())
+        })?])
+    }
+
+    /// A generated object streamed up (`put_object` of a stream of known size) and down (the
+    /// parallel read-ahead stream, every byte compared), per backend; the object is deleted after.
+    fn streamed(&self) -> Result<Vec<Comparison>> {
+        let mib = self.sizes.streamed_mib;
+        let size = mib.to_string();
+        let backends = [
+            ("s3", "S3 (s3s-fs)", "cloud S3Client"),
+            ("swift", "Swift (Keystone)", "cloud SwiftClient"),
+            ("azure", "Azure (Azurite)", "cloud AzureBlobClient"),
+            ("gcs", "GCS (emulator)", "cloud GcsClient"),
+        ];
+        let project = [("GCP_PROJECT_ID", "cloud-test".to_owned())];
+        let mut results = Vec::new();
+        for (backend, name, tool) in backends {
+            let key = format!("bench/streamed-{mib}MiB.bin");
+            let up = self.rounds(&format!("{name} streamed upload {mib} MiB"), &[tool], |tool, _| {
+                self.measure(tool, &self.bin, &["stream-up", backend, &key, &size], &project)
+            });
+            let down = up.and_then(|up| {
+                let down = self.rounds(&format!("{name} streamed download {mib} MiB"), &[tool], |tool, _| {
+                    self.measure(tool, &self.bin, &["stream-down", backend, &key, &size], &project)
+                })?;
+                Ok((up, down))
+            });
+            // The servers keep the object on disk or in memory: always remove it.
+            let deleted = self.run("delete the streamed object", &self.bin, &["delete", backend, &key], &project);
+            let (up, down) = down?;
+            deleted?;
+            results.extend([up, down]);
+        }
+        Ok(results)
     }
 }
 
@@ -427,47 +685,163 @@ fn machine() -> String {
     )
 }
 
-/// The report: a table per comparison, with ratios to the fastest other tool.
-fn report(results: &[Comparison], sizes: &Sizes, quick: bool) -> Result<String> {
+/// What each section measures, above its tables.
+fn section_intro(section: &str) -> &'static str {
+    match section {
+        "s3" => {
+            "`S3Client::upload_file` / `download_file` against raw `aws-sdk-s3` (its multipart API with 8 MiB parts, \
+             4 in flight; a plain loop of 8 MiB ranged GETs) and boto3 `upload_file` / `download_file` (Debian \
+             `python3-boto3`, default transfer settings: 8 MiB parts, 10 threads)."
+        }
+        "swift" => "`SwiftClient` against the `swift` command of python-swiftclient (64 MiB segments).",
+        "azure" => {
+            "`AzureBlobClient` against azure-storage-blob 12.31.1 (`upload_blob` / `download_blob` with \
+             `max_concurrency=4`, as many transfers in flight as ours)."
+        }
+        "gcs" => {
+            "`GcsClient` against google-cloud-storage 3.17.1 (`upload_from_filename` / `download_to_filename`, \
+             default settings), on gcp-storage-emulator (a Python server, much slower than the others)."
+        }
+        "small" => {
+            "`S3Client::put_bytes` then `get_bytes` against raw `aws-sdk-s3` `PutObject` then `GetObject`, both in one \
+             process on one thread, in alternating batches of 100 keys (each batch puts its keys, then reads them \
+             back), so a change in the machine's load falls on both alike. \"CPU\" is the client thread's CPU time: \
+             on a shared machine, waiting for the server and for a core dominates the wall time, while the CPU time \
+             is the client's own work. Both send one request per operation on one reused connection (pinned by \
+             `crates/cloud-aws/tests/wire.rs`)."
+        }
+        "list" => {
+            "`S3Client::list_objects` against the SDK's `ListObjectsV2` paginator, counting every key (1,000 per \
+             page)."
+        }
+        "rss" => {
+            "A generated object streamed up (`put_object` of a stream of known size: the multipart, block or \
+             segment path) and down (`get_object_read_ahead`, the parallel ranged read-ahead stream, default 8 MiB \
+             parts × 4, every byte compared with the generated ones), per backend, nothing written to disk on the \
+             client; the object is deleted afterwards."
+        }
+        _ => "",
+    }
+}
+
+fn ratio(ours: f64, other: f64) -> String {
+    if other.is_finite() && other > 0.0 { format!("{:.2}×", ours / other) } else { "—".to_owned() }
+}
+
+/// One section's Markdown: its heading, what it measures, when, and a table per comparison.
+fn section_markdown(section: &str, header: &str, results: &[Comparison]) -> Result<String> {
+    let mut out = String::new();
+    writeln!(out, "<!-- bench:{section} -->")?;
+    for comparison in results {
+        writeln!(out, "### {}", comparison.title)?;
+        writeln!(out)?;
+        if comparison.series.len() > 1 {
+            writeln!(
+                out,
+                "| tool | median time | CPU (median) | peak RSS | time vs fastest other | CPU vs other | rounds (s) |"
+            )?;
+            writeln!(out, "|---|---|---|---|---|---|---|")?;
+        } else {
+            writeln!(out, "| tool | median time | CPU (median) | peak RSS | rounds (s) |")?;
+            writeln!(out, "|---|---|---|---|---|")?;
+        }
+        for series in &comparison.series {
+            let others = comparison.series.iter().filter(|s| s.tool != series.tool);
+            let fastest = others.clone().map(Series::median_seconds).fold(f64::INFINITY, f64::min);
+            let least_cpu = others.map(Series::median_cpu).fold(f64::INFINITY, f64::min);
+            let rounds: Vec<String> = series.samples.iter().map(|s| format!("{:.2}", s.seconds)).collect();
+            let rss = series.peak_rss().map_or_else(|| "—".to_owned(), |m| format!("{m:.1} MiB"));
+            let ratios = if comparison.series.len() > 1 {
+                format!(" {} | {} |", ratio(series.median_seconds(), fastest), ratio(series.median_cpu(), least_cpu))
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "| {} | {:.2} s | {:.2} s | {rss} |{ratios} {} |",
+                series.tool,
+                series.median_seconds(),
+                series.median_cpu(),
+                rounds.join(" / ")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{header}")?;
+    writeln!(out, "<!-- /bench:{section} -->")?;
+    Ok(out)
+}
+
+/// The sections' blocks of an earlier `docs/benchmarks.md`, by name.
+fn old_blocks(old: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut rest = old;
+    while let Some(start) = rest.find("<!-- bench:") {
+        let after = &rest[start + "<!-- bench:".len()..];
+        let Some(name_end) = after.find(" -->") else { break };
+        let name = after[..name_end].to_owned();
+        let end_marker = format!("<!-- /bench:{name} -->");
+        let Some(end) = rest[start..].find(&end_marker) else { break };
+        let end = start + end + end_marker.len();
+        blocks.push((name, format!("{}\n", &rest[start..end])));
+        rest = &rest[end..];
+    }
+    blocks
+}
+
+/// The whole document: the method, the machine, then every section, freshly measured or kept
+/// from the earlier document.
+fn document(old: &str, reports: &[SectionReport]) -> Result<String> {
+    let kept = old_blocks(old);
     let mut out = String::new();
     writeln!(out, "# Benchmarks")?;
     writeln!(out)?;
     writeln!(
         out,
-        "Written by `cargo xtask bench`{}. Each operation is one process timed from outside by `/usr/bin/time` (wall \
-         time, and peak resident memory of the process); the tools of one comparison take turns within each round; \
-         the time is the median of {} round(s), the memory the highest of them. \"vs fastest other\" is our time \
-         divided by the fastest other tool's (below 1.00: we are faster).",
-        if quick { " --quick" } else { "" },
-        sizes.rounds
+        "Written by `cargo xtask bench` (all sections) and `cargo xtask bench-only SECTION…` (some of them; the \
+         others are kept as they were). Release build; servers of `cargo xtask emulators` on loopback. Each transfer \
+         is one process timed from outside by `/usr/bin/time` (wall time, CPU time = user + system, peak resident \
+         memory), so every tool is measured the same way, process start included; the tools of one comparison take \
+         turns within each round and the figure is the median of the rounds (peak memory: the highest). \"vs fastest \
+         other\" divides our figure by the best other tool's (below 1.00: we are faster). Every downloaded file is \
+         compared byte for byte with the source."
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Each section says when it ran and the machine's load average around it: this machine is shared with \
+         other builds, so wall times spread widely between rounds; CPU times vary much less."
     )?;
     writeln!(out)?;
     writeln!(out, "Machine: {}.", machine())?;
-    for comparison in results {
+    for &section in SECTIONS {
         writeln!(out)?;
-        writeln!(out, "## {}", comparison.title)?;
+        writeln!(out, "## {}", section_title(section))?;
         writeln!(out)?;
-        writeln!(out, "| tool | median time | peak RSS | vs fastest other | rounds |")?;
-        writeln!(out, "|---|---|---|---|---|")?;
-        for series in &comparison.series {
-            let m = series.median();
-            let others = comparison.series.iter().filter(|s| s.tool != series.tool).map(|s| s.median().seconds);
-            let fastest = others.fold(f64::INFINITY, f64::min);
-            let ratio = if fastest.is_finite() && fastest > 0.0 {
-                format!("{:.2}×", m.seconds / fastest)
-            } else {
-                "—".to_owned()
-            };
-            let rounds: Vec<String> = series.samples.iter().map(|s| format!("{:.2}", s.seconds)).collect();
-            writeln!(
-                out,
-                "| {} | {:.2} s | {:.1} MiB | {ratio} | {} |",
-                series.tool,
-                m.seconds,
-                m.rss_mib,
-                rounds.join(" / ")
-            )?;
+        writeln!(out, "{}", section_intro(section))?;
+        writeln!(out)?;
+        if let Some(report) = reports.iter().find(|r| r.name == section) {
+            write!(out, "{}", report.text)?;
+        } else if let Some((_, block)) = kept.iter().find(|(name, _)| name == section) {
+            write!(out, "{block}")?;
+        } else {
+            writeln!(out, "<!-- bench:{section} -->")?;
+            writeln!(out, "Not measured yet: `cargo xtask bench-only {section}`.")?;
+            writeln!(out, "<!-- /bench:{section} -->")?;
         }
     }
     Ok(out)
+}
+
+fn section_title(section: &str) -> &'static str {
+    match section {
+        "s3" => "S3 (s3s-fs): file upload and download",
+        "swift" => "Swift (Keystone): file upload and download",
+        "azure" => "Azure (Azurite): file upload and download",
+        "gcs" => "GCS (emulator): file upload and download",
+        "small" => "Small objects: per-operation overhead",
+        "list" => "Listing",
+        "rss" => "Peak memory streaming a large object",
+        _ => "Other",
+    }
 }

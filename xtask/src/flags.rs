@@ -48,6 +48,20 @@ xflags::xflags! {
             /// Backends to soak (comma-separated or repeated; default: s3s-fs, moto, azurite, gcs, swift).
             repeated --backend backend: String
         }
+        /// Run the named sections of the benchmark and rewrite only their part of
+        /// docs/benchmarks.md: s3, swift, azure, gcs, small, list, rss, budgets, build (`build`, a
+        /// clean build of cloud-coda against the whole facade, runs only when named).
+        cmd bench-only {
+            repeated sections: String
+            /// Small sizes, one round, debug build, nothing written.
+            optional --quick
+            /// The size of the transferred object in MiB (default 1024; rss: 4096).
+            optional --size-mib size_mib: u64
+            /// Rounds per comparison (default 3).
+            optional --rounds rounds: usize
+            /// Keys of the listing comparison (default 100000).
+            optional --keys keys: usize
+        }
         /// Check repository rules.
         cmd tidy {}
         /// Run the checks publishing needs: unused dependencies, cargo deny (advisories included),

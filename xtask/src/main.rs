@@ -7,7 +7,7 @@
 //! - `cargo xtask example <name>`: builds and runs an example too heavy for `test` (`datafusion`)
 //!   against local servers and checks its output.
 //! - `cargo xtask bench [--quick]`: our storage clients against the raw SDK and the tools people
-//!   use instead; writes `docs/benchmarks.md`.
+//!   use instead; writes `docs/benchmarks.md`. `cargo xtask bench-only SECTION…` runs some of it.
 //! - `cargo xtask soak [--ops N] [--seed S] [--backend NAME]`: the storage clients under random
 //!   faults through the fault proxy, every acknowledged write read back; prints the report.
 //! - `cargo xtask tidy`: repository rules (docs headers, READMEs, changelogs, no `todo!`).
@@ -43,6 +43,7 @@ fn main() -> Result<()> {
         flags::XtaskCmd::Example(cmd) => example::run(&sh, &cmd.name),
         flags::XtaskCmd::Bench(cmd) => bench::run(&sh, &cmd, None),
         flags::XtaskCmd::Soak(cmd) => soak::run(&sh, &cmd),
+        flags::XtaskCmd::BenchOnly(cmd) => bench::run_only(&sh, &cmd),
         flags::XtaskCmd::Tidy(_) => tidy::run(&project_root()),
         flags::XtaskCmd::Checks(_) => checks::publishing(&sh),
         flags::XtaskCmd::CheckDeps(_) => deps::run(&sh),

@@ -5,10 +5,11 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream as SdkStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use cloud_core::storage::{ListOptions, PutOptions};
+use cloud_core::storage::{DownloadOptions, ListOptions, PutOptions, PutPayload};
 use cloud_core::{Error, Result, StorageClient, StorageClientExt};
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
@@ -30,8 +31,10 @@ fn var(name: &str) -> Result<String> {
 
 fn usage() -> Error {
     Error::invalid_input(
-        "usage: cloud-bench (s3-up|s3-down) (ours|sdk) SRC DST | (swift-up|swift-down|azure-up|azure-down) ours SRC DST \
-         | small (ours|sdk) COUNT | list-setup PREFIX COUNT | list (ours|sdk) PREFIX COUNT",
+        "usage: cloud-bench (s3-up|s3-down) (ours|sdk) SRC DST \
+         | (swift-up|swift-down|azure-up|azure-down|gcs-up|gcs-down) ours SRC DST | small COUNT \
+         | list-setup PREFIX COUNT | list (ours|sdk) PREFIX COUNT \
+         | (stream-up|stream-down) (s3|swift|azure|gcs) KEY MIB | delete (s3|swift|azure|gcs) KEY",
     )
 }
 
@@ -93,6 +96,23 @@ fn ours_azure() -> Result<cloud_azure::AzureBlobClient> {
         .with_allow_http(true)
         .with_account_key(var("CLOUD_TEST_AZURITE_ACCOUNT")?, var("CLOUD_TEST_AZURITE_ACCESS_KEY")?)
         .build()
+}
+
+/// Our GCS client on the emulator (`STORAGE_EMULATOR_HOST`).
+fn ours_gcs() -> Result<cloud_gcp::GcsClient> {
+    var("STORAGE_EMULATOR_HOST")?;
+    cloud_gcp::GcsClient::from_env()
+}
+
+/// Our client of `backend` and the bucket the benchmark uses there.
+async fn store(backend: &str) -> Result<(Arc<dyn StorageClient>, String)> {
+    Ok(match backend {
+        "s3" => (Arc::new(ours_s3()?), s3_bucket()?),
+        "swift" => (Arc::new(ours_swift().await?), "bench".to_owned()),
+        "azure" => (Arc::new(ours_azure()?), "bench".to_owned()),
+        "gcs" => (Arc::new(ours_gcs()?), "bench".to_owned()),
+        _ => return Err(usage()),
+    })
 }
 
 async fn upload(store: &dyn StorageClient, bucket: &str, src: &str, key: &str) -> Result<()> {
@@ -178,43 +198,90 @@ async fn sdk_download(sdk: &aws_sdk_s3::Client, bucket: &str, key: &str, dst: &s
     Ok(())
 }
 
-/// `count` × 1 KiB PUTs, then as many GETs, one after another.
-async fn small(who: &str, count: usize) -> Result<()> {
+/// Operations per batch of the small-object comparison.
+const SMALL_BATCH: usize = 100;
+
+/// The CPU time this thread has used (`/proc/thread-self/schedstat`, nanoseconds).
+fn thread_cpu() -> Result<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    let nanos = text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).ok_or_else(|| {
+        Error::new(cloud_core::ErrorKind::Unexpected, format!("unreadable /proc/thread-self/schedstat: {text:?}"))
+    })?;
+    Ok(Duration::from_nanos(nanos))
+}
+
+/// Time and CPU spent by one side of the small-object comparison.
+#[derive(Default)]
+struct Spent {
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Spent {
+    /// Runs `batch`, adding its wall and CPU time.
+    async fn add<F: std::future::Future<Output = Result<()>>>(&mut self, batch: F) -> Result<()> {
+        let (started, cpu) = (Instant::now(), thread_cpu()?);
+        batch.await?;
+        self.wall += started.elapsed();
+        self.cpu += thread_cpu()?.saturating_sub(cpu);
+        Ok(())
+    }
+}
+
+/// `count` × 1 KiB PUT then GET through our client and through the raw SDK, in alternating
+/// batches of [`SMALL_BATCH`] (each batch puts its keys, then reads them back), so that a change of
+/// the machine's load falls on both alike. Runs on the current thread (the caller's runtime is
+/// single-threaded), so this thread's CPU time is all the client's work. Prints one line per
+/// tool: name, wall seconds, CPU seconds.
+async fn small(count: usize) -> Result<()> {
     let bucket = s3_bucket()?;
     let body = bytes::Bytes::from(vec![7u8; 1024]);
-    let prefix = format!("bench/small-{who}-{}/", std::process::id());
-    let keys: Vec<String> = (0..count).map(|i| format!("{prefix}{i:06}")).collect();
-    match who {
-        "ours" => {
-            let store = ours_s3()?;
+    let prefix = format!("bench/small-{}/", std::process::id());
+    let (ours, sdk) = (ours_s3()?, sdk_s3()?);
+    // One request each before timing, so both have a connection open.
+    ours.bucket_exists(&bucket).await?;
+    sdk.head_bucket().bucket(&bucket).send().await.map_err(sdk_error)?;
+    let (mut ours_spent, mut sdk_spent) = (Spent::default(), Spent::default());
+    for (batch, start) in (0..count).step_by(SMALL_BATCH).enumerate() {
+        let keys: Vec<String> = (start..(start + SMALL_BATCH).min(count)).map(|i| format!("{prefix}{i:06}")).collect();
+        // Boxed alike (one allocation per batch), so neither side's future is larger to move.
+        let ours_batch = Box::pin(async {
             for key in &keys {
-                store.put_bytes(&bucket, key, body.clone()).await?;
+                ours.put_bytes(&bucket, &format!("{key}-ours"), body.clone()).await?;
             }
             for key in &keys {
-                let got = store.get_bytes(&bucket, key).await?;
-                check_len(got.len(), 1024)?;
+                check_len(ours.get_bytes(&bucket, &format!("{key}-ours")).await?.len(), 1024)?;
             }
-            store.delete_prefix(&bucket, &prefix).await?;
-        }
-        "sdk" => {
-            let sdk = sdk_s3()?;
+            Ok(())
+        });
+        let sdk_batch = Box::pin(async {
             for key in &keys {
                 sdk.put_object()
                     .bucket(&bucket)
-                    .key(key)
+                    .key(format!("{key}-sdk"))
                     .body(SdkStream::from(body.clone()))
                     .send()
                     .await
                     .map_err(sdk_error)?;
             }
             for key in &keys {
-                let answer = sdk.get_object().bucket(&bucket).key(key).send().await.map_err(sdk_error)?;
-                let got = answer.body.collect().await.map_err(sdk_error)?.into_bytes();
-                check_len(got.len(), 1024)?;
+                let answer =
+                    sdk.get_object().bucket(&bucket).key(format!("{key}-sdk")).send().await.map_err(sdk_error)?;
+                check_len(answer.body.collect().await.map_err(sdk_error)?.into_bytes().len(), 1024)?;
             }
-            ours_s3()?.delete_prefix(&bucket, &prefix).await?;
+            Ok(())
+        });
+        if batch % 2 == 0 {
+            ours_spent.add(ours_batch).await?;
+            sdk_spent.add(sdk_batch).await?;
+        } else {
+            sdk_spent.add(sdk_batch).await?;
+            ours_spent.add(ours_batch).await?;
         }
-        _ => return Err(usage()),
+    }
+    ours.delete_prefix(&bucket, &prefix).await?;
+    for (tool, spent) in [("ours", &ours_spent), ("sdk", &sdk_spent)] {
+        println!("{tool} {:.3} {:.3}", spent.wall.as_secs_f64(), spent.cpu.as_secs_f64());
     }
     Ok(())
 }
@@ -276,6 +343,77 @@ async fn list(who: &str, prefix: &str, count: usize) -> Result<()> {
     check_len(listed, count)
 }
 
+/// The bytes of the streamed transfers: xorshift64 words, little-endian, from a fixed seed (the
+/// bytes `cargo xtask bench` writes to its source file), generated as they are needed.
+struct Pattern {
+    state: u64,
+}
+
+impl Pattern {
+    /// Bytes per generated block.
+    const BLOCK: usize = 1 << 20;
+
+    fn new() -> Self {
+        Self { state: 0x9e37_79b9_7f4a_7c15 }
+    }
+
+    /// The next block.
+    fn next_block(&mut self) -> Vec<u8> {
+        let mut block = vec![0u8; Self::BLOCK];
+        for word in block.chunks_exact_mut(8) {
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            word.copy_from_slice(&self.state.to_le_bytes());
+        }
+        block
+    }
+}
+
+/// Uploads `mib` MiB of generated bytes as a stream of known size (nothing read from disk).
+async fn stream_up(backend: &str, key: &str, mib: u64) -> Result<()> {
+    let (store, bucket) = store(backend).await?;
+    store.ensure_bucket(&bucket).await?;
+    let blocks = futures::stream::unfold((Pattern::new(), 0u64), move |(mut pattern, sent)| async move {
+        (sent < mib).then(|| (Ok(bytes::Bytes::from(pattern.next_block())), (pattern, sent + 1)))
+    });
+    let payload = PutPayload::from_stream(blocks.boxed(), Some(mib << 20));
+    store.put_object(&bucket, key, payload, PutOptions::default()).await?;
+    Ok(())
+}
+
+/// Downloads an object with the parallel read-ahead stream (default part size and concurrency)
+/// and compares every byte with the generated ones, without storing them.
+async fn stream_down(backend: &str, key: &str, mib: u64) -> Result<()> {
+    let (store, bucket) = store(backend).await?;
+    let got = store.get_object_read_ahead(&bucket, key, DownloadOptions::default()).await?;
+    let mut body = got.into_stream();
+    let (mut pattern, mut expected, mut at, mut total) = (Pattern::new(), Vec::new(), 0usize, 0u64);
+    while let Some(mut chunk) = body.try_next().await? {
+        total += chunk.len() as u64;
+        while !chunk.is_empty() {
+            if at == expected.len() {
+                (expected, at) = (pattern.next_block(), 0);
+            }
+            let n = chunk.len().min(expected.len() - at);
+            if chunk[..n] != expected[at..at + n] {
+                return Err(Error::new(
+                    cloud_core::ErrorKind::ResponseInvalid,
+                    format!("{key}: the downloaded bytes differ from the uploaded ones near byte {total}"),
+                ));
+            }
+            at += n;
+            let _ = chunk.split_to(n);
+        }
+    }
+    check_len(usize::try_from(total).unwrap_or(usize::MAX), usize::try_from(mib << 20).unwrap_or(usize::MAX))
+}
+
+async fn delete(backend: &str, key: &str) -> Result<()> {
+    let (store, bucket) = store(backend).await?;
+    store.delete(&bucket, key).await
+}
+
 async fn run(args: &[String]) -> Result<()> {
     let arg = |i: usize| args.get(i).map(String::as_str).ok_or_else(usage);
     let number = |i: usize| arg(i)?.parse::<usize>().map_err(|_| usage());
@@ -288,17 +426,31 @@ async fn run(args: &[String]) -> Result<()> {
         ("swift-down", "ours") => download(&ours_swift().await?, "bench", arg(2)?, arg(3)?).await,
         ("azure-up", "ours") => upload(&ours_azure()?, "bench", arg(2)?, arg(3)?).await,
         ("azure-down", "ours") => download(&ours_azure()?, "bench", arg(2)?, arg(3)?).await,
-        ("small", who) => small(who, number(2)?).await,
+        ("gcs-up", "ours") => upload(&ours_gcs()?, "bench", arg(2)?, arg(3)?).await,
+        ("gcs-down", "ours") => download(&ours_gcs()?, "bench", arg(2)?, arg(3)?).await,
+        ("small", _) => Box::pin(small(number(1)?)).await,
+        ("stream-up", backend) => stream_up(backend, arg(2)?, u64::try_from(number(3)?).unwrap_or(0)).await,
+        ("stream-down", backend) => stream_down(backend, arg(2)?, u64::try_from(number(3)?).unwrap_or(0)).await,
+        ("delete", backend) => delete(backend, arg(2)?).await,
         ("list-setup", prefix) => list_setup(prefix, number(2)?).await,
         ("list", who) => list(who, arg(2)?, number(3)?).await,
         _ => Err(usage()),
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Err(e) = run(&args).await {
+    // The small-object comparison runs on this thread alone, to measure its CPU time.
+    let runtime = if args.first().is_some_and(|a| a == "small") {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    };
+    let outcome = match runtime {
+        Ok(runtime) => runtime.block_on(run(&args)),
+        Err(e) => Err(Error::new(cloud_core::ErrorKind::Unexpected, format!("no Tokio runtime: {e}"))),
+    };
+    if let Err(e) = outcome {
         eprintln!("cloud-bench: {e}");
         std::process::exit(1);
     }

@@ -93,6 +93,7 @@ mod proof;
 mod s3;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -186,6 +187,16 @@ pub(crate) fn install_apt_packages(sh: &Shell, packages: &BTreeSet<&'static str>
     let ctx = Ctx::new(sh)?;
     let _lock = ctx.layout.lock()?;
     install::ensure(&ctx.layout, packages, &BTreeSet::new())
+}
+
+/// Installs Python packages quietly into venvs under the emulators' `tools/` unless they hold
+/// them already (for `cargo xtask bench`); returns each venv's `python`, in order.
+pub(crate) fn install_pip_tools(sh: &Shell, venvs: &[(&'static str, &'static str)]) -> Result<Vec<PathBuf>> {
+    let ctx = Ctx::new(sh)?;
+    let _lock = ctx.layout.lock()?;
+    let tools: BTreeSet<Tool> = venvs.iter().map(|&(venv, requirement)| Tool::Pip { venv, requirement }).collect();
+    install::ensure(&ctx.layout, &BTreeSet::new(), &tools)?;
+    Ok(venvs.iter().map(|(venv, _)| ctx.layout.tools().join(venv).join("bin/python")).collect())
 }
 
 /// Servers started by [`start_for_tests`]; dropping it stops them.
