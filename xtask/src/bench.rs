@@ -88,7 +88,20 @@ else:
 "#;
 
 /// The sections, in the order they run and appear in `docs/benchmarks.md`.
-const SECTIONS: &[&str] = &["s3", "swift", "azure", "gcs", "small", "list", "rss"];
+const SECTIONS: &[&str] = &["s3", "swift", "azure", "gcs", "small", "list", "rss", "budgets"];
+
+/// Sections `--quick` leaves out, and why.
+const NOT_QUICK: &[(&str, &str)] =
+    &[("budgets", "the budgets are per 6 seconds and per minute, so a meaningful run takes minutes")];
+
+/// The most the memory section streams through the GCS emulator, in MiB.
+const GCS_STREAMED_MIB: u64 = 1024;
+
+/// The rate-budget runs: (crate, seconds, what the budget is).
+const BUDGET_RUNS: &[(&str, u64, &str)] = &[
+    ("cloud-coda", 60, "Coda, reads: 100 requests per 6 s"),
+    ("cloud-infomaniak-newsletter", 180, "Infomaniak Newsletter: 60 requests per minute"),
+];
 
 /// The servers a section needs (names of `cargo xtask emulators`).
 fn servers_of(section: &str) -> &'static [&'static str] {
@@ -236,14 +249,23 @@ fn run_sections(sh: &Shell, options: &Options, servers: Option<Vec<(String, Stri
             listed_keys: options.keys.unwrap_or(100_000).max(1),
         }
     };
-    let wanted = |s: &str| options.sections.contains(&s);
+    let mut sections = options.sections.clone();
+    if quick {
+        for (section, why) in NOT_QUICK {
+            if sections.contains(section) {
+                eprintln!("bench: section {section} skipped by --quick: {why}");
+            }
+        }
+        sections.retain(|s| NOT_QUICK.iter().all(|(skipped, _)| s != skipped));
+    }
+    let wanted = |s: &str| sections.contains(&s);
     let bin = step("build cloud-bench", || build(sh, quick))?;
     let pythons = step("install the other tools", || {
         let packages: BTreeSet<&'static str> = PEER_PACKAGES.iter().copied().collect();
         crate::emulators::install_apt_packages(sh, &packages)?;
         crate::emulators::install_pip_tools(sh, PIP_PEERS)
     })?;
-    let needed: BTreeSet<&str> = options.sections.iter().flat_map(|s| servers_of(s).iter().copied()).collect();
+    let needed: BTreeSet<&str> = sections.iter().flat_map(|s| servers_of(s).iter().copied()).collect();
     // Inside `cargo xtask test` the servers run and their settings are given; otherwise start
     // them as the tests do (and stop those started here at the end).
     // Settings exported with `eval "$(cargo xtask emulators env)"` count as given too.
@@ -274,9 +296,14 @@ fn run_sections(sh: &Shell, options: &Options, servers: Option<Vec<(String, Stri
     let source = if transfers { Some(step("write the test object", || bench.source_file())?) } else { None };
 
     let mut reports = Vec::new();
-    for &section in &options.sections {
+    for &section in &sections {
         let load_before = load_average();
         let started = chrono_like_now();
+        if section == "budgets" {
+            let text = step("section budgets", || budgets(sh, &started))?;
+            reports.push(SectionReport { name: section, text });
+            continue;
+        }
         let results = step(&format!("section {section}"), || bench.section(section, source.as_deref()))?;
         let header = format!(
             "Run {started} UTC, load average {load_before} → {} (1 minute, {} cores), {} round(s), {} build.",
@@ -604,8 +631,6 @@ impl Bench {
     /// A generated object streamed up (`put_object` of a stream of known size) and down (the
     /// parallel read-ahead stream, every byte compared), per backend; the object is deleted after.
     fn streamed(&self) -> Result<Vec<Comparison>> {
-        let mib = self.sizes.streamed_mib;
-        let size = mib.to_string();
         let backends = [
             ("s3", "S3 (s3s-fs)", "cloud S3Client"),
             ("swift", "Swift (Keystone)", "cloud SwiftClient"),
@@ -615,6 +640,11 @@ impl Bench {
         let project = [("GCP_PROJECT_ID", "cloud-test".to_owned())];
         let mut results = Vec::new();
         for (backend, name, tool) in backends {
+            // gcp-storage-emulator keeps objects in the memory of a Python process and moves
+            // about 10 MB/s: more than 1 GiB would take most of an hour and crowd the machine.
+            let mib =
+                if backend == "gcs" { self.sizes.streamed_mib.min(GCS_STREAMED_MIB) } else { self.sizes.streamed_mib };
+            let size = mib.to_string();
             let key = format!("bench/streamed-{mib}MiB.bin");
             let up = self.rounds(&format!("{name} streamed upload {mib} MiB"), &[tool], |tool, _| {
                 self.measure(tool, &self.bin, &["stream-up", backend, &key, &size], &project)
@@ -633,6 +663,46 @@ impl Bench {
         }
         Ok(results)
     }
+}
+
+/// Runs the rate-budget examples of the REST clients (a loopback server enforcing the
+/// documented budget exactly, many tasks calling through one client as fast as it lets them) and
+/// returns their reports as the section's Markdown.
+fn budgets(sh: &Shell, started: &str) -> Result<String> {
+    let mut out = String::new();
+    writeln!(out, "<!-- bench:budgets -->")?;
+    let load_before = load_average();
+    for &(krate, seconds, budget) in BUDGET_RUNS {
+        // Debug build: the run is bound by the budget, not by the CPU, and the debug build of
+        // these crates is the one the tests keep up to date.
+        cmd!(sh, "cargo build --quiet -p {krate} --example rate_limit_bench").run()?;
+        let example = target_dir().join("debug/examples/rate_limit_bench");
+        let seconds = seconds.to_string();
+        let report = cmd!(sh, "{example} {seconds}").read().with_context(|| format!("the {krate} budget run"))?;
+        eprintln!("{report}");
+        let refused = report
+            .lines()
+            .find_map(|l| l.strip_prefix("429 answers:"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .with_context(|| format!("no 429 count in the {krate} report:\n{report}"))?;
+        ensure!(refused == 0, "{krate}: the server answered {refused} requests with 429");
+        writeln!(out, "### {budget}")?;
+        writeln!(out)?;
+        writeln!(out, "`cargo run -p {krate} --example rate_limit_bench -- {seconds}`:")?;
+        writeln!(out)?;
+        writeln!(out, "```text")?;
+        writeln!(out, "{}", report.trim_end())?;
+        writeln!(out, "```")?;
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "Run {started} UTC, load average {load_before} → {} (1 minute, {} cores), one run each, debug build.",
+        load_average(),
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
+    )?;
+    writeln!(out, "<!-- /bench:budgets -->")?;
+    Ok(out)
 }
 
 /// Whether two files hold the same bytes.
@@ -718,7 +788,14 @@ fn section_intro(section: &str) -> &'static str {
             "A generated object streamed up (`put_object` of a stream of known size: the multipart, block or \
              segment path) and down (`get_object_read_ahead`, the parallel ranged read-ahead stream, default 8 MiB \
              parts × 4, every byte compared with the generated ones), per backend, nothing written to disk on the \
-             client; the object is deleted afterwards."
+             client; the object is deleted afterwards. On the GCS emulator the object is at most 1 GiB: it keeps \
+             objects in the memory of a Python process and moves about 10 MB/s."
+        }
+        "budgets" => {
+            "Each REST client against a loopback server (`cloud_contract_testing::server::Server::rate_limited`) \
+             that enforces the documented budget exactly (a sliding window over arrivals) and answers 429 beyond it, \
+             with many tasks calling through one client as fast as its rate limiter lets them: requests served, share \
+             of the budget used, 429 answers (the run fails on any)."
         }
         _ => "",
     }
@@ -842,6 +919,7 @@ fn section_title(section: &str) -> &'static str {
         "small" => "Small objects: per-operation overhead",
         "list" => "Listing",
         "rss" => "Peak memory streaming a large object",
+        "budgets" => "Rate budgets (Coda, Infomaniak Newsletter)",
         _ => "Other",
     }
 }

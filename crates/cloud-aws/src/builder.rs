@@ -444,7 +444,7 @@ impl S3ClientBuilder {
     }
 
     /// How long one attempt of a request may take until its answer starts (default 60 s); a
-    /// request with a body gets one more second per 256 KiB of it ([`MIN_UPLOAD_THROUGHPUT`]).
+    /// request with a body gets one more second per full 256 KiB of it ([`MIN_UPLOAD_THROUGHPUT`]).
     /// An attempt that runs out fails with `Timeout` and is retried like any other transient
     /// failure, so a server that accepts a request and never answers cannot hang a call.
     /// Response bodies are streamed after the attempt ended; the SDK's stalled-stream

@@ -141,12 +141,26 @@ impl S3Client {
         self.inner.max_attempts
     }
 
-    /// The timeouts of a request with a body of `len` bytes: the attempt timeout, plus the time
-    /// the body takes at [`MIN_UPLOAD_THROUGHPUT`](crate::builder::MIN_UPLOAD_THROUGHPUT).
+    /// The timeouts of a request with a body of `len` bytes: the attempt timeout, plus one second
+    /// per full [`MIN_UPLOAD_THROUGHPUT`](crate::builder::MIN_UPLOAD_THROUGHPUT) bytes of the body.
     pub(crate) fn timeouts_for_body(&self, len: u64) -> aws_smithy_types::timeout::TimeoutConfig {
         let base = self.inner.timeouts.operation_attempt_timeout().unwrap_or(crate::builder::DEFAULT_ATTEMPT_TIMEOUT);
-        let extra = std::time::Duration::from_secs(len.div_ceil(crate::builder::MIN_UPLOAD_THROUGHPUT));
+        let extra = std::time::Duration::from_secs(len / crate::builder::MIN_UPLOAD_THROUGHPUT);
         self.inner.timeouts.to_builder().operation_attempt_timeout(base.saturating_add(extra)).build()
+    }
+
+    /// What a request with a body of `len` bytes needs beyond the client's configuration: our
+    /// Content-MD5 as the only checksum ([`md5_only`](crate::upload::md5_only)) and
+    /// [`timeouts_for_body`](Self::timeouts_for_body). `None` when the client's configuration
+    /// says both already (a body under 256 KiB on a client of an S3-compatible endpoint), which
+    /// spares the SDK building a configuration layer for every small put.
+    pub(crate) fn body_config(&self, len: u64) -> Option<aws_sdk_s3::config::Builder> {
+        let md5_only = self.inner.sdk.config().request_checksum_calculation()
+            == Some(&aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired);
+        if md5_only && len < crate::builder::MIN_UPLOAD_THROUGHPUT {
+            return None;
+        }
+        Some(crate::upload::md5_only().timeout_config(self.timeouts_for_body(len)))
     }
 
     /// An object's metadata: the Python client's `get_metadata`, same as
@@ -376,6 +390,26 @@ mod tests {
         assert_eq!(c.to_string(), "S3Client(http://127.0.0.1:8014, us-east-1)");
         let c = S3Client::builder().with_region("eu-west-1").with_credentials("a", "b").build().unwrap();
         assert_eq!(c.to_string(), "S3Client(eu-west-1)");
+    }
+
+    #[test]
+    fn small_bodies_on_compatible_endpoints_need_no_configuration_layer() {
+        let compatible =
+            S3Client::builder().with_endpoint("http://127.0.0.1:8014").with_allow_http(true).with_credentials("a", "b");
+        let compatible = compatible.build().unwrap();
+        assert!(compatible.body_config(0).is_none());
+        assert!(compatible.body_config(crate::builder::MIN_UPLOAD_THROUGHPUT - 1).is_none());
+        // A larger body gets more time: one second per full 256 KiB.
+        let large = compatible.body_config(3 * crate::builder::MIN_UPLOAD_THROUGHPUT).unwrap().build();
+        let attempt = large.timeout_config().and_then(|t| t.operation_attempt_timeout());
+        assert_eq!(attempt, Some(crate::builder::DEFAULT_ATTEMPT_TIMEOUT + std::time::Duration::from_secs(3)));
+        // On AWS the SDK would add a CRC32 of its own to every body: the override removes it.
+        let aws = S3Client::builder().with_region("eu-west-1").with_credentials("a", "b").build().unwrap();
+        let small = aws.body_config(1024).unwrap().build();
+        assert_eq!(
+            small.request_checksum_calculation(),
+            Some(&aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+        );
     }
 
     #[test]

@@ -260,7 +260,7 @@ impl S3Client {
     /// One `PutObject` with a Content-MD5.
     async fn put_single(&self, bucket: &str, key: &str, body: Bytes, options: &PutOptions) -> Result<PutResult> {
         let size = body.len() as u64;
-        let out = self
+        let request = self
             .sdk_client()
             .put_object()
             .bucket(bucket)
@@ -275,12 +275,12 @@ impl S3Client {
             .set_content_language(options.headers.content_language.clone())
             .set_if_none_match(if_none_match(options))
             .set_if_match(if_match(options))
-            .body(ByteStream::from(body))
-            .customize()
-            .config_override(md5_only().timeout_config(self.timeouts_for_body(size)))
-            .send()
-            .await
-            .map_err(|e| conditional_failure(from_sdk(e, self.provider_id(), "put_object"), options))?;
+            .body(ByteStream::from(body));
+        let sent = match self.body_config(size) {
+            Some(config) => request.customize().config_override(config).send().await,
+            None => request.send().await,
+        };
+        let out = sent.map_err(|e| conditional_failure(from_sdk(e, self.provider_id(), "put_object"), options))?;
         options.report_progress(size);
         Ok(PutResult::new(out.e_tag, Some(size)))
     }
@@ -534,7 +534,7 @@ impl S3Client {
     ) -> Result<(CompletedPart, [u8; 16])> {
         let digest: [u8; 16] = Md5::digest(&data).into();
         let md5 = aws_smithy_types::base64::encode(digest);
-        let timeouts = self.timeouts_for_body(data.len() as u64);
+        let config = self.body_config(data.len() as u64).unwrap_or_else(md5_only);
         let out = self
             .sdk_client()
             .upload_part()
@@ -546,7 +546,7 @@ impl S3Client {
             .content_md5(md5)
             .body(ByteStream::from(data))
             .customize()
-            .config_override(md5_only().timeout_config(timeouts))
+            .config_override(config)
             .send()
             .await
             .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
