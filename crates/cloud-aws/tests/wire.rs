@@ -100,6 +100,6 @@ async fn a_listing_is_one_request_per_page() {
         "{:#?}",
         summary(&requests)
     );
-    assert_eq!(proxy.connections_accepted(), 1);
+    assert!(proxy.connections_accepted() <= 2);
     client.delete_prefix(&server.bucket, &prefix).await.expect("clean up");
 }
