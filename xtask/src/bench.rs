@@ -640,8 +640,8 @@ impl Bench {
         let project = [("GCP_PROJECT_ID", "cloud-test".to_owned())];
         let mut results = Vec::new();
         for (backend, name, tool) in backends {
-            // gcp-storage-emulator keeps objects in the memory of a Python process and moves
-            // about 10 MB/s: more than 1 GiB would take most of an hour and crowd the machine.
+            // gcp-storage-emulator keeps objects in the memory of its Python process, which the
+            // other users of the shared server live with too: at most 1 GiB there.
             let mib =
                 if backend == "gcs" { self.sizes.streamed_mib.min(GCS_STREAMED_MIB) } else { self.sizes.streamed_mib };
             let size = mib.to_string();
@@ -770,7 +770,7 @@ fn section_intro(section: &str) -> &'static str {
         }
         "gcs" => {
             "`GcsClient` against google-cloud-storage 3.17.1 (`upload_from_filename` / `download_to_filename`, \
-             default settings), on gcp-storage-emulator (a Python server, much slower than the others)."
+             default settings), on gcp-storage-emulator."
         }
         "small" => {
             "`S3Client::put_bytes` then `get_bytes` against raw `aws-sdk-s3` `PutObject` then `GetObject`, both in one \
@@ -789,7 +789,7 @@ fn section_intro(section: &str) -> &'static str {
              segment path) and down (`get_object_read_ahead`, the parallel ranged read-ahead stream, default 8 MiB \
              parts × 4, every byte compared with the generated ones), per backend, nothing written to disk on the \
              client; the object is deleted afterwards. On the GCS emulator the object is at most 1 GiB: it keeps \
-             objects in the memory of a Python process and moves about 10 MB/s."
+             objects in the memory of its Python process."
         }
         "budgets" => {
             "Each REST client against a loopback server (`cloud_contract_testing::server::Server::rate_limited`) \
