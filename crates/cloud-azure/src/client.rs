@@ -415,6 +415,13 @@ impl AzureBlobClient {
     ) -> Result<Read> {
         const OP: &str = "get_object";
         let mut cond = cond.clone();
+        // Where the bytes asked for start, and where they end (`None`: the end of the blob).
+        let mut asked: Option<(u64, Option<u64>)> = match range {
+            None => None,
+            Some(ReadRange::Bounded(start, end)) => Some((start, Some(end))),
+            Some(ReadRange::From(start)) => Some((start, None)),
+            Some(ReadRange::Last(_)) => None, // known once the size is
+        };
         let range = match range {
             None => None,
             Some(ReadRange::Bounded(start, end)) => Some(HttpRange::new(start, end.saturating_sub(start))),
@@ -426,6 +433,7 @@ impl AzureBlobClient {
                     cond.if_match.clone_from(&props.etag);
                 }
                 let start = props.size.saturating_sub(n);
+                asked = Some((start, None));
                 if props.size == 0 || n == 0 {
                     let empty = futures::stream::empty().boxed();
                     return Ok(Read { props, range: start..start, body: empty });
@@ -449,9 +457,12 @@ impl AzureBlobClient {
         let content_range = result.headers.get_optional_str(&"content-range".into()).map(str::to_owned);
         // Without a length nothing tells a whole body from a truncated one.
         let length = p.content_length.ok_or_else(|| missing_length(blob))?;
-        let (range, size) = match content_range.as_deref().and_then(parse_content_range) {
-            Some((start, end_inclusive, total)) => (start..end_inclusive + 1, total),
-            None => (0..length, length),
+        let (range, size) = match (asked, content_range.as_deref()) {
+            (Some(asked), served) => served_range(asked, served).map_err(|m| invalid_response(OP, m))?,
+            (None, served) => match served.and_then(parse_content_range) {
+                Some((start, end_inclusive, total)) => (start..end_inclusive.saturating_add(1), total),
+                None => (0..length, length),
+            },
         };
         let props = BlobProps {
             name: blob.to_owned(),
@@ -712,6 +723,35 @@ pub(crate) struct ContainerEntry {
     pub(crate) last_modified: Option<DateTime<Utc>>,
 }
 
+/// The bytes a ranged read was served and the blob's size, checked against the bytes `asked` for
+/// (start, and end or `None` for the end of the blob): a server that answers other bytes, or an
+/// unreadable `Content-Range`, is refused rather than handed on as the range requested.
+///
+/// The managed download reports the requested range in its first headers, so a bounded request
+/// that reaches past the end of the blob is served up to the size, and a request that starts at
+/// or after the end is reported as an empty range there (which the caller refuses).
+fn served_range(
+    asked: (u64, Option<u64>),
+    served: Option<&str>,
+) -> std::result::Result<(std::ops::Range<u64>, u64), String> {
+    let served = served.ok_or_else(|| "a ranged read came without a Content-Range".to_owned())?;
+    let (start, last, size) =
+        parse_content_range(served).ok_or_else(|| format!("the Content-Range {served:?} is not readable"))?;
+    let end = last
+        .checked_add(1)
+        .filter(|end| start <= *end)
+        .ok_or_else(|| format!("the Content-Range {served:?} is inverted or out of range"))?;
+    let served_bytes = start..end.min(size);
+    let expected = asked.0..asked.1.unwrap_or(size).min(size);
+    if served_bytes != expected {
+        return Err(format!(
+            "the server answered bytes {}..{} to a request for bytes {}..{}",
+            served_bytes.start, served_bytes.end, expected.start, expected.end
+        ));
+    }
+    Ok((served_bytes, size))
+}
+
 /// `bytes 0-9/10` → `(0, 9, 10)`.
 fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
     let rest = value.trim().strip_prefix("bytes")?.trim();
@@ -759,6 +799,20 @@ mod tests {
         assert_eq!(roll_up("m/a:e", Some("m/"), Some("::")), None);
         assert_eq!(roll_up("x::y::z", None, Some("::")).as_deref(), Some("x::"));
         assert_eq!(roll_up("m/a::b", Some("m/"), None), None);
+    }
+
+    #[test]
+    fn served_ranges_must_be_the_ones_asked_for() {
+        assert_eq!(served_range((10, Some(20)), Some("bytes 10-19/100")), Ok((10..20, 100)));
+        assert_eq!(served_range((10, Some(200)), Some("bytes 10-199/100")), Ok((10..100, 100)));
+        assert_eq!(served_range((90, None), Some("bytes 90-99/100")), Ok((90..100, 100)));
+        assert_eq!(served_range((100, None), Some("bytes 100-99/100")), Ok((100..100, 100)));
+        for served in
+            ["bytes 0-9/100", "bytes 10-29/100", "bytes 10-2/100", "bytes 0-18446744073709551615/5", "items 10-19/100"]
+        {
+            assert!(served_range((10, Some(20)), Some(served)).is_err(), "{served}");
+        }
+        assert!(served_range((10, Some(20)), None).is_err());
     }
 
     #[test]
