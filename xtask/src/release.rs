@@ -52,11 +52,12 @@ pub(crate) fn run(sh: &Shell, version: &str, dry_run: bool) -> Result<()> {
     let packages: Vec<String> = names.iter().flat_map(|n| ["--package".to_owned(), (*n).to_owned()]).collect();
     let allow_dirty = dry_run.then_some("--allow-dirty");
     let to_package = packages.clone();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| dir.join("target"), PathBuf::from);
     forget_unpacked_overlays(&names, version)?;
+    forget_verified_builds(&target, &names)?;
     cmd!(sh, "cargo package --locked --quiet {allow_dirty...} {to_package...}")
         .run()
         .context("packaging failed: a crate does not build from its package alone")?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| dir.join("target"), PathBuf::from);
     for name in &names {
         let file = target.join("package").join(format!("{name}-{version}.crate"));
         let size = fs::metadata(&file).with_context(|| format!("{} was not written", file.display()))?.len();
@@ -102,6 +103,35 @@ fn forget_unpacked_overlays(names: &[&str], version: &str) -> Result<()> {
             let unpacked = registry.join(format!("{name}-{version}"));
             if unpacked.exists() {
                 fs::remove_dir_all(&unpacked).with_context(|| format!("removing {}", unpacked.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes cargo build our own packages again when it verifies them.
+///
+/// The verification builds in the workspace's target directory, and cargo fingerprints a package
+/// from a registry by its name, version and source only (registry sources never change). The
+/// overlay registry of [`forget_unpacked_overlays`] has the same path in every run, so a second
+/// run with the same version would reuse the first run's build of a sibling package instead of
+/// compiling its new source. Removing our packages' fingerprints (`<name>-<16 hex digits>`) makes
+/// cargo compile them again; the workspace's own builds of them are compiled again too.
+fn forget_verified_builds(target: &Path, names: &[&str]) -> Result<()> {
+    let Ok(profiles) = fs::read_dir(target) else { return Ok(()) };
+    for profile in profiles {
+        let fingerprints = profile?.path().join(".fingerprint");
+        let Ok(entries) = fs::read_dir(&fingerprints) else { continue };
+        for entry in entries {
+            let path = entry?.path();
+            let Some(file) = path.file_name().map(|f| f.to_string_lossy().into_owned()) else { continue };
+            let ours = names.iter().any(|name| {
+                file.strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|hash| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            });
+            if ours {
+                fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
             }
         }
     }
