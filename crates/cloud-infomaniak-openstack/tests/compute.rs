@@ -31,7 +31,7 @@ async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
     let compute = session.nova();
     let name = common::name("cloud-test-server");
     // Security groups go as [{name}] and user data base64-encoded (seed defect A12): Nova
-    // refuses either in the seed's form with 400.
+    // refuses either in the older client's form with 400.
     let request = CreateInstanceRequest::new(&name, FLAVOR, IMAGE)
         .with_network("none")
         .with_user_data("#cloud-config\nruncmd: [echo hi]\n")

@@ -1,5 +1,5 @@
 //! Swift beyond the conformance suite: TempURLs fetched for real, container ACLs and metadata,
-//! SLO segments and their cleanup, and the seed's Swift calls (inventory §9 A11, §9 E).
+//! SLO segments and their cleanup, and the Swift compatibility names (list, create, upload, download).
 
 mod common;
 
@@ -290,7 +290,7 @@ async fn large_objects_become_slos_and_leave_no_segments() {
 
 #[tokio::test]
 async fn seed_swift_calls_work() {
-    // The seed's list_containers / create_container / upload_object / download_object /
+    // The compatibility names list_containers / create_container / upload_object / download_object /
     // get_object_metadata / delete_object / delete_container, on our client.
     let swift = common::session().await.swift();
     let container = fresh_container(&swift).await;
@@ -306,7 +306,7 @@ async fn seed_swift_calls_work() {
         .unwrap();
     let meta = swift.head(&container, "a/b.txt").await.unwrap();
     assert_eq!(meta.metadata.get("k").map(String::as_str), Some("v"));
-    // An empty object downloads as empty (the seed's download_file called that a failure).
+    // An empty object downloads as empty (an older client's download_file called that a failure).
     swift.upload_object(&container, "empty", Bytes::new(), None).await.unwrap();
     assert!(swift.download_object(&container, "empty").await.unwrap().is_empty());
     swift.delete(&container, "a/b.txt").await.unwrap();
