@@ -480,7 +480,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seed_variables_with_defaults() {
+    fn infomaniak_variables_with_defaults() {
         let env =
             Env::from_slice(&[("INFOMANIAK_APP_CREDENTIAL_ID", "abc"), ("INFOMANIAK_APP_CREDENTIAL_SECRET", "s3cr3t")]);
         let config = InfomaniakConfig::from_env_with(&env).unwrap();
@@ -495,7 +495,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_variables_region_and_project() {
+    fn infomaniak_variables_region_and_project() {
         let env = Env::from_slice(&[
             ("INFOMANIAK_APP_CREDENTIAL_ID", "abc"),
             ("INFOMANIAK_APP_CREDENTIAL_SECRET", "x"),

@@ -24,7 +24,7 @@ async fn clouds_yaml_through_os_cloud_authenticates() {
 }
 
 #[tokio::test]
-async fn seed_variables_authenticate() {
+async fn infomaniak_variables_authenticate() {
     let env = Env::from_slice(&[
         ("INFOMANIAK_APP_CREDENTIAL_ID", &common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID")),
         ("INFOMANIAK_APP_CREDENTIAL_SECRET", &common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_SECRET")),

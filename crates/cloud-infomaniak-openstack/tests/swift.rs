@@ -289,7 +289,7 @@ async fn large_objects_become_slos_and_leave_no_segments() {
 }
 
 #[tokio::test]
-async fn seed_swift_calls_work() {
+async fn compatibility_swift_calls_work() {
     // The compatibility names list_containers / create_container / upload_object / download_object /
     // get_object_metadata / delete_object / delete_container, on our client.
     let swift = common::session().await.swift();
