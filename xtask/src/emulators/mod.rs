@@ -23,7 +23,7 @@
 //! | `all` | all of the above | |
 //!
 //! Every server name above (`s3s-fs`, `moto`, `keystone`, `nova` …) may also be given alone;
-//! `up` adds what it depends on (Nova needs Keystone, RabbitMQ, Placement and Glance).
+//! `up` adds what it depends on (Nova needs Keystone, RabbitMQ, Placement, Glance and Neutron).
 //! The OpenStack services come from Debian bookworm packages, use sqlite databases in WAL mode
 //! and run without systemd; `down nova` stops only Nova.
 //!
@@ -359,7 +359,9 @@ impl Server {
             Self::Cinder | Self::Heat | Self::Designate | Self::Octavia | Self::Cloudkitty => {
                 &[Self::Keystone, Self::Rabbitmq]
             }
-            Self::Nova => &[Self::Keystone, Self::Rabbitmq, Self::Placement, Self::Glance],
+            // `nova-compute` asks Neutron for the server's ports even with `networks: none`; without
+            // Neutron every build ends in ERROR.
+            Self::Nova => &[Self::Keystone, Self::Rabbitmq, Self::Placement, Self::Glance, Self::Neutron],
         }
     }
 
@@ -703,7 +705,14 @@ mod tests {
         let nova = resolve(&["nova"], true).unwrap();
         assert_eq!(
             nova,
-            BTreeSet::from([Server::Keystone, Server::Rabbitmq, Server::Placement, Server::Glance, Server::Nova])
+            BTreeSet::from([
+                Server::Keystone,
+                Server::Rabbitmq,
+                Server::Placement,
+                Server::Glance,
+                Server::Neutron,
+                Server::Nova
+            ])
         );
         assert_eq!(resolve(&["openstack-core"], true).unwrap(), BTreeSet::from([Server::Keystone, Server::Swift]));
         assert_eq!(resolve(&["all"], true).unwrap().len(), Server::ALL.len());

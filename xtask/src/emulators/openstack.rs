@@ -32,6 +32,10 @@
 //! - **CloudKitty** (rating API only, no processor: there is no collector without Gnocchi or
 //!   Prometheus) stores rated data in InfluxDB 1.6 (its v2 storage; with v1 storage the v2 API is
 //!   off); tests push rated data with `POST /v2/dataframes` as the admin.
+//! - **sqlite's `database is locked`** (a transaction that read before another process committed
+//!   cannot write) is classified as a deadlock by a `sitecustomize.py` on the daemons'
+//!   `PYTHONPATH`, so oslo.db's retry decorators run the transaction again as they would on MySQL;
+//!   without it Nova answered 500 to a `stop` while `nova-compute` reported in.
 //! - oslo.service daemons ignore SIGTERM for `graceful_shutdown_timeout` (set to 2 s).
 //!
 //! Setup (schemas, rings, keys) runs once and is stamped with a fingerprint of the rendered
@@ -265,6 +269,7 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
     let layout = &ctx.layout;
     let d = dir(layout, server);
     let files = configs(layout, server)?;
+    write_python_hooks(layout)?;
     let stamp_path = d.join(".setup");
     let stamp = fingerprint(&files);
     let fresh_requested = std::env::var_os("CLOUD_EMULATORS_FRESH").is_some_and(|v| v == "1");
@@ -461,6 +466,25 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
     Ok(())
 }
 
+/// The directory on the daemons' `PYTHONPATH`: its `sitecustomize.py` makes oslo.db retry
+/// sqlite's `database is locked` as the deadlock it is (see the file).
+fn python_hooks(layout: &Layout) -> PathBuf {
+    layout.data("openstack").join("python")
+}
+
+/// Written at every start (the daemons read it when they start, setup does not): changing it
+/// needs no new setup.
+fn write_python_hooks(layout: &Layout) -> Result<()> {
+    let dir = python_hooks(layout);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("sitecustomize.py");
+    let text = include_str!("templates/sitecustomize.py");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Keystone warns at every token when its key directories are readable by others.
 fn private_keys(keystone_dir: &Path) -> Result<()> {
     for sub in ["fernet-keys", "credential-keys"] {
@@ -493,8 +517,13 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
     let d = dir(layout, server);
     let name = server.name();
     let conf = |file: &str| d.join(file).into_os_string();
+    let hooks = python_hooks(layout).into_os_string();
     let oslo = |proc_name: &str, program: &str, file: &str| {
-        ProcSpec::new(name, proc_name, program).arg("--config-file").arg(conf(file)).phase(2)
+        ProcSpec::new(name, proc_name, program)
+            .arg("--config-file")
+            .arg(conf(file))
+            .env("PYTHONPATH", hooks.clone())
+            .phase(2)
     };
     match server {
         Server::Keystone => vec![
@@ -592,6 +621,7 @@ pub(super) fn procs(layout: &Layout, server: Server) -> Vec<ProcSpec> {
                     .arg("-c")
                     .arg(script)
                     .arg(conf("nova.conf"))
+                    .env("PYTHONPATH", hooks.clone())
                     .phase(3),
             ]
         }
