@@ -88,11 +88,17 @@ else:
 "#;
 
 /// The sections, in the order they run and appear in `docs/benchmarks.md`.
-const SECTIONS: &[&str] = &["s3", "swift", "azure", "gcs", "small", "list", "rss", "budgets"];
+const SECTIONS: &[&str] = &["s3", "swift", "azure", "gcs", "small", "list", "rss", "budgets", "build"];
 
 /// Sections `--quick` leaves out, and why.
-const NOT_QUICK: &[(&str, &str)] =
-    &[("budgets", "the budgets are per 6 seconds and per minute, so a meaningful run takes minutes")];
+const NOT_QUICK: &[(&str, &str)] = &[
+    ("budgets", "the budgets are per 6 seconds and per minute, so a meaningful run takes minutes"),
+    ("build", "each round is two clean builds of many minutes"),
+];
+
+/// The clean builds compared: (tool, package, whether with all its features).
+const BUILDS: &[(&str, &str, bool)] =
+    &[("cloud-coda alone", "cloud-coda", false), ("cloud facade, all features", "cloud", true)];
 
 /// The most the memory section streams through the GCS emulator, in MiB.
 const GCS_STREAMED_MIB: u64 = 1024;
@@ -379,6 +385,7 @@ impl Bench {
             "small" => self.small_objects(),
             "list" => self.listing(),
             "rss" => self.streamed(),
+            "build" => self.clean_builds(),
             other => bail!("unknown section {other:?}"),
         }
     }
@@ -663,6 +670,35 @@ impl Bench {
         }
         Ok(results)
     }
+
+    /// Clean debug builds (the profile of `cargo build` and `cargo test`) of one provider crate
+    /// and of the whole facade, each in an empty target directory, with the cores cargo finds.
+    /// The registry's sources are already on disk (`--offline`): downloads are not timed.
+    fn clean_builds(&self) -> Result<Vec<Comparison>> {
+        let manifest = crate::project_root().join("Cargo.toml");
+        let manifest = manifest.to_str().context("a non-UTF-8 path")?;
+        let tools: Vec<&'static str> = BUILDS.iter().map(|(tool, _, _)| *tool).collect();
+        let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+        let comparison = self.rounds("Clean debug build", &tools, |tool, _| {
+            let &(_, package, all_features) =
+                BUILDS.iter().find(|(t, _, _)| *t == tool).context("a build without a package")?;
+            let dir = self.work.join("clean-build");
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+            }
+            let mut args =
+                vec!["build", "--quiet", "--locked", "--offline", "--manifest-path", manifest, "-p", package];
+            if all_features {
+                args.push("--all-features");
+            }
+            let dir_text = dir.to_str().context("a non-UTF-8 path")?.to_owned();
+            let sample = self.measure(tool, &cargo, &args, &[("CARGO_TARGET_DIR", dir_text)]);
+            // Several GiB per build: never left behind, even when the build failed.
+            std::fs::remove_dir_all(&dir).ok();
+            sample
+        })?;
+        Ok(vec![comparison])
+    }
 }
 
 /// Runs the rate-budget examples of the REST clients (a loopback server enforcing the
@@ -790,6 +826,12 @@ fn section_intro(section: &str) -> &'static str {
              parts × 4, every byte compared with the generated ones), per backend, nothing written to disk on the \
              client; the object is deleted afterwards. On the GCS emulator the object is at most 1 GiB: it keeps \
              objects in the memory of its Python process."
+        }
+        "build" => {
+            "A clean `cargo build` (debug, the profile of `cargo build` and `cargo test`) in an empty target \
+             directory, with every core of this machine, of one provider crate (`cloud-coda`, default features) \
+             against the `cloud` facade with every provider (`--all-features`); dependencies' sources already \
+             downloaded. Peak RSS is the largest compiler process."
         }
         "budgets" => {
             "Each REST client against a loopback server (`cloud_contract_testing::server::Server::rate_limited`) \
@@ -920,6 +962,7 @@ fn section_title(section: &str) -> &'static str {
         "list" => "Listing",
         "rss" => "Peak memory streaming a large object",
         "budgets" => "Rate budgets (Coda, Infomaniak Newsletter)",
+        "build" => "Build time: one provider against the facade",
         _ => "Other",
     }
 }

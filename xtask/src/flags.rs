@@ -49,8 +49,8 @@ xflags::xflags! {
             repeated --backend backend: String
         }
         /// Run the named sections of the benchmark and rewrite only their part of
-        /// docs/benchmarks.md: s3, swift, azure, gcs, small, list, rss, budgets, build (`build`, a
-        /// clean build of cloud-coda against the whole facade, runs only when named).
+        /// docs/benchmarks.md: s3, swift, azure, gcs, small, list, rss, budgets, build (`build`: clean
+        /// builds of cloud-coda and of the whole facade).
         cmd bench-only {
             repeated sections: String
             /// Small sizes, one round, debug build, nothing written.
