@@ -35,11 +35,13 @@ pub const DEFAULT_BLOCK_SIZE: u64 = 8 * 1024 * 1024;
 /// The default number of blocks staged at the same time.
 pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
 
-/// The default size of the ranges a download fetches in parallel: 4 MiB (the official download
-/// buffers up to twice its concurrency in ranges, so 32 MiB at most by default).
+/// The default size of the ranges `download_blob` (and a read of an open-ended range) fetches in
+/// parallel: 4 MiB (the official managed download buffers up to twice its concurrency in ranges, so
+/// 32 MiB at most by default).
 pub const DEFAULT_DOWNLOAD_PART_SIZE: u64 = 4 * 1024 * 1024;
 
-/// The default number of ranges a download fetches at the same time.
+/// The default number of ranges `download_blob` (and a read of an open-ended range) fetches at
+/// the same time.
 pub const DEFAULT_DOWNLOAD_CONCURRENCY: usize = 4;
 
 /// A setting of [`AzureBlobClientBuilder`], by name (for configuration files and `with_config`).
@@ -79,9 +81,11 @@ pub enum AzureConfigKey {
     SinglePutThreshold,
     /// `upload_concurrency`: how many blocks are staged at the same time.
     UploadConcurrency,
-    /// `download_part_size`: the size of the ranges a download fetches in parallel.
+    /// `download_part_size`: the size of the ranges `download_blob` and reads of an open-ended
+    /// range fetch in parallel.
     DownloadPartSize,
-    /// `download_concurrency`: how many ranges a download fetches at the same time.
+    /// `download_concurrency`: how many ranges `download_blob` and reads of an open-ended range
+    /// fetch at the same time.
     DownloadConcurrency,
     /// `max_retries`: how many times a failed request is retried (0 disables retries).
     MaxRetries,
@@ -511,14 +515,18 @@ impl AzureBlobClientBuilder {
         self
     }
 
-    /// The size of the ranges a download fetches in parallel (default 4 MiB).
+    /// The size of the ranges [`download_blob`](crate::AzureBlobClient::download_blob) and reads of
+    /// an open-ended range (`GetRange::Offset`, `GetRange::Suffix`) fetch in parallel (default
+    /// 4 MiB). A `get_object` of the whole blob or of a bounded range is one GET streamed as it
+    /// arrives; `download_file` and `get_object_read_ahead` fetch their parts in parallel.
     #[must_use]
     pub fn with_download_part_size(mut self, bytes: u64) -> Self {
         self.download_part_size = Some(bytes);
         self
     }
 
-    /// How many ranges a download fetches at the same time (default 4).
+    /// How many ranges [`download_blob`](crate::AzureBlobClient::download_blob) and reads of an
+    /// open-ended range fetch at the same time (default 4).
     #[must_use]
     pub fn with_download_concurrency(mut self, concurrency: usize) -> Self {
         self.download_concurrency = Some(concurrency);
@@ -629,7 +637,7 @@ impl AzureBlobClientBuilder {
         if attempt_timeout.is_zero() {
             return Err(Error::invalid_config("the Azure attempt timeout must be longer than zero"));
         }
-        AzureBlobClient::from_parts(endpoint, account, auth, transfer, self.max_retries.unwrap_or(3), attempt_timeout)
+        AzureBlobClient::from_parts(endpoint, account, auth, transfer, attempt_timeout)
     }
 
     /// The Entra ID sources that apply to the settings, in the documented order.
@@ -679,7 +687,14 @@ impl AzureBlobClientBuilder {
         if download_part_size == 0 || usize::try_from(download_part_size).is_err() {
             return Err(Error::invalid_config(format!("download_part_size {download_part_size} is out of range")));
         }
-        Ok(Transfer { block_size, single_put_threshold, upload_concurrency, download_part_size, download_concurrency })
+        Ok(Transfer {
+            block_size,
+            single_put_threshold,
+            upload_concurrency,
+            download_part_size,
+            download_concurrency,
+            max_retries: self.max_retries.unwrap_or(3),
+        })
     }
 }
 

@@ -9,7 +9,7 @@
 //! | create / delete / exists container | official `BlobContainerClient::create`, `delete`, `exists` |
 //! | put, single request | official `BlockBlobClient::upload` with one partition (Put Blob) |
 //! | put, staged | official `BlockBlobClient::stage_block` + `commit_block_list`, driven by this crate's engine (see `upload`) |
-//! | get | official `BlobClient::download` (ETag-pinned parallel ranges) |
+//! | get | official `BlobClient::download` as one GET, streamed (`download_blob`: its ETag-pinned parallel ranges) |
 //! | head | official `BlobClient::get_properties` |
 //! | delete | official `BlobClient::delete` |
 //! | copy | official `BlobClient::start_copy_from_url`, then `get_properties` until the copy is done |
@@ -30,13 +30,13 @@ use std::time::Duration;
 use azure_core::http::policies::Policy;
 use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
 use azure_core::http::{
-    ClientOptions, Context, Etag, ExponentialRetryOptions, HttpClientOptions, Method, Pipeline, Request, RetryOptions,
-    StatusCode, Transport, new_http_client,
+    ClientOptions, Context, Etag, ExponentialRetryOptions, HttpClientOptions, Method, NoFormat, Pipeline, RawResponse,
+    Request, Response, RetryOptions, StatusCode, Transport, new_http_client,
 };
 use azure_storage_blob::models::{
-    BlobClientDownloadOptions, BlobClientGetPropertiesOptions, BlobClientGetPropertiesResultHeaders,
-    BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders, BlobContainerClientCreateOptions,
-    CopyStatus, HttpRange, KeyInfo,
+    BlobClientDownloadOptions, BlobClientGetPropertiesOptions, BlobClientGetPropertiesResult,
+    BlobClientGetPropertiesResultHeaders, BlobClientStartCopyFromUrlOptions, BlobClientStartCopyFromUrlResultHeaders,
+    BlobContainerClientCreateOptions, CopyStatus, HttpRange, KeyInfo,
 };
 use azure_storage_blob::{BlobClient, BlobServiceClient, BlobServiceClientOptions};
 use bytes::Bytes;
@@ -68,6 +68,8 @@ pub(crate) struct Transfer {
     pub(crate) upload_concurrency: usize,
     pub(crate) download_part_size: u64,
     pub(crate) download_concurrency: usize,
+    /// How many times a failed request is retried.
+    pub(crate) max_retries: u32,
 }
 
 /// The standard content headers of a blob.
@@ -156,6 +158,16 @@ pub(crate) enum ReadRange {
     Last(u64),
 }
 
+/// How a read fetches its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// One GET, whose body is handed on as it arrives.
+    One,
+    /// The official managed download: `download_concurrency` ranges of `download_part_size`
+    /// bytes in flight, each held whole until it is next.
+    Managed,
+}
+
 /// What a read returns.
 pub(crate) struct Read {
     pub(crate) props: BlobProps,
@@ -211,6 +223,8 @@ struct Inner {
     account: String,
     auth: Auth,
     transfer: Transfer,
+    /// The time one attempt gets (see `AttemptTimeoutPolicy`), and the longest a body may stall.
+    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for AzureBlobClient {
@@ -247,13 +261,15 @@ impl AzureBlobClient {
         account: String,
         auth: Auth,
         transfer: Transfer,
-        max_retries: u32,
         attempt_timeout: Duration,
     ) -> Result<Self> {
         let transport = Transport::new(new_http_client(Some(HttpClientOptions { automatic_decompression: false })));
         let mut client_options = ClientOptions {
             transport: Some(transport),
-            retry: RetryOptions::exponential(ExponentialRetryOptions { max_retries, ..Default::default() }),
+            retry: RetryOptions::exponential(ExponentialRetryOptions {
+                max_retries: transfer.max_retries,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         // First of the per-try policies, so each attempt's timeout covers its signing and sending.
@@ -282,7 +298,9 @@ impl AzureBlobClient {
             rest_policies,
             None,
         );
-        Ok(Self { inner: Arc::new(Inner { service, pipeline, version, endpoint, account, auth, transfer }) })
+        Ok(Self {
+            inner: Arc::new(Inner { service, pipeline, version, endpoint, account, auth, transfer, attempt_timeout }),
+        })
     }
 
     /// The blob service endpoint.
@@ -389,31 +407,56 @@ impl AzureBlobClient {
             ..Default::default()
         };
         let rsp = self.blob(container, blob).get_properties(Some(options)).await.map_err(|e| from_azure(e, op))?;
-        let bad = |e: azure_core::Error| from_azure(e, op);
-        Ok(BlobProps {
-            name: blob.to_owned(),
-            size: rsp.content_length().map_err(bad)?.ok_or_else(|| missing_length(blob))?,
-            last_modified: rsp.last_modified().map_err(bad)?.and_then(from_offset),
-            etag: rsp.etag().map_err(bad)?.map(|e| e.to_string().trim_matches('"').to_owned()),
-            headers: BlobHeaders {
-                content_type: rsp.content_type().map_err(bad)?,
-                cache_control: rsp.cache_control().map_err(bad)?,
-                content_disposition: rsp.content_disposition().map_err(bad)?,
-                content_encoding: rsp.content_encoding().map_err(bad)?,
-                content_language: rsp.content_language().map_err(bad)?,
-            },
-            metadata: metadata_from_azure(rsp.metadata().map_err(bad)?),
-        })
+        props_from(&rsp, blob, op)
     }
 
+    /// One GET of a whole blob, its body handed on as it arrives (see [`Split::One`]).
+    async fn read_whole(&self, container: &str, blob: &str, cond: &Cond) -> Result<Read> {
+        const OP: &str = "get_object";
+        // The blob's URL as the official clients build it (with the SAS query under SAS auth).
+        let mut request = Request::new(self.blob(container, blob).url().clone(), Method::Get);
+        request.insert_header("x-ms-version", self.inner.version.clone());
+        if let Some(etag) = cond.if_match() {
+            request.insert_header("if-match", etag.to_string());
+        }
+        if let Some(etag) = cond.if_none_match() {
+            request.insert_header("if-none-match", etag.to_string());
+        }
+        if let Some(t) = cond.if_modified_since() {
+            request.insert_header("if-modified-since", azure_core::time::to_rfc7231(&t));
+        }
+        if let Some(t) = cond.if_unmodified_since() {
+            request.insert_header("if-unmodified-since", azure_core::time::to_rfc7231(&t));
+        }
+        let rsp =
+            self.inner.pipeline.stream(&Context::new(), &mut request, None).await.map_err(|e| from_azure(e, OP))?;
+        let (status, headers, body) = rsp.deconstruct();
+        if status != StatusCode::Ok {
+            return Err(invalid_response(OP, format!("Get Blob answered {status} to a read of the whole blob")));
+        }
+        // A Get Blob answer carries the blob's properties in the headers Get Blob Properties uses.
+        let head: Response<BlobClientGetPropertiesResult, NoFormat> =
+            RawResponse::from_bytes(status, headers, Bytes::new()).into();
+        let props = props_from(&head, blob, OP)?;
+        let body =
+            crate::timeout::must_flow(body.map_err(|e| from_azure(e, OP)).boxed(), self.inner.attempt_timeout, OP);
+        Ok(Read { range: 0..props.size, props, body })
+    }
+
+    /// A read of `blob` (a `range` of it), streamed as it arrives: the bytes of one GET for
+    /// [`Split::One`], of the managed download's parallel ranges for [`Split::Managed`].
     pub(crate) async fn read(
         &self,
         container: &str,
         blob: &str,
         range: Option<ReadRange>,
         cond: &Cond,
+        split: Split,
     ) -> Result<Read> {
         const OP: &str = "get_object";
+        if range.is_none() && split == Split::One {
+            return self.read_whole(container, blob, cond).await;
+        }
         let mut cond = cond.clone();
         // Where the bytes asked for start, and where they end (`None`: the end of the blob).
         let mut asked: Option<(u64, Option<u64>)> = match range {
@@ -441,11 +484,35 @@ impl AzureBlobClient {
                 Some(HttpRange::from_offset(start))
             }
         };
+        // One GET streams the bytes as they arrive, and dropping the stream stops it. The managed
+        // download fetches `download_concurrency` ranges in spawned tasks, each held whole until
+        // its turn, and they run on when the stream is dropped: `download_file` and
+        // `get_object_read_ahead` would pay that on top of their own parts (their first, unranged
+        // GET would fetch ranges it then drops), so only `download_blob` uses it.
         let transfer = self.inner.transfer;
+        let bounded = match asked {
+            Some((start, Some(end))) => usize::try_from(end.saturating_sub(start)).ok().and_then(NonZero::new),
+            _ => None,
+        };
+        let (parallel, partition_size, idle) = match split {
+            // A bounded range as one ranged GET (the managed download then hands its body on as
+            // it arrives; a server that serves less than asked makes it buffer at most the range).
+            Split::One if let Some(len) = bounded => (NonZero::<usize>::MIN, len, self.inner.attempt_timeout),
+            // Open-ended ranges asked for by the caller keep the managed download's ranges.
+            Split::One | Split::Managed => (
+                NonZero::new(transfer.download_concurrency).unwrap_or(NonZero::<usize>::MIN),
+                usize::try_from(transfer.download_part_size)
+                    .ok()
+                    .and_then(NonZero::new)
+                    .unwrap_or(NonZero::<usize>::MAX),
+                // Ranges are handed on whole: allow for one to arrive at the slowest pace allowed.
+                crate::timeout::limit_for(self.inner.attempt_timeout, transfer.download_part_size),
+            ),
+        };
         let options = BlobClientDownloadOptions {
             range,
-            parallel: NonZero::new(transfer.download_concurrency),
-            partition_size: usize::try_from(transfer.download_part_size).ok().and_then(NonZero::new),
+            parallel: Some(parallel),
+            partition_size: Some(partition_size),
             if_match: cond.if_match(),
             if_none_match: cond.if_none_match(),
             if_modified_since: cond.if_modified_since(),
@@ -480,7 +547,7 @@ impl AzureBlobClient {
         };
         // The managed download reports the whole requested range in its first headers.
         let range = if range.end > size { range.start..size } else { range };
-        let body = result.body.map_err(|e| from_azure(e, OP)).boxed();
+        let body = crate::timeout::must_flow(result.body.map_err(|e| from_azure(e, OP)).boxed(), idle, OP);
         Ok(Read { props, range, body })
     }
 
@@ -714,6 +781,29 @@ impl AzureBlobClient {
             )?,
         })
     }
+}
+
+/// The properties of `blob` as the headers of `rsp` give them.
+fn props_from(
+    rsp: &Response<BlobClientGetPropertiesResult, NoFormat>,
+    blob: &str,
+    op: &'static str,
+) -> Result<BlobProps> {
+    let bad = |e: azure_core::Error| from_azure(e, op);
+    Ok(BlobProps {
+        name: blob.to_owned(),
+        size: rsp.content_length().map_err(bad)?.ok_or_else(|| missing_length(blob))?,
+        last_modified: rsp.last_modified().map_err(bad)?.and_then(from_offset),
+        etag: rsp.etag().map_err(bad)?.map(|e| e.to_string().trim_matches('"').to_owned()),
+        headers: BlobHeaders {
+            content_type: rsp.content_type().map_err(bad)?,
+            cache_control: rsp.cache_control().map_err(bad)?,
+            content_disposition: rsp.content_disposition().map_err(bad)?,
+            content_encoding: rsp.content_encoding().map_err(bad)?,
+            content_language: rsp.content_language().map_err(bad)?,
+        },
+        metadata: metadata_from_azure(rsp.metadata().map_err(bad)?),
+    })
 }
 
 /// A container of a listing.

@@ -10,7 +10,7 @@ use cloud_core::storage::{validate_bucket_name, validate_key};
 use cloud_core::{ErrorKind, Result};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 
-use crate::client::{AzureBlobClient, BlobHeaders, Cond, Entry};
+use crate::client::{AzureBlobClient, BlobHeaders, Cond, Entry, Split};
 use crate::upload::{BlobWrite, upload};
 
 impl AzureBlobClient {
@@ -48,7 +48,7 @@ impl AzureBlobClient {
     pub async fn download_blob(&self, container: &str, blob: &str) -> Result<Bytes> {
         validate_bucket_name(container)?;
         validate_key(blob)?;
-        let read = self.read(container, blob, None, &Cond::default()).await?;
+        let read = self.read(container, blob, None, &Cond::default(), Split::Managed).await?;
         let chunks: Vec<Bytes> = read.body.try_collect().await?;
         Ok(chunks.concat().into())
     }

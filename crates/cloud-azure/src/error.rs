@@ -7,7 +7,7 @@
 use azure_core::error::ErrorKind as AzureKind;
 use cloud_core::{CloudProvider, Error, ErrorKind, kind_for_status};
 
-use crate::timeout::AttemptTimedOut;
+use crate::timeout::{AttemptTimedOut, answer_lost};
 
 /// The kind a Blob service error code (or, failing that, an HTTP status) means.
 ///
@@ -104,7 +104,8 @@ pub(crate) fn from_azure(err: azure_core::Error, operation: &'static str) -> Err
             (kind_for(error_code.as_deref(), status, message.as_deref()), error_code.clone(), request_id)
         }
         AzureKind::Connection => (ErrorKind::Dispatch, None, None),
-        AzureKind::Io if timed_out(&err) => (ErrorKind::Timeout, None, None),
+        AzureKind::Io | AzureKind::Other if timed_out(&err) => (ErrorKind::Timeout, None, None),
+        AzureKind::Other if answer_lost(&err) => (ErrorKind::Dispatch, None, None),
         AzureKind::Io => (ErrorKind::Dispatch, None, None),
         AzureKind::DataConversion => (ErrorKind::ResponseInvalid, None, None),
         AzureKind::Credential => (ErrorKind::Unauthenticated, None, None),

@@ -9,7 +9,7 @@ use cloud_core::storage::{
 use cloud_core::{CloudProvider, Error, ErrorKind, Result};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
-use crate::client::{AzureBlobClient, BlobHeaders, BlobProps, Cond, Entry, MAX_SAS_EXPIRY, ReadRange};
+use crate::client::{AzureBlobClient, BlobHeaders, BlobProps, Cond, Entry, MAX_SAS_EXPIRY, ReadRange, Split};
 use crate::upload::{BlobWrite, upload};
 
 /// The largest block blob: 50,000 blocks of 4000 MiB.
@@ -196,7 +196,7 @@ impl StorageClient for AzureBlobClient {
             Some(GetRange::Offset(o)) => Some(ReadRange::From(*o)),
             Some(GetRange::Suffix(n)) => Some(ReadRange::Last(*n)),
         };
-        let read = match self.read(bucket, key, range, &cond(&options.conditions)).await {
+        let read = match self.read(bucket, key, range, &cond(&options.conditions), Split::One).await {
             Ok(read) => read,
             Err(e) => return Err(self.missing_over_failed(bucket, key, &options.conditions, e).await),
         };

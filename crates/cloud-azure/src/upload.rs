@@ -15,15 +15,20 @@
 //! `put_last_writer_wins` = false). Staging under another blob name and copying would let the
 //! last writer win, but copies are asynchronous above 256 MiB and the staging blob would be
 //! visible; `object_store`'s own `MicrosoftAzure` has the same first-writer-wins behaviour.
+//!
+//! Put Block List is never sent again blindly after its answer was lost: the blob's block lists
+//! tell whether it went through (see [`commit`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::num::NonZero;
 use std::sync::Arc;
+use std::time::Duration;
 
+use azure_core::http::{ClientMethodOptions, Context};
 use azure_storage_blob::BlockBlobClient;
 use azure_storage_blob::models::{
-    BlockBlobClientCommitBlockListOptions, BlockBlobClientCommitBlockListResultHeaders, BlockBlobClientUploadOptions,
-    BlockLookupList,
+    Block, BlockBlobClientCommitBlockListOptions, BlockBlobClientCommitBlockListResultHeaders,
+    BlockBlobClientUploadOptions, BlockListHeaders, BlockListType, BlockLookupList,
 };
 use bytes::{Bytes, BytesMut};
 use cloud_core::storage::{PutPayload, PutProgress};
@@ -34,6 +39,7 @@ use tokio::task::JoinSet;
 use crate::builder::MAX_BLOCKS;
 use crate::client::{BlobHeaders, Cond, Transfer, metadata_map};
 use crate::error::from_azure;
+use crate::timeout::{SendOnce, answer_lost};
 
 const OP: &str = "put_object";
 
@@ -145,7 +151,7 @@ pub(crate) async fn upload(
         write.report(staged);
     }
     check_size(declared, total)?;
-    commit(client, ids, total, write, metadata).await
+    commit(client, ids, total, write, metadata, transfer.max_retries).await
 }
 
 /// A failed Put Block List. `InvalidBlockList`, for a list of blocks this upload has just staged,
@@ -226,15 +232,24 @@ async fn put_single(
     Ok(Written { etag: etag_string(result.etag), size, blocks: 0 })
 }
 
+/// Put Block List, sent again only when that is known to be safe.
+///
+/// When its answer is lost (reset, timed out, unreadable), the blob's block lists say what
+/// happened: its committed blocks are exactly this write's (whose ids nobody else uses) means the
+/// commit went through; this write's blocks all still uncommitted means it did not, and it is
+/// sent again (at most `max_retries` times); anything else (another write replaced the blob
+/// meanwhile, or the lists cannot be read) cannot tell, and the error says so (kind `Dispatch`)
+/// instead of the `Conflict`, `AlreadyExists` or `PreconditionFailed` a repeated commit would
+/// get.
 async fn commit(
     client: &BlockBlobClient,
     ids: Vec<Vec<u8>>,
     size: u64,
     write: &BlobWrite,
     metadata: Option<HashMap<String, String>>,
+    max_retries: u32,
 ) -> Result<Written> {
     let blocks = ids.len();
-    let list = BlockLookupList { latest: Some(ids), ..Default::default() };
     let h = &write.headers;
     let options = BlockBlobClientCommitBlockListOptions {
         blob_content_type: h.content_type.clone(),
@@ -247,9 +262,84 @@ async fn commit(
         if_none_match: write.cond.if_none_match(),
         if_modified_since: write.cond.if_modified_since(),
         if_unmodified_since: write.cond.if_unmodified_since(),
+        method_options: ClientMethodOptions { context: Context::new().with_value(SendOnce) },
         ..Default::default()
     };
-    let content = list.try_into().map_err(|e| from_azure(e, OP))?;
-    let rsp = client.commit_block_list(content, Some(options)).await.map_err(commit_error)?;
-    Ok(Written { etag: etag_string(rsp.etag().map_err(|e| from_azure(e, OP))?), size, blocks })
+    let mut lost = false;
+    for attempt in 0..=max_retries {
+        let list = BlockLookupList { latest: Some(ids.clone()), ..Default::default() };
+        let content = list.try_into().map_err(|e| from_azure(e, OP))?;
+        let err = match client.commit_block_list(content, Some(options.clone())).await {
+            Ok(rsp) => {
+                return Ok(Written { etag: etag_string(rsp.etag().map_err(|e| from_azure(e, OP))?), size, blocks });
+            }
+            Err(err) => err,
+        };
+        if !lost && !answer_lost(&err) {
+            // The service's own answer: nothing was committed.
+            return Err(commit_error(err));
+        }
+        lost = true;
+        let err = from_azure(err, OP);
+        match committed(client, &ids).await {
+            Commit::Done(etag) => return Ok(Written { etag, size, blocks }),
+            Commit::Staged if attempt < max_retries => {
+                tokio::time::sleep(Duration::from_millis(200) * (attempt + 1)).await;
+            }
+            Commit::Staged => return Err(err),
+            Commit::Unknown(why) => {
+                return Err(Error::new(
+                    ErrorKind::Dispatch,
+                    format!(
+                        "the answer to Put Block List was lost ({}) and {why}: the write may or may not have \
+                         replaced the blob",
+                        err.kind()
+                    ),
+                )
+                .with_source(err)
+                .in_context(CloudProvider::Azure, OP));
+            }
+        }
+    }
+    Err(Error::new(ErrorKind::Unexpected, "Put Block List was never sent").in_context(CloudProvider::Azure, OP))
+}
+
+/// What the block lists of a blob say after a lost Put Block List answer.
+enum Commit {
+    /// The committed blocks are this write's: it went through (with the blob's ETag).
+    Done(Option<String>),
+    /// This write's blocks are all still uncommitted: it did not go through.
+    Staged,
+    /// Neither could be established.
+    Unknown(String),
+}
+
+async fn committed(client: &BlockBlobClient, ids: &[Vec<u8>]) -> Commit {
+    let rsp = match client.get_block_list(BlockListType::All, None).await {
+        Ok(rsp) => rsp,
+        Err(e) => {
+            return Commit::Unknown(format!("reading the blob's block list failed ({})", from_azure(e, OP).kind()));
+        }
+    };
+    let etag = match rsp.etag() {
+        Ok(etag) => etag_string(etag),
+        Err(e) => {
+            return Commit::Unknown(format!("the block list's ETag is unreadable ({})", from_azure(e, OP).kind()));
+        }
+    };
+    let list = match rsp.into_model() {
+        Ok(list) => list,
+        Err(e) => return Commit::Unknown(format!("the block list is unreadable ({})", from_azure(e, OP).kind())),
+    };
+    let names =
+        |blocks: Option<Vec<Block>>| -> Vec<Vec<u8>> { blocks.into_iter().flatten().filter_map(|b| b.name).collect() };
+    if names(list.committed_blocks) == ids {
+        return Commit::Done(etag);
+    }
+    let uncommitted: HashSet<Vec<u8>> = names(list.uncommitted_blocks).into_iter().collect();
+    if ids.iter().all(|id| uncommitted.contains(id)) {
+        Commit::Staged
+    } else {
+        Commit::Unknown("the blob's blocks are no longer this write's".to_owned())
+    }
 }
