@@ -30,8 +30,9 @@ pub const CHUNK_ALIGNMENT: u64 = 256 * 1024;
 /// The default upload threshold and resumable chunk size: 8 MiB.
 ///
 /// Bodies up to the threshold go up in one request; larger ones, and bodies of unknown length
-/// that turn out larger, go up as resumable uploads in chunks of this size. An upload holds at
-/// most one chunk in memory.
+/// that turn out larger, go up as resumable uploads. One of known size streams in one request and
+/// keeps its last chunk-size bytes sent for a resend; one of unknown size goes in chunks of this
+/// size. An upload holds at most about one chunk in memory.
 pub const DEFAULT_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 
 /// The largest chunk accepted by [`GcsClientBuilder::with_chunk_size`] (and the largest
@@ -391,7 +392,9 @@ impl GcsClientBuilder {
     }
 
     /// The size of resumable-upload chunks: a multiple of 256 KiB, at most 256 MiB (default
-    /// 8 MiB). An upload holds one chunk in memory.
+    /// 8 MiB). An upload holds one chunk in memory: a body of unknown length goes in chunks of
+    /// this size; one of known length streams in one request and keeps this many of the last
+    /// bytes sent, to resume from what the service kept after an interruption.
     #[must_use]
     pub fn with_chunk_size(mut self, bytes: u64) -> Self {
         self.chunk_size = Some(bytes);

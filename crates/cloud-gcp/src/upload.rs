@@ -1,6 +1,13 @@
-//! Object writes: one `multipart` request for small bodies, a resumable upload in chunks for
-//! large ones and for streams that turn out large, CRC32C sent with the data and checked in the
-//! answer.
+//! Object writes: one `multipart` request for small bodies, a resumable upload for large ones
+//! and for streams that turn out large, CRC32C sent with the data and checked in the answer.
+//!
+//! A resumable upload of known size streams everything up to its last 256 KiB boundary in one
+//! request, without holding it: Google's guide calls a single request the better-performing way
+//! when the size is known. The last `chunk_size` bytes sent stay in memory, so that after a
+//! failure the upload resumes from what the service reports it kept; the few bytes after the
+//! boundary then go in a last request with the CRC32C of the whole (a header, so it needs every
+//! byte read first). A stream of unknown size goes in chunks of `chunk_size`, each read before it
+//! is sent, since the service must be told which chunk is the last.
 //!
 //! The resumable protocol (Google's "Perform resumable uploads" guide): a `POST
 //! …?uploadType=resumable` opens a session whose URI comes back in `Location`; each chunk is a
@@ -10,6 +17,7 @@
 //! `Content-Range: bytes */total` asks what was kept, and the upload resumes from there.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -17,9 +25,11 @@ use cloud_core::http::{Method, Response};
 use cloud_core::retry::RetryConfig;
 use cloud_core::storage::{ByteStream, PutPayload, PutProgress, validate_bucket_name, validate_key};
 use cloud_core::{CloudProvider, Error, ErrorKind, Result};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
+use tokio::sync::Mutex;
 use url::Url;
 
+use crate::builder::CHUNK_ALIGNMENT;
 use crate::client::{Crc32c, GcsClient, api_path, decode_crc32c, encode_crc32c};
 use crate::generation::GcsPreconditions;
 use crate::model::{NewObject, Object};
@@ -124,10 +134,11 @@ impl GcsClient {
         Ok(object)
     }
 
-    /// A resumable upload of `source`, one chunk in memory at a time.
-    async fn upload_resumable(&self, upload: &Upload<'_>, mut source: Source, known: Option<u64>) -> Result<Object> {
+    /// A resumable upload of `source`.
+    async fn upload_resumable(&self, upload: &Upload<'_>, source: Source, known: Option<u64>) -> Result<Object> {
         let session = self.open_session(upload, known).await?;
-        let result = self.send_chunks(upload, &session, &mut source, known).await;
+        let feed = Arc::new(Mutex::new(Feed::new(source, self.inner.upload.chunk_size)));
+        let result = self.send_requests(upload, &session, &feed, known).await;
         if let Err(error) = &result
             && error.kind() != ErrorKind::ResponseInvalid
         {
@@ -160,73 +171,113 @@ impl GcsClient {
         Url::parse(location).map_err(|e| invalid(format!("the resumable upload session URI does not parse: {e}")))
     }
 
-    /// Sends the chunks of `source`, resuming from what the service kept after a failure.
-    async fn send_chunks(
+    /// Sends the payload to the session, resuming from what the service kept after a failure.
+    ///
+    /// Of a payload of known size, everything up to the last 256 KiB boundary streams in one
+    /// request, keeping the last `chunk_size` bytes sent for a resend; the rest then goes with the
+    /// CRC32C of the whole. A payload of unknown size goes in chunks of `chunk_size`, each read
+    /// before it is sent (the service must be told which one is the last).
+    async fn send_requests(
         &self,
         upload: &Upload<'_>,
         session: &Url,
-        source: &mut Source,
+        feed: &SharedFeed,
         known: Option<u64>,
     ) -> Result<Object> {
-        let chunk_size = usize::try_from(self.inner.upload.chunk_size).unwrap_or(usize::MAX);
+        let chunk_size = self.inner.upload.chunk_size;
         let retry = &self.inner.retry;
-        let mut crc = Crc32c::new();
+        // The end of the part of a known-size payload that streams without being held.
+        let streamed_end = known.map_or(0, |size| size.saturating_sub(1) / CHUNK_ALIGNMENT * CHUNK_ALIGNMENT);
         let mut committed: u64 = 0;
-        // The bytes from `committed` on that are in memory (at most one chunk).
-        let mut unsent = Bytes::new();
         let mut failures: u32 = 0;
+        let mut request: u64 = 0;
         let started = Instant::now();
         loop {
-            if unsent.len() < chunk_size && !source.finished() {
-                let mut buffer = BytesMut::with_capacity(chunk_size);
-                buffer.extend_from_slice(&unsent);
-                let before = buffer.len();
-                source.fill(&mut buffer, chunk_size).await?;
-                crc.update(&buffer[before..]);
-                unsent = buffer.freeze();
-            }
-            let last = source.finished();
-            let total = last.then(|| committed + unsent.len() as u64);
-            if let (Some(total), Some(known)) = (total, known)
-                && total != known
-            {
-                return Err(Error::invalid_input(format!("the payload announced {known} bytes but streamed {total}")));
-            }
-            let chunk = if last { unsent.clone() } else { unsent.slice(..chunk_size) };
-            let hash = last.then(|| format!("crc32c={}", encode_crc32c(crc.value())));
-            let outcome = match self.put_chunk(session, committed, chunk.clone(), total, hash.as_deref()).await {
-                Ok(outcome) => outcome,
-                Err(error) if error.is_retryable() => {
-                    failures += 1;
-                    self.wait_before_resuming(retry, failures, started, error).await?;
-                    match self.query_session(session, total).await {
-                        Ok(outcome) => outcome,
-                        Err(error) if error.is_retryable() => continue,
-                        // The last chunk went out and the session is gone: it may have completed
-                        // (a server that forgets finished sessions) or expired. The object says.
-                        Err(error) if last && matches!(error.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
-                            self.settle_from_object(upload, committed + chunk.len() as u64, crc.value(), error).await?
+            request += 1;
+            // This request sends the bytes `committed..end`, the last ones when `total` is known.
+            let (end, total, hash, body) = {
+                let mut held = feed.lock().await;
+                held.current = request;
+                held.acknowledge(committed);
+                let (end, total) = if committed < streamed_end {
+                    (streamed_end, None)
+                } else {
+                    match known {
+                        Some(size) => {
+                            held.fill_to(size).await?;
+                            held.check_ended_at(size).await?;
+                            (size, Some(size))
                         }
-                        Err(error) => return Err(error),
+                        None => {
+                            held.fill_to(committed + chunk_size).await?;
+                            let total = held.source.finished().then_some(held.read);
+                            (held.read, total)
+                        }
+                    }
+                };
+                let resend = held.kept_range(committed, end).ok_or_else(|| {
+                    Error::new(ErrorKind::Unexpected, "the resumable upload lost bytes it had not sent")
+                })?;
+                let hash = total.map(|_| format!("crc32c={}", encode_crc32c(held.crc.value())));
+                let body = request_body(Arc::clone(feed), request, resend, committed, end, known.unwrap_or(end));
+                (end, total, hash, body)
+            };
+            let last = total.is_some();
+            let outcome = match self.put_chunk(session, committed, end, total, hash.as_deref(), body).await {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    if let Some(failure) = feed.lock().await.failure.take() {
+                        // The payload stream failed or ended early: nothing to resume.
+                        return Err(failure);
+                    }
+                    if !error.is_retryable() {
+                        return Err(error);
+                    }
+                    let mut error = error;
+                    loop {
+                        failures += 1;
+                        self.wait_before_resuming(retry, failures, started, error).await?;
+                        match self.query_session(session, total).await {
+                            Ok(outcome) => break outcome,
+                            Err(e) if e.is_retryable() => error = e,
+                            // The last bytes went out and the session is gone: it may have
+                            // completed (a server that forgets finished sessions) or expired.
+                            // The object says.
+                            Err(e) if last && matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Gone) => {
+                                let crc = feed.lock().await.crc.value();
+                                break self.settle_from_object(upload, end, crc, e).await?;
+                            }
+                            Err(e) => return Err(e),
+                        }
                     }
                 }
-                Err(error) => return Err(error),
             };
             match outcome {
                 ChunkOutcome::Done(object) => {
                     let Some(total) = total else {
                         return Err(invalid("the service finished the upload before the last chunk was sent"));
                     };
-                    check_written(&object, total, crc.value())?;
+                    check_written(&object, total, feed.lock().await.crc.value())?;
                     upload.report(total);
                     return Ok(*object);
                 }
                 ChunkOutcome::Incomplete(kept) => {
-                    let sent_end = committed + chunk.len() as u64;
-                    if kept < committed || kept > sent_end {
+                    if kept < committed || kept > end {
                         return Err(invalid(format!(
-                            "the service kept {kept} bytes, outside the {committed}..={sent_end} just sent"
+                            "the service kept {kept} bytes, outside the {committed}..={end} just sent"
                         )));
+                    }
+                    let resendable = feed.lock().await.kept_from;
+                    if kept < resendable {
+                        return Err(Error::new(
+                            ErrorKind::Service,
+                            format!(
+                                "the service kept {kept} bytes of the upload, and only those from {resendable} on can be sent again: the upload cannot resume (a larger chunk_size keeps more)"
+                            ),
+                        )
+                        .with_retryable(false)
+                        .with_provider(CloudProvider::Gcp)
+                        .with_operation("put_object"));
                     }
                     if kept == committed {
                         failures += 1;
@@ -237,8 +288,6 @@ impl GcsClient {
                         failures = 0;
                         upload.report(kept);
                     }
-                    // usize: the difference is at most one chunk.
-                    unsent = unsent.slice(usize::try_from(kept - committed).unwrap_or(usize::MAX)..);
                     committed = kept;
                 }
             }
@@ -314,20 +363,21 @@ impl GcsClient {
         Ok(())
     }
 
-    /// One chunk `PUT` to the session.
+    /// One `PUT` of the bytes `offset..end` to the session, their `body` streamed.
     async fn put_chunk(
         &self,
         session: &Url,
         offset: u64,
-        chunk: Bytes,
+        end: u64,
         total: Option<u64>,
         hash: Option<&str>,
+        body: RequestBody,
     ) -> Result<ChunkOutcome> {
         let total_text = total.map_or_else(|| "*".to_owned(), |t| t.to_string());
-        let range = if chunk.is_empty() {
+        let range = if end == offset {
             format!("bytes */{total_text}")
         } else {
-            format!("bytes {offset}-{}/{total_text}", offset + chunk.len() as u64 - 1)
+            format!("bytes {offset}-{}/{total_text}", end - 1)
         };
         let mut request = self
             .inner
@@ -336,7 +386,7 @@ impl GcsClient {
             .operation("put_object")
             .retry_config(RetryConfig::disabled())
             .header("content-range", &range)
-            .body(chunk);
+            .body_stream(body, Some(end - offset));
         if let Some(hash) = hash {
             request = request.header("x-goog-hash", hash);
         }
@@ -456,28 +506,208 @@ impl Source {
         }
     }
 
+    /// The next bytes (never empty), `None` at the end of the stream.
+    async fn next(&mut self) -> Result<Option<Bytes>> {
+        if let Some(chunk) = self.ahead.pop_front() {
+            return Ok(Some(chunk));
+        }
+        while !self.eof {
+            match self.stream.try_next().await? {
+                Some(chunk) if chunk.is_empty() => {}
+                Some(chunk) => return Ok(Some(chunk)),
+                None => self.eof = true,
+            }
+        }
+        Ok(None)
+    }
+
     /// Appends to `buffer` until it holds `target` bytes or the stream ends.
     async fn fill(&mut self, buffer: &mut BytesMut, target: usize) -> Result<()> {
         while buffer.len() < target {
-            let mut chunk = match self.ahead.pop_front() {
-                Some(chunk) => chunk,
-                None if self.eof => return Ok(()),
-                None => match self.stream.try_next().await? {
-                    Some(chunk) => chunk,
-                    None => {
-                        self.eof = true;
-                        return Ok(());
-                    }
-                },
-            };
+            let Some(mut chunk) = self.next().await? else { return Ok(()) };
             let room = target - buffer.len();
             if chunk.len() > room {
-                self.ahead.push_front(chunk.split_off(room));
+                self.push_front(chunk.split_off(room));
             }
             buffer.extend_from_slice(&chunk);
         }
         Ok(())
     }
+}
+
+/// The payload of a resumable upload: its stream, and the bytes read from it that the service
+/// has not acknowledged, kept to send them again after a failure. The upload loop and the body
+/// of the request under way share it.
+struct Feed {
+    source: Source,
+    /// Bytes read and not acknowledged, in order, ending at `read`.
+    kept: VecDeque<Bytes>,
+    /// The offset of the first byte of `kept`.
+    kept_from: u64,
+    /// How many bytes were taken from the source.
+    read: u64,
+    /// The CRC32C of the bytes taken from the source.
+    crc: Crc32c,
+    /// While a request body streams from the source, the most bytes kept for a resend.
+    window: u64,
+    /// The request whose body may take bytes from the source (the bodies of earlier ones stop).
+    current: u64,
+    /// Why a request body stopped: the payload stream failed, or ended before its announced size.
+    failure: Option<Error>,
+}
+
+type SharedFeed = Arc<Mutex<Feed>>;
+
+/// The body of one chunk request, as `cloud_core::http` streams it.
+type RequestBody = futures::stream::BoxStream<'static, std::io::Result<Bytes>>;
+
+impl Feed {
+    fn new(source: Source, window: u64) -> Self {
+        Self {
+            source,
+            kept: VecDeque::new(),
+            kept_from: 0,
+            read: 0,
+            crc: Crc32c::new(),
+            window,
+            current: 0,
+            failure: None,
+        }
+    }
+
+    /// Takes the next bytes from the source, at most `max`, and keeps them; `None` at its end.
+    async fn pull(&mut self, max: u64) -> Result<Option<Bytes>> {
+        let Some(mut chunk) = self.source.next().await? else { return Ok(None) };
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        if chunk.len() > max {
+            self.source.push_front(chunk.split_off(max));
+        }
+        self.crc.update(&chunk);
+        self.read += chunk.len() as u64;
+        self.kept.push_back(chunk.clone());
+        Ok(Some(chunk))
+    }
+
+    /// Reads until `end` bytes were taken or the source ends.
+    async fn fill_to(&mut self, end: u64) -> Result<()> {
+        while self.read < end {
+            if self.pull(end - self.read).await?.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that the source held exactly the `size` bytes announced, once they were read.
+    async fn check_ended_at(&mut self, size: u64) -> Result<()> {
+        if self.read < size {
+            return Err(Error::invalid_input(format!(
+                "the payload announced {size} bytes but streamed {}",
+                self.read
+            )));
+        }
+        if self.source.next().await?.is_some() {
+            return Err(Error::invalid_input(format!("the payload announced {size} bytes but streamed more")));
+        }
+        Ok(())
+    }
+
+    /// Forgets the bytes before `offset`, which the service acknowledged.
+    fn acknowledge(&mut self, offset: u64) {
+        while let Some(front) = self.kept.front_mut() {
+            let len = front.len() as u64;
+            if self.kept_from + len <= offset {
+                self.kept.pop_front();
+                self.kept_from += len;
+            } else {
+                if self.kept_from < offset {
+                    // usize: less than the piece's length.
+                    *front = front.slice(usize::try_from(offset - self.kept_from).unwrap_or(usize::MAX)..);
+                    self.kept_from = offset;
+                }
+                break;
+            }
+        }
+    }
+
+    /// Forgets the oldest bytes beyond the window (a body streaming from the source).
+    fn trim_to_window(&mut self) {
+        while let Some(front) = self.kept.front() {
+            let len = front.len() as u64;
+            if self.read - self.kept_from - len < self.window {
+                break;
+            }
+            self.kept.pop_front();
+            self.kept_from += len;
+        }
+    }
+
+    /// The kept bytes `from..end` (or up to what was read), `None` if some were forgotten.
+    fn kept_range(&self, from: u64, end: u64) -> Option<VecDeque<Bytes>> {
+        if from < self.kept_from {
+            return None;
+        }
+        let mut out = VecDeque::new();
+        let mut at = self.kept_from;
+        for piece in &self.kept {
+            let piece_end = at + piece.len() as u64;
+            let (first, last) = (from.max(at), end.min(piece_end));
+            if first < last {
+                // usize: offsets within the piece.
+                let slice = |o: u64| usize::try_from(o - at).unwrap_or(usize::MAX);
+                out.push_back(piece.slice(slice(first)..slice(last)));
+            }
+            at = piece_end;
+        }
+        Some(out)
+    }
+}
+
+/// The body of the request `request`: the bytes `from..end`, first the kept ones in `resend`,
+/// then new ones from the source (kept in turn). If the source fails or ends before `announced`
+/// bytes, the body fails and the reason waits in the feed for the upload loop.
+fn request_body(
+    feed: SharedFeed,
+    request: u64,
+    resend: VecDeque<Bytes>,
+    from: u64,
+    end: u64,
+    announced: u64,
+) -> RequestBody {
+    let stopped = |why: &str| std::io::Error::other(format!("the upload body stopped: {why}"));
+    futures::stream::unfold(Some((feed, resend, from)), move |state| async move {
+        let (feed, mut resend, at) = state?;
+        if let Some(piece) = resend.pop_front() {
+            let next = at + piece.len() as u64;
+            return Some((Ok(piece), Some((feed, resend, next))));
+        }
+        if at >= end {
+            return None;
+        }
+        let mut shared = feed.lock().await;
+        if shared.current != request {
+            return Some((Err(stopped("a later request took over")), None));
+        }
+        match shared.pull(end - at).await {
+            Ok(Some(piece)) => {
+                shared.trim_to_window();
+                drop(shared);
+                let next = at + piece.len() as u64;
+                Some((Ok(piece), Some((feed, resend, next))))
+            }
+            Ok(None) => {
+                let read = shared.read;
+                shared.failure =
+                    Some(Error::invalid_input(format!("the payload announced {announced} bytes but streamed {read}")));
+                Some((Err(stopped("the payload ended early")), None))
+            }
+            Err(error) => {
+                shared.failure = Some(error);
+                Some((Err(stopped("the payload stream failed")), None))
+            }
+        }
+    })
+    .boxed()
 }
 
 #[cfg(test)]

@@ -194,6 +194,95 @@ async fn resumable_uploads_resume_from_what_the_service_kept() {
     assert_eq!(resent[..], data[393_216..], "the resumed chunk starts where the service stopped");
 }
 
+/// A script for a known-size upload of `total` bytes with 256 KiB kept for a resend: the
+/// streamed request (everything up to the last 256 KiB boundary) fails with 503, and the status
+/// query says the service kept `kept` bytes.
+fn interrupted_stream(total: usize, kept: usize, crc: String) -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
+    let streamed_end = (total - 1) / (256 * 1024) * (256 * 1024);
+    move |request: &Recorded| {
+        let range = request.header("content-range").map(str::to_owned);
+        match (request.method.as_str(), range.as_deref()) {
+            ("POST", None) => {
+                assert_eq!(request.header("x-upload-content-length"), Some(total.to_string().as_str()));
+                reply(200).with_header(
+                    "location",
+                    &format!(
+                        "http://{}{BASE_PATH}/upload/storage/v1/b/bkt/o?uploadType=resumable&upload_id=s5",
+                        request.header("host").unwrap()
+                    ),
+                )
+            }
+            ("PUT", Some(r)) if r == format!("bytes 0-{}/*", streamed_end - 1) => {
+                assert_eq!(request.body.len(), streamed_end, "one request streams all but the last bytes");
+                Reply::json(
+                    503,
+                    &json!({"error": {"code": 503, "message": "Backend Error", "errors": [{"reason": "backendError"}]}}),
+                )
+            }
+            ("PUT", Some("bytes */*")) => reply(308).with_header("range", &format!("bytes=0-{}", kept - 1)),
+            ("PUT", Some(r)) if r == format!("bytes {kept}-{}/*", streamed_end - 1) => {
+                reply(308).with_header("range", &format!("bytes=0-{}", streamed_end - 1))
+            }
+            ("PUT", Some(r)) if r == format!("bytes {streamed_end}-{}/{total}", total - 1) => {
+                assert_eq!(request.header("x-goog-hash"), Some(format!("crc32c={crc}").as_str()));
+                Reply::json(200, &object("big.bin", total as u64, Some(&crc)))
+            }
+            ("DELETE", None) => reply(499),
+            other => panic!("unexpected request {other:?}"),
+        }
+    }
+}
+
+/// 900 KiB of known size, streamed from 100,000-byte pieces.
+fn known_size_payload(data: &[u8]) -> PutPayload {
+    let chunks: Vec<cloud_core::Result<bytes::Bytes>> =
+        data.chunks(100_000).map(|c| Ok(bytes::Bytes::copy_from_slice(c))).collect();
+    PutPayload::from_stream(futures::stream::iter(chunks).boxed(), Some(data.len() as u64))
+}
+
+/// A payload of known size goes up in one streamed request and a last one with the CRC32C; when
+/// the streamed request fails, the client resends from what the service kept, out of the bytes
+/// it still holds, in the same session.
+#[tokio::test]
+async fn a_streamed_upload_resumes_from_what_the_service_kept() {
+    let data: Vec<u8> = (0..900 * 1024).map(|i| (i % 241) as u8).collect();
+    let (total, kept) = (data.len(), 640 * 1024);
+    let server = LoopbackServer::start(interrupted_stream(total, kept, crc32c_of(&data))).await;
+    let gcs = client(&server);
+    let meta = gcs.upload_blob("bkt", "big.bin", known_size_payload(&data), None).await.unwrap();
+    assert_eq!(meta.size, total as u64);
+    let sent: Vec<String> =
+        server.requests().iter().filter_map(|r| r.header("content-range").map(str::to_owned)).collect();
+    assert_eq!(
+        sent,
+        [
+            "bytes 0-786431/*".to_owned(),
+            "bytes */*".to_owned(),
+            "bytes 655360-786431/*".to_owned(),
+            format!("bytes 786432-{}/{total}", total - 1),
+        ]
+    );
+    let requests = server.requests();
+    assert_eq!(requests[3].body[..], data[655_360..786_432], "the resend starts where the service stopped");
+    assert_eq!(requests[4].body[..], data[786_432..]);
+}
+
+/// When the service kept less than the client still holds of a streamed request (it keeps the
+/// last `chunk_size` bytes sent), the upload fails as `Service`, not retryable, and the session
+/// is cancelled; nothing is sent from a wrong offset.
+#[tokio::test]
+async fn a_streamed_upload_the_service_kept_too_little_of_fails() {
+    let data: Vec<u8> = (0..900 * 1024).map(|i| (i % 239) as u8).collect();
+    let server = LoopbackServer::start(interrupted_stream(data.len(), 128 * 1024, crc32c_of(&data))).await;
+    let gcs = client(&server);
+    let err = gcs.upload_blob("bkt", "big.bin", known_size_payload(&data), None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service, "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
+    assert!(err.message().contains("cannot resume"), "{err}");
+    let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(methods, ["POST", "PUT", "PUT", "DELETE"]);
+}
+
 #[tokio::test]
 async fn a_checksum_the_service_disagrees_with_fails_the_upload() {
     let data = vec![7_u8; 300 * 1024];

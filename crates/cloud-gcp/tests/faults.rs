@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cloud_core::conformance::pattern_bytes;
-use cloud_core::storage::{GetOptions, GetRange, PutOptions};
+use cloud_core::storage::{GetOptions, GetRange, PutOptions, PutPayload};
+use futures::StreamExt;
 use cloud_core::{ErrorKind, StorageClient, StorageClientExt};
 use cloud_faults::{Fault, FaultProxy, Request, Rule};
 use cloud_gcp::{GcsClientBuilder, GcsPreconditions};
@@ -105,6 +106,35 @@ async fn a_lost_answer_to_the_last_chunk_is_settled_not_reported_missing() {
     let direct = emulator.client();
     let stored = direct.describe_object(&emulator.bucket, &key, GcsPreconditions::new()).await.expect("describe");
     assert_eq!(put.etag, Some(stored.generation.to_string()), "the generation reported is the one stored");
+    assert_eq!(direct.download_blob(&emulator.bucket, &key).await.expect("read back"), data);
+    direct.delete(&emulator.bucket, &key).await.expect("delete");
+}
+
+/// A payload of known size streams in one request (all but its last bytes) that reaches the
+/// emulator, whose answer is lost. The client asks the session what it kept and sends only the
+/// rest, in the same session: the streamed bytes go once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_to_the_streamed_request_resumes_from_the_session() {
+    const CHUNK: u64 = 256 * 1024;
+    let (emulator, proxy) = proxied().await;
+    let gcs = through(&emulator, &proxy).with_upload_threshold(CHUNK).with_chunk_size(CHUNK).build().expect("client");
+    let key = emulator.unique_key("lost-streamed.bin");
+    let data = body(22, 900 * 1024);
+    let total = data.len();
+    let streamed = |r: &Request| r.method == "PUT" && r.header("content-range") == Some("bytes 0-786431/*");
+    let status = |r: &Request| r.method == "PUT" && r.header("content-range") == Some("bytes */*");
+    proxy.add(Rule::new(streamed, Fault::LoseAnswer).times(1));
+
+    let pieces: Vec<cloud_core::Result<Bytes>> = data.chunks(64 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let payload = PutPayload::from_stream(futures::stream::iter(pieces).boxed(), Some(total as u64));
+    let put = within("put_object", gcs.put_object(&emulator.bucket, &key, payload, PutOptions::default()))
+        .await
+        .unwrap_or_else(|e| panic!("an upload whose streamed request's answer was lost: {e:?}"));
+    assert_eq!(put.size, Some(total as u64));
+    assert_eq!(proxy.count(streamed), 1, "the streamed bytes were sent again: {:#?}", proxy.requests());
+    assert_eq!(proxy.count(status), 1, "the session was asked what it kept");
+    assert_eq!(proxy.count(|r| r.method == "POST"), 1, "a second session was opened");
+    let direct = emulator.client();
     assert_eq!(direct.download_blob(&emulator.bucket, &key).await.expect("read back"), data);
     direct.delete(&emulator.bucket, &key).await.expect("delete");
 }

@@ -4,8 +4,13 @@
 //! rewrite, delete) and checks no credentials. It ignores `maxResults`/`pageToken` and
 //! preconditions, so pagination and `ifGenerationMatch` cannot be tested against it. Clients
 //! find it through `STORAGE_EMULATOR_HOST`. After each start the bucket `cloud-test` exists.
+//!
+//! It runs under `templates/gcs_threaded.py`: the package serves one request at a time, so an
+//! upload streamed from a download of the same emulator (the object_store adapter's multipart
+//! completion does that) would wait for itself forever. The wrapper gives each connection a
+//! thread that reads its request body, and still runs the emulator's handlers one at a time.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::http::Request;
@@ -21,9 +26,27 @@ pub(super) fn tool() -> Tool {
     Tool::Pip { venv: "venv-gcs", requirement: "gcp-storage-emulator==2026.7.19" }
 }
 
+/// The wrapper that runs the emulator with a thread per connection (see the module docs).
+fn wrapper(layout: &Layout) -> std::path::PathBuf {
+    layout.data("gcs").join("gcs_threaded.py")
+}
+
+/// Writes the wrapper (at every `up`: a running emulator keeps the one it started with).
+pub(super) fn setup(layout: &Layout) -> Result<()> {
+    let path = wrapper(layout);
+    let dir = path.parent().context("the GCS wrapper has a directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let text = include_str!("templates/gcs_threaded.py");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
 pub(super) fn proc(layout: &Layout) -> ProcSpec {
-    ProcSpec::new("gcs", "gcs", layout.tools().join("venv-gcs/bin/gcp-storage-emulator"))
-        .args(["start", "--host", "127.0.0.1", "--port", &PORT.to_string(), "--in-memory"])
+    let script = wrapper(layout).to_string_lossy().into_owned();
+    ProcSpec::new("gcs", "gcs", layout.tools().join("venv-gcs/bin/python"))
+        .args([script.as_str(), "start", "--host", "127.0.0.1", "--port", &PORT.to_string(), "--in-memory"])
         .cwd(layout.root())
         .ready(Ready::Http { port: PORT, path: "/storage/v1/b" }, 30)
         .phase(1)

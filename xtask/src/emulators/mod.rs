@@ -389,6 +389,7 @@ impl Server {
     fn setup(self, ctx: &Ctx<'_>) -> Result<()> {
         match self {
             Self::NewsletterMock | Self::CodaMock => prism::setup(ctx, self),
+            Self::Gcs => gcs::setup(&ctx.layout),
             s if s.is_openstack() => openstack::setup(ctx, s),
             _ => Ok(()),
         }
