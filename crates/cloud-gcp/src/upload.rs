@@ -601,10 +601,7 @@ impl Feed {
     /// Checks that the source held exactly the `size` bytes announced, once they were read.
     async fn check_ended_at(&mut self, size: u64) -> Result<()> {
         if self.read < size {
-            return Err(Error::invalid_input(format!(
-                "the payload announced {size} bytes but streamed {}",
-                self.read
-            )));
+            return Err(Error::invalid_input(format!("the payload announced {size} bytes but streamed {}", self.read)));
         }
         if self.source.next().await?.is_some() {
             return Err(Error::invalid_input(format!("the payload announced {size} bytes but streamed more")));

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use cloud_core::conformance::pattern_bytes;
 use cloud_core::storage::{GetOptions, GetRange, PutOptions, PutPayload};
-use futures::StreamExt;
 use cloud_core::{ErrorKind, StorageClient, StorageClientExt};
 use cloud_faults::{Fault, FaultProxy, Request, Rule};
 use cloud_gcp::{GcsClientBuilder, GcsPreconditions};
+use futures::StreamExt;
 
 #[allow(dead_code)]
 mod support;
@@ -125,7 +125,8 @@ async fn a_lost_answer_to_the_streamed_request_resumes_from_the_session() {
     let status = |r: &Request| r.method == "PUT" && r.header("content-range") == Some("bytes */*");
     proxy.add(Rule::new(streamed, Fault::LoseAnswer).times(1));
 
-    let pieces: Vec<cloud_core::Result<Bytes>> = data.chunks(64 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let pieces: Vec<cloud_core::Result<Bytes>> =
+        data.chunks(64 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
     let payload = PutPayload::from_stream(futures::stream::iter(pieces).boxed(), Some(total as u64));
     let put = within("put_object", gcs.put_object(&emulator.bucket, &key, payload, PutOptions::default()))
         .await
