@@ -100,6 +100,14 @@ const NOT_QUICK: &[(&str, &str)] = &[
 const BUILDS: &[(&str, &str, bool)] =
     &[("cloud-coda alone", "cloud-coda", false), ("cloud facade, all features", "cloud", true)];
 
+/// The backends of the memory section: name, title, our client, the server it needs.
+const STREAMED: &[(&str, &str, &str, &str)] = &[
+    ("s3", "S3 (s3s-fs)", "cloud S3Client", "s3"),
+    ("swift", "Swift (Keystone)", "cloud SwiftClient", "openstack-core"),
+    ("azure", "Azure (Azurite)", "cloud AzureBlobClient", "azure"),
+    ("gcs", "GCS (emulator)", "cloud GcsClient", "gcs"),
+];
+
 /// The most the memory section streams through the GCS emulator, in MiB.
 const GCS_STREAMED_MIB: u64 = 1024;
 
@@ -214,6 +222,8 @@ struct Options {
     rounds: Option<usize>,
     keys: Option<usize>,
     sections: Vec<&'static str>,
+    /// The backends of the rss section (all when empty).
+    backends: Vec<&'static str>,
 }
 
 pub(crate) fn run(sh: &Shell, flags: &flags::Bench, servers: Option<Vec<(String, String)>>) -> Result<()> {
@@ -223,6 +233,7 @@ pub(crate) fn run(sh: &Shell, flags: &flags::Bench, servers: Option<Vec<(String,
         rounds: flags.rounds,
         keys: flags.keys,
         sections: SECTIONS.to_vec(),
+        backends: Vec::new(),
     };
     run_sections(sh, &options, servers)
 }
@@ -237,8 +248,22 @@ pub(crate) fn run_only(sh: &Shell, flags: &flags::BenchOnly) -> Result<()> {
         }
     }
     ensure!(!sections.is_empty(), "name at least one section: {}", SECTIONS.join(", "));
-    let options =
-        Options { quick: flags.quick, size_mib: flags.size_mib, rounds: flags.rounds, keys: flags.keys, sections };
+    let mut backends = Vec::new();
+    for name in flags.backend.iter().flat_map(|b| b.split(',')).filter(|n| !n.is_empty()) {
+        let Some(known) = STREAMED.iter().find(|(b, ..)| *b == name) else {
+            bail!("unknown backend {name:?}; known: s3, swift, azure, gcs")
+        };
+        backends.push(known.0);
+    }
+    ensure!(backends.is_empty() || sections == ["rss"], "--backend applies to the rss section alone");
+    let options = Options {
+        quick: flags.quick,
+        size_mib: flags.size_mib,
+        rounds: flags.rounds,
+        keys: flags.keys,
+        sections,
+        backends,
+    };
     run_sections(sh, &options, None)
 }
 
@@ -271,7 +296,11 @@ fn run_sections(sh: &Shell, options: &Options, servers: Option<Vec<(String, Stri
         crate::emulators::install_apt_packages(sh, &packages)?;
         crate::emulators::install_pip_tools(sh, PIP_PEERS)
     })?;
-    let needed: BTreeSet<&str> = sections.iter().flat_map(|s| servers_of(s).iter().copied()).collect();
+    let needed: BTreeSet<&str> = if options.backends.is_empty() {
+        sections.iter().flat_map(|s| servers_of(s).iter().copied()).collect()
+    } else {
+        STREAMED.iter().filter(|(b, ..)| options.backends.contains(b)).map(|(.., server)| *server).collect()
+    };
     // Inside `cargo xtask test` the servers run and their settings are given; otherwise start
     // them as the tests do (and stop those started here at the end).
     // Settings exported with `eval "$(cargo xtask emulators env)"` count as given too.
@@ -297,11 +326,12 @@ fn run_sections(sh: &Shell, options: &Options, servers: Option<Vec<(String, Stri
         sizes,
         azure_python: pythons.first().cloned().context("no azure venv")?,
         gcs_python: pythons.get(1).cloned().context("no gcs venv")?,
+        backends: options.backends.clone(),
     };
     let transfers = ["s3", "swift", "azure", "gcs"].iter().any(|s| wanted(s));
     let source = if transfers { Some(step("write the test object", || bench.source_file())?) } else { None };
 
-    let mut reports = Vec::new();
+    let mut reports: Vec<SectionReport> = Vec::new();
     for &section in &sections {
         let load_before = load_average();
         let started = chrono_like_now();
@@ -331,6 +361,12 @@ fn run_sections(sh: &Shell, options: &Options, servers: Option<Vec<(String, Stri
     if !quick {
         let path = crate::project_root().join("docs/benchmarks.md");
         let old = std::fs::read_to_string(&path).unwrap_or_default();
+        if !options.backends.is_empty() {
+            let earlier = old_blocks(&old).into_iter().find(|(name, _)| name == "rss").map(|(_, block)| block);
+            for report in reports.iter_mut().filter(|r| r.name == "rss") {
+                report.text = merge_streamed(earlier.as_deref().unwrap_or_default(), &report.text, &options.backends);
+            }
+        }
         std::fs::write(&path, document(&old, &reports)?).with_context(|| format!("write {}", path.display()))?;
         eprintln!("bench: written to docs/benchmarks.md");
     }
@@ -368,6 +404,8 @@ struct Bench {
     sizes: Sizes,
     azure_python: PathBuf,
     gcs_python: PathBuf,
+    /// The backends of the rss section (all when empty).
+    backends: Vec<&'static str>,
 }
 
 impl Bench {
@@ -638,15 +676,10 @@ impl Bench {
     /// A generated object streamed up (`put_object` of a stream of known size) and down (the
     /// parallel read-ahead stream, every byte compared), per backend; the object is deleted after.
     fn streamed(&self) -> Result<Vec<Comparison>> {
-        let backends = [
-            ("s3", "S3 (s3s-fs)", "cloud S3Client"),
-            ("swift", "Swift (Keystone)", "cloud SwiftClient"),
-            ("azure", "Azure (Azurite)", "cloud AzureBlobClient"),
-            ("gcs", "GCS (emulator)", "cloud GcsClient"),
-        ];
         let project = [("GCP_PROJECT_ID", "cloud-test".to_owned())];
         let mut results = Vec::new();
-        for (backend, name, tool) in backends {
+        let chosen = STREAMED.iter().filter(|(b, ..)| self.backends.is_empty() || self.backends.contains(b));
+        for &(backend, name, tool, _) in chosen {
             // gcp-storage-emulator keeps objects in the memory of its Python process, which the
             // other users of the shared server live with too: at most 1 GiB there.
             let mib =
@@ -899,6 +932,46 @@ fn section_markdown(section: &str, header: &str, results: &[Comparison]) -> Resu
     Ok(out)
 }
 
+/// The rss block with the tables of the `measured` backends from `new` and the others' from
+/// `earlier` (whole blocks), then the notes of when both ran, the new one naming its backends.
+fn merge_streamed(earlier: &str, new: &str, measured: &[&str]) -> String {
+    let (earlier_tables, earlier_notes) = tables_and_notes(earlier);
+    let (new_tables, new_notes) = tables_and_notes(new);
+    let mut out = String::from("<!-- bench:rss -->\n");
+    for (backend, name, ..) in STREAMED {
+        let from = if measured.contains(backend) { &new_tables } else { &earlier_tables };
+        for (_, table) in from.iter().filter(|(title, _)| title.starts_with(name)) {
+            out.push_str(table);
+        }
+    }
+    let names: Vec<&str> = STREAMED.iter().filter(|(b, ..)| measured.contains(b)).map(|(_, name, ..)| *name).collect();
+    for note in earlier_notes {
+        out.push_str(&format!("{note}\n"));
+    }
+    for note in new_notes {
+        out.push_str(&format!("{}: {note}\n", names.join(", ")));
+    }
+    out.push_str("<!-- /bench:rss -->\n");
+    out
+}
+
+/// The tables of a section's block (title, Markdown with its heading) and its other lines.
+fn tables_and_notes(block: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let (mut tables, mut notes): (Vec<(String, String)>, Vec<String>) = (Vec::new(), Vec::new());
+    for line in block.lines().filter(|l| !l.starts_with("<!-- ")) {
+        if let Some(title) = line.strip_prefix("### ") {
+            tables.push((title.to_owned(), format!("{line}\n")));
+        } else if line.is_empty() || line.starts_with('|') {
+            if let Some((_, table)) = tables.last_mut() {
+                table.push_str(&format!("{line}\n"));
+            }
+        } else {
+            notes.push(line.to_owned());
+        }
+    }
+    (tables, notes)
+}
+
 /// The sections' blocks of an earlier `docs/benchmarks.md`, by name.
 fn old_blocks(old: &str) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
@@ -972,5 +1045,37 @@ fn section_title(section: &str) -> &'static str {
         "budgets" => "Rate budgets (Coda, Infomaniak Newsletter)",
         "build" => "Build time: one provider against the facade",
         _ => "Other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_streamed;
+
+    fn table(title: &str, seconds: &str) -> String {
+        format!("### {title}\n\n| tool | median time |\n|---|---|\n| ours | {seconds} |\n\n")
+    }
+
+    #[test]
+    fn a_rerun_of_one_backend_replaces_its_tables_and_keeps_the_others() {
+        let earlier = format!(
+            "<!-- bench:rss -->\n{}{}{}Run 09:40 UTC, 1 round(s).\n<!-- /bench:rss -->\n",
+            table("S3 (s3s-fs) streamed upload 4096 MiB", "70 s"),
+            table("GCS (emulator) streamed upload 1024 MiB", "104 s"),
+            table("GCS (emulator) streamed download 1024 MiB", "2.9 s"),
+        );
+        let new = format!(
+            "<!-- bench:rss -->\n{}{}Run 11:55 UTC, 3 round(s).\n<!-- /bench:rss -->\n",
+            table("GCS (emulator) streamed upload 1024 MiB", "4.2 s"),
+            table("GCS (emulator) streamed download 1024 MiB", "2.5 s"),
+        );
+        let merged = merge_streamed(&earlier, &new, &["gcs"]);
+        let expected = format!(
+            "<!-- bench:rss -->\n{}{}{}Run 09:40 UTC, 1 round(s).\nGCS (emulator): Run 11:55 UTC, 3 round(s).\n<!-- /bench:rss -->\n",
+            table("S3 (s3s-fs) streamed upload 4096 MiB", "70 s"),
+            table("GCS (emulator) streamed upload 1024 MiB", "4.2 s"),
+            table("GCS (emulator) streamed download 1024 MiB", "2.5 s"),
+        );
+        assert_eq!(merged, expected);
     }
 }

@@ -61,6 +61,9 @@ xflags::xflags! {
             optional --rounds rounds: usize
             /// Keys of the listing comparison (default 100000).
             optional --keys keys: usize
+            /// rss: only these backends (s3, swift, azure, gcs; comma-separated or repeated); their
+            /// tables replace theirs in the section, the others' are kept.
+            repeated --backend backend: String
         }
         /// Check repository rules.
         cmd tidy {}
