@@ -14,9 +14,9 @@ const FLAVOR: &str = "m1.tiny";
 const IMAGE: &str = "cloud-test-raw";
 const WAIT: Duration = Duration::from_secs(180);
 
-/// The fake hypervisor has room for few servers, so one test creates them one at a time: the
-/// seed's create-and-wait, stop/start/reboot observed as SHUTOFF/ACTIVE, a volume attached and
-/// detached (seed defect A7), terminate; then a create that returns at once.
+/// The fake hypervisor has room for few servers, so one test creates them one at a time:
+/// create-and-wait, stop/start/reboot observed as SHUTOFF/ACTIVE, a volume attached and detached,
+/// terminate; then a create that returns at once.
 #[tokio::test]
 async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
     common::require_service("compute");
@@ -30,8 +30,8 @@ async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
     let cinder = InfomaniakCloud::connect(password).await.unwrap().cinder();
     let compute = session.nova();
     let name = common::name("cloud-test-server");
-    // Security groups go as [{name}] and user data base64-encoded (seed defect A12): Nova
-    // refuses either in the older client's form with 400.
+    // Security groups go as [{name}] and user data base64-encoded: Nova refuses either in the
+    // earlier Python client's form with 400.
     let request = CreateInstanceRequest::new(&name, FLAVOR, IMAGE)
         .with_network("none")
         .with_user_data("#cloud-config\nruncmd: [echo hi]\n")
@@ -46,16 +46,16 @@ async fn server_lifecycle_create_stop_start_reboot_attach_delete() {
         let listed: Vec<_> = compute.list_instances().try_collect().await.unwrap();
         assert!(listed.iter().any(|i| i.id == id && i.status == InstanceStatus::Running));
 
-        compute.stop_instance(&id).await.unwrap();
+        common::retry_if_db_locked(|| compute.stop_instance(&id)).await.unwrap();
         let stopped = compute.wait_for_status(&id, InstanceStatus::Stopped, WAIT).await.unwrap().unwrap();
         assert_eq!(stopped.raw_status, "SHUTOFF");
-        compute.start_instance(&id).await.unwrap();
+        common::retry_if_db_locked(|| compute.start_instance(&id)).await.unwrap();
         let started = compute.wait_for_status(&id, InstanceStatus::Running, WAIT).await.unwrap().unwrap();
         assert_eq!(started.raw_status, "ACTIVE");
         // Starting a running server is a state conflict.
         assert_eq!(compute.start_instance(&id).await.unwrap_err().kind(), ErrorKind::Conflict);
         for kind in [RebootKind::Soft, RebootKind::Hard] {
-            compute.reboot_instance(&id, kind).await.unwrap();
+            common::retry_if_db_locked(|| compute.reboot_instance(&id, kind)).await.unwrap();
             compute.wait_for_server(&id, "ACTIVE", WAIT).await.unwrap();
         }
 

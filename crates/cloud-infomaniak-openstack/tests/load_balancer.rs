@@ -26,7 +26,8 @@ async fn a_load_balancer_with_every_child_then_cascade_delete() {
     assert_eq!(lb.vip_address.as_deref(), Some("192.0.2.100"));
 
     // Each change waits for ACTIVE, so the next one is not refused with 409.
-    let listener = octavia.create_listener(&lb.id, "http", LbProtocol::Http, 80).await.unwrap();
+    let listener =
+        common::retry_if_db_locked(|| octavia.create_listener(&lb.id, "http", LbProtocol::Http, 80)).await.unwrap();
     assert_eq!((listener.protocol, listener.protocol_port), (LbProtocol::Http, 80));
     let pool = octavia
         .create_pool(&CreatePool::for_listener(&listener.id, "web", LbProtocol::Http).algorithm("LEAST_CONNECTIONS"))
@@ -78,7 +79,8 @@ async fn a_load_balancer_with_every_child_then_cascade_delete() {
 async fn listeners_and_pools_delete_one_by_one() {
     let octavia = octavia().await;
     let lb = octavia.create_load_balancer(&common::name("lb"), &subnet(), None).await.unwrap();
-    let listener = octavia.create_listener(&lb.id, "tcp", LbProtocol::Tcp, 5432).await.unwrap();
+    let listener =
+        common::retry_if_db_locked(|| octavia.create_listener(&lb.id, "tcp", LbProtocol::Tcp, 5432)).await.unwrap();
     let pool = octavia.create_pool(&CreatePool::for_load_balancer(&lb.id, "db", LbProtocol::Tcp)).await.unwrap();
     assert!(pool.listeners.is_empty());
     octavia.delete_pool(&pool.id).await.unwrap();

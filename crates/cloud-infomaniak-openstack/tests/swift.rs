@@ -50,7 +50,7 @@ async fn temp_urls_work_for_get_and_put() {
 
 #[tokio::test]
 async fn container_acls_and_metadata_are_set() {
-    // Seed defect A11: `read_acl=` was sent as custom metadata; ours sets X-Container-Read/Write.
+    // ACLs are X-Container-Read/Write headers, not custom metadata named `read_acl`.
     let swift = common::session().await.swift();
     let container = fresh_container(&swift).await;
     swift.set_container_read_acl(&container, ".r:*,.rlistings").await.unwrap();

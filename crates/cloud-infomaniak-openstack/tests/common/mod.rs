@@ -41,6 +41,32 @@ pub fn require_service(service: &str) {
     assert!(has_service(service), "the local OpenStack does not run {service}: {HOW}");
 }
 
+/// Runs `call` again, at most four times in all, while the local OpenStack answers 500
+/// `database is locked`; returns any other outcome as it is, so the test still sees every error
+/// of the client.
+///
+/// The local services keep their state in sqlite. A write transaction there that read before
+/// another process of the service committed (Nova's compute service reporting in, Octavia's
+/// worker finishing a load balancer) fails at once, where the MySQL of a production cloud would
+/// make it wait for the row lock. Only calls that write right after such background work go
+/// through this.
+pub async fn retry_if_db_locked<T, F, Fut>(mut call: F) -> cloud_core::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = cloud_core::Result<T>>,
+{
+    let mut attempt = 1u64;
+    loop {
+        match call().await {
+            Err(e) if attempt < 4 && e.http_status() == Some(500) && e.message().contains("database is locked") => {
+                tokio::time::sleep(std::time::Duration::from_millis(250 * attempt)).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// A random lowercase name with `prefix`.
 pub fn name(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
