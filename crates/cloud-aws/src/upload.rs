@@ -277,7 +277,7 @@ impl S3Client {
             .set_if_match(if_match(options))
             .body(ByteStream::from(body));
         let sent = match self.body_config(size) {
-            Some(config) => request.customize().config_override(config).send().await,
+            Some(config) => request.customize().config_override(config).disable_payload_signing().send().await,
             None => request.send().await,
         };
         let out = sent.map_err(|e| conditional_failure(from_sdk(e, self.provider_id(), "put_object"), options))?;
@@ -523,7 +523,8 @@ impl S3Client {
         Ok((parts, digests, total))
     }
 
-    /// One `UploadPart` with a Content-MD5; the SDK retries it, since the body is in memory.
+    /// One `UploadPart` with a Content-MD5 and an unsigned payload (see [`S3Client::body_config`]);
+    /// the SDK retries it, since the body is in memory.
     async fn upload_part(
         &self,
         bucket: &str,
@@ -547,6 +548,7 @@ impl S3Client {
             .body(ByteStream::from(data))
             .customize()
             .config_override(config)
+            .disable_payload_signing()
             .send()
             .await
             .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;

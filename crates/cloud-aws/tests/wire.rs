@@ -81,6 +81,35 @@ async fn a_small_file_goes_up_and_down_in_one_request_each() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn large_bodies_go_unsigned_with_a_signed_content_md5() {
+    let (server, proxy, client) = proxied().await;
+    let key = server.unique_key("large.bin");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = dir.path().join("src.bin");
+    // Two parts at the smallest part size S3 accepts: the multipart path.
+    let body: Vec<u8> = (0..10u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&src, &body).expect("write the source");
+    let small = server.builder().with_endpoint(proxy.url()).with_part_size(5 << 20).build().expect("client");
+    small.upload_file(&server.bucket, &key, &src, PutOptions::default()).await.expect("upload");
+    client
+        .put_bytes(&server.bucket, &format!("{key}.single"), bytes::Bytes::from(vec![3u8; 1 << 20]))
+        .await
+        .expect("put");
+    let requests = proxy.requests();
+    let bodies: Vec<&Request> = requests.iter().filter(|r| r.method == "PUT").collect();
+    assert_eq!(bodies.len(), 3, "two parts and one single put: {:#?}", summary(&requests));
+    for put in bodies {
+        assert_eq!(put.header("x-amz-content-sha256"), Some("UNSIGNED-PAYLOAD"), "{put:#?}");
+        assert!(put.header("content-md5").is_some(), "{put:#?}");
+        let authorization = put.header("authorization").expect("a signed request");
+        assert!(authorization.contains("content-md5"), "Content-MD5 is among the signed headers: {authorization}");
+    }
+    let got = client.get_bytes(&server.bucket, &key).await.expect("read back");
+    assert!(got == body.as_slice(), "the object read back differs");
+    client.delete_prefix(&server.bucket, &key).await.expect("clean up");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_listing_is_one_request_per_page() {
     let (server, proxy, client) = proxied().await;
     let prefix = server.unique_key("list/");
