@@ -774,7 +774,7 @@ mod tests {
     }
 
     async fn presigned_get(builder: S3ClientBuilder) -> String {
-        let client = builder.with_credentials("a", "b").build().unwrap();
+        let client = builder.with_credentials("a", "CANARYplaceholderSecret").build().unwrap();
         let url =
             cloud_core::StorageClientExt::presign_get(&client, "bucket", "key", Duration::from_secs(60)).await.unwrap();
         url.url.to_string()
@@ -844,11 +844,13 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets() {
-        let b = S3ClientBuilder::new().with_credentials("AKID", "hunter2").with_session_token("tok3n");
+        let b = S3ClientBuilder::new()
+            .with_credentials("AKID", "CANARYawsBuilderSecret1")
+            .with_session_token("CANARYawsBuilderSession1");
         let text = format!("{b:?}");
-        assert!(!text.contains("hunter2") && !text.contains("tok3n"), "{text}");
+        assert!(!text.contains("CANARYawsBuilderSecret1") && !text.contains("CANARYawsBuilderSession1"), "{text}");
         let client = b.build().unwrap();
         let text = format!("{client:?} {client}");
-        assert!(!text.contains("hunter2") && !text.contains("tok3n"), "{text}");
+        assert!(!text.contains("CANARYawsBuilderSecret1") && !text.contains("CANARYawsBuilderSession1"), "{text}");
     }
 }

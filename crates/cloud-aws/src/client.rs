@@ -390,18 +390,24 @@ mod tests {
         let c = S3Client::builder()
             .with_endpoint("http://127.0.0.1:8014/")
             .with_allow_http(true)
-            .with_credentials("a", "b")
+            .with_credentials("a", "CANARYplaceholderSecret")
             .build()
             .unwrap();
         assert_eq!(c.to_string(), "S3Client(http://127.0.0.1:8014, us-east-1)");
-        let c = S3Client::builder().with_region("eu-west-1").with_credentials("a", "b").build().unwrap();
+        let c = S3Client::builder()
+            .with_region("eu-west-1")
+            .with_credentials("a", "CANARYplaceholderSecret")
+            .build()
+            .unwrap();
         assert_eq!(c.to_string(), "S3Client(eu-west-1)");
     }
 
     #[test]
     fn small_bodies_on_compatible_endpoints_need_no_configuration_layer() {
-        let compatible =
-            S3Client::builder().with_endpoint("http://127.0.0.1:8014").with_allow_http(true).with_credentials("a", "b");
+        let compatible = S3Client::builder()
+            .with_endpoint("http://127.0.0.1:8014")
+            .with_allow_http(true)
+            .with_credentials("a", "CANARYplaceholderSecret");
         let compatible = compatible.build().unwrap();
         assert!(compatible.body_config(0).is_none());
         assert!(compatible.body_config(crate::builder::MIN_UPLOAD_THROUGHPUT - 1).is_none());
@@ -410,7 +416,11 @@ mod tests {
         let attempt = large.timeout_config().and_then(|t| t.operation_attempt_timeout());
         assert_eq!(attempt, Some(crate::builder::DEFAULT_ATTEMPT_TIMEOUT + std::time::Duration::from_secs(3)));
         // On AWS the SDK would add a CRC32 of its own to every body: the override removes it.
-        let aws = S3Client::builder().with_region("eu-west-1").with_credentials("a", "b").build().unwrap();
+        let aws = S3Client::builder()
+            .with_region("eu-west-1")
+            .with_credentials("a", "CANARYplaceholderSecret")
+            .build()
+            .unwrap();
         let small = aws.body_config(1024).unwrap().build();
         assert_eq!(
             small.request_checksum_calculation(),

@@ -606,7 +606,7 @@ mod tests {
 
     #[test]
     fn capabilities_declare_seven_day_presigning() {
-        let client = S3Client::builder().with_credentials("a", "b").build().unwrap();
+        let client = S3Client::builder().with_credentials("a", "CANARYplaceholderSecret").build().unwrap();
         let caps = client.capabilities();
         assert_eq!(caps.presign_max_expiry, Some(PRESIGN_MAX_EXPIRY));
         assert!(caps.presign_get && caps.presign_put && caps.list_page_size && caps.copy);
@@ -614,7 +614,7 @@ mod tests {
 
     #[tokio::test]
     async fn presign_rejects_zero_and_more_than_seven_days() {
-        let client = S3Client::builder().with_credentials("a", "b").build().unwrap();
+        let client = S3Client::builder().with_credentials("a", "CANARYplaceholderSecret").build().unwrap();
         for bad in [Duration::ZERO, PRESIGN_MAX_EXPIRY + Duration::from_secs(1)] {
             let err = client.presign_get("bucket", "key", bad).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");

@@ -158,7 +158,7 @@ async fn every_backend_rejects_the_corpus_before_sending_anything() {
     let s3 = S3Client::builder()
         .with_endpoint(proxy.url())
         .with_allow_http(true)
-        .with_credentials("AKIDCORPUS", "corpus-secret")
+        .with_credentials("AKIDCORPUS", "CANARYcorpusSecret7Qa")
         .with_max_attempts(1)
         .build()
         .expect("client");
@@ -182,7 +182,8 @@ async fn every_backend_rejects_the_corpus_before_sending_anything() {
     }
     let endpoints = cases(corpus::ENDPOINTS);
     for endpoint in &endpoints {
-        let built = S3Client::builder().with_endpoint(endpoint).with_credentials("AKID", "secret").build();
+        let built =
+            S3Client::builder().with_endpoint(endpoint).with_credentials("AKID", "CANARYcorpusSecret7Qa").build();
         tally.expect("s3 builder", &format!("endpoint {endpoint:?}"), built, ErrorKind::InvalidConfig);
     }
 

@@ -166,7 +166,7 @@ async fn wrong_secret(which: (&'static str, &str)) {
     let server = Server::get(which);
     let client = server
         .builder()
-        .with_credentials(&server.access_key_id, "not-the-secret")
+        .with_credentials(&server.access_key_id, "CANARYwrongS3Secret5Hd")
         .with_max_attempts(1)
         .build()
         .expect("client");
@@ -192,7 +192,8 @@ async fn moto_wrong_secret_is_unauthenticated() {
 #[tokio::test(flavor = "multi_thread")]
 async fn moto_unknown_access_key_is_unauthenticated() {
     let server = Server::get(MOTO);
-    let client = server.builder().with_credentials("AKIANOBODYATALL0000", "whatever").build().expect("client");
+    let client =
+        server.builder().with_credentials("AKIANOBODYATALL0000", "CANARYunknownKeySecret2Lp").build().expect("client");
     let err = client.put_bytes(&server.bucket, &server.unique_key("x"), "x").await.expect_err("unknown key");
     assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err}");
     assert!(err.to_string().contains("InvalidAccessKeyId"), "{err}");

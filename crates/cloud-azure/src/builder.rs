@@ -835,14 +835,14 @@ mod tests {
             account,
             ("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
             ("AZURE_CLIENT_ID", "app"),
-            ("AZURE_CLIENT_SECRET", "s3cr3t"),
+            ("AZURE_CLIENT_SECRET", "CANARYazureClientSecret2"),
         ])
         .unwrap();
         assert_eq!(
             secret.auth(),
             AzureAuth::Entra(vec![EntraSource::ClientSecret, EntraSource::ManagedIdentity, EntraSource::AzureCli])
         );
-        assert!(!format!("{secret:?}").contains("s3cr3t"));
+        assert!(!format!("{secret:?}").contains("CANARYazureClientSecret2"));
 
         let workload = build(&[
             account,
@@ -860,7 +860,7 @@ mod tests {
             account,
             ("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
             ("AZURE_CLIENT_ID", "app"),
-            ("AZURE_CLIENT_SECRET", "s3cr3t"),
+            ("AZURE_CLIENT_SECRET", "CANARYazureClientSecret2"),
             ("AZURE_FEDERATED_TOKEN_FILE", token_file),
         ])
         .unwrap();
@@ -893,12 +893,12 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{chain:?}");
         }
         let bad_tenant = b
-            .with_client_secret("not a tenant!", "app", "s3cr3t")
+            .with_client_secret("not a tenant!", "app", "CANARYazureClientSecret2")
             .with_entra_chain([EntraSource::ClientSecret])
             .build()
             .unwrap_err();
         assert_eq!(bad_tenant.kind(), ErrorKind::InvalidConfig);
-        assert!(!bad_tenant.to_string().contains("s3cr3t"), "{bad_tenant}");
+        assert!(!bad_tenant.to_string().contains("CANARYazureClientSecret2"), "{bad_tenant}");
     }
 
     #[test]

@@ -44,7 +44,7 @@ async fn wrong_key_is_unauthenticated() {
     let wrong = cloud_azure::AzureBlobClientBuilder::new()
         .with_endpoint(&server.endpoint)
         .with_allow_http(true)
-        .with_account_key(&server.account, "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=")
+        .with_account_key(&server.account, "CANARYazuriteWrongKeyQ7m2Xw8")
         .with_max_retries(0)
         .build()
         .unwrap();

@@ -349,12 +349,14 @@ mod tests {
         let missing = CodaBuilder::from_env_with(&Env::from_slice(&[])).build().unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::InvalidConfig);
         assert!(missing.to_string().contains("CODA_API_TOKEN"), "{missing}");
-        let bad_timeout = CodaBuilder::new().with_token("t").with_config(CodaConfigKey::Timeout, "soon").build();
+        let bad_timeout =
+            CodaBuilder::new().with_token("CANARYplaceholderToken").with_config(CodaConfigKey::Timeout, "soon").build();
         assert_eq!(bad_timeout.unwrap_err().kind(), ErrorKind::InvalidConfig);
-        let bad_url = CodaBuilder::new().with_token("t").with_base_url("not a url").build();
+        let bad_url = CodaBuilder::new().with_token("CANARYplaceholderToken").with_base_url("not a url").build();
         assert_eq!(bad_url.unwrap_err().kind(), ErrorKind::InvalidConfig);
         let limiter = RateLimiter::new([rate_limit::Budget::new("read", 1, Duration::from_secs(1))]).unwrap();
-        let err = CodaBuilder::new().with_token("t").with_rate_limiter(limiter).build().unwrap_err();
+        let err =
+            CodaBuilder::new().with_token("CANARYplaceholderToken").with_rate_limiter(limiter).build().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
     }
 

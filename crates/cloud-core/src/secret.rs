@@ -70,10 +70,10 @@ mod tests {
 
     #[test]
     fn never_prints_the_value() {
-        let s = SecretString::new("hunter2");
+        let s = SecretString::new("CANARYsecretString1");
         assert_eq!(format!("{s}"), REDACTED);
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(format!("{s:#?}"), REDACTED);
-        assert_eq!(s.expose(), "hunter2");
+        assert_eq!(s.expose(), "CANARYsecretString1");
     }
 }

@@ -431,8 +431,8 @@ async fn error_refiner_changes_the_kind() {
 
 #[tokio::test]
 async fn auth_is_applied_but_never_shown() {
-    const TOKEN: &str = "tok-SECRET-0123456789";
-    const QUERY_SECRET: &str = "QUERY-SECRET-987";
+    const TOKEN: &str = "CANARYhttpBearerToken0123";
+    const QUERY_SECRET: &str = "CANARYhttpQuerySecret987";
     let server =
         Server::start(vec![Reply::json(200, r#"{"id":"me"}"#), Reply::json(401, r#"{"message":"bad"}"#)]).await;
     let other = Server::start(vec![Reply::new(200)]).await;

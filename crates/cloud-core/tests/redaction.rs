@@ -2,7 +2,7 @@
 
 use cloud_core::{CloudCredentials, CloudProvider, Error, ErrorKind, REDACTED, SecretString};
 
-const SECRET: &str = "s3cr3t-VALUE-that-must-never-print";
+const SECRET: &str = "CANARYredactionValueThatMustNeverPrint";
 
 fn assert_hidden(what: &str, text: &str) {
     assert!(!text.contains(SECRET), "{what} leaked the secret: {text}");

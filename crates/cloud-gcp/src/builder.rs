@@ -642,9 +642,9 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        let builder = GcsClientBuilder::new().with_service_account_key(r#"{"private_key":"SECRET-PEM"}"#);
-        assert!(!format!("{builder:?}").contains("SECRET-PEM"));
+        let builder = GcsClientBuilder::new().with_service_account_key(r#"{"private_key":"CANARYgcsPrivateKey1"}"#);
+        assert!(!format!("{builder:?}").contains("CANARYgcsPrivateKey1"));
         let err = builder.build().unwrap_err();
-        assert!(!format!("{err:?} {err}").contains("SECRET-PEM"), "{err:?}");
+        assert!(!format!("{err:?} {err}").contains("CANARYgcsPrivateKey1"), "{err:?}");
     }
 }

@@ -213,8 +213,8 @@ mod tests {
         let err = from_json(r#"{"type":"gdch_service_account"}"#, "the key", None).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
         assert!(err.message().contains("gdch_service_account"));
-        let err = from_json(r#"{"private_key":"TOP-SECRET""#, "the key", None).unwrap_err();
-        assert!(!err.to_string().contains("TOP-SECRET"));
+        let err = from_json(r#"{"private_key":"CANARYgcsTruncatedKey1""#, "the key", None).unwrap_err();
+        assert!(!err.to_string().contains("CANARYgcsTruncatedKey1"));
     }
 
     #[tokio::test]

@@ -573,15 +573,15 @@ async fn v4_signatures_match_a_recomputation_from_the_key() {
 /// The service account the fake IAM server signs for.
 const SIGNER: &str = "signer@cloud-gcp-tests.iam.gserviceaccount.com";
 /// The access token the fake token endpoint hands out.
-const USER_TOKEN: &str = "ya29.test-user-access-token";
+const USER_TOKEN: &str = "CANARYgcsUserAccessToken1";
 
 /// User credentials (no private key) whose token endpoint is the loopback server.
 fn user_credentials(server: &LoopbackServer) -> String {
     json!({
         "type": "authorized_user",
         "client_id": "test-client.apps.googleusercontent.com",
-        "client_secret": "test-client-secret",
-        "refresh_token": "test-refresh-token",
+        "client_secret": "CANARYgcsClientSecret1",
+        "refresh_token": "CANARYgcsRefreshToken1",
         "token_uri": format!("{}/token", server.base_url()),
     })
     .to_string()
@@ -597,7 +597,7 @@ async fn fake_iam(first_sign: Option<Reply>) -> LoopbackServer {
     LoopbackServer::start(move |request: &Recorded| {
         if request.api_path() == "/token" {
             assert_eq!(request.method, "POST");
-            assert_eq!(request.json().unwrap()["refresh_token"], "test-refresh-token");
+            assert_eq!(request.json().unwrap()["refresh_token"], "CANARYgcsRefreshToken1");
             return Reply::json(200, &json!({"access_token": USER_TOKEN, "token_type": "Bearer", "expires_in": 3600}));
         }
         assert_eq!(request.method, "POST");
@@ -711,7 +711,7 @@ async fn a_refused_sign_blob_is_permission_denied() {
     assert_eq!(err.http_status(), Some(403));
     assert!(err.message().contains("iam.serviceAccounts.signBlob"), "{err}");
     let shown = format!("{err:?} {err} {gcs:?}");
-    assert!(!shown.contains(USER_TOKEN) && !shown.contains("test-client-secret"), "{shown}");
+    assert!(!shown.contains(USER_TOKEN) && !shown.contains("CANARYgcsClientSecret1"), "{shown}");
     let sign_calls = server.requests().iter().filter(|r| r.api_path().ends_with(":signBlob")).count();
     assert_eq!(sign_calls, 1, "a refusal is not retried");
 }

@@ -379,21 +379,31 @@ mod tests {
         let missing = NewsletterBuilder::from_env_with(&Env::from_slice(&[])).build().unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::InvalidConfig);
         assert!(missing.to_string().contains("INFOMANIAK_NEWSLETTER_TOKEN"), "{missing}");
-        let no_domain = NewsletterBuilder::new().with_token("t").build().unwrap_err();
+        let no_domain = NewsletterBuilder::new().with_token("CANARYplaceholderToken").build().unwrap_err();
         assert!(no_domain.to_string().contains("INFOMANIAK_NEWSLETTER_ID"), "{no_domain}");
-        let bad_domain =
-            NewsletterBuilder::new().with_token("t").with_config(NewsletterConfigKey::DomainId, "my-list").build();
+        let bad_domain = NewsletterBuilder::new()
+            .with_token("CANARYplaceholderToken")
+            .with_config(NewsletterConfigKey::DomainId, "my-list")
+            .build();
         assert_eq!(bad_domain.unwrap_err().kind(), ErrorKind::InvalidConfig);
         let bad_timeout = NewsletterBuilder::new()
-            .with_token("t")
+            .with_token("CANARYplaceholderToken")
             .with_domain_id(1)
             .with_config(NewsletterConfigKey::Timeout, "soon")
             .build();
         assert_eq!(bad_timeout.unwrap_err().kind(), ErrorKind::InvalidConfig);
-        let bad_url = NewsletterBuilder::new().with_token("t").with_domain_id(1).with_base_url("not a url").build();
+        let bad_url = NewsletterBuilder::new()
+            .with_token("CANARYplaceholderToken")
+            .with_domain_id(1)
+            .with_base_url("not a url")
+            .build();
         assert_eq!(bad_url.unwrap_err().kind(), ErrorKind::InvalidConfig);
         let limiter = RateLimiter::new([rate_limit::Budget::new("other", 1, Duration::from_secs(1))]).unwrap();
-        let err = NewsletterBuilder::new().with_token("t").with_domain_id(1).with_rate_limiter(limiter).build();
+        let err = NewsletterBuilder::new()
+            .with_token("CANARYplaceholderToken")
+            .with_domain_id(1)
+            .with_rate_limiter(limiter)
+            .build();
         assert_eq!(err.unwrap_err().kind(), ErrorKind::InvalidConfig);
     }
 

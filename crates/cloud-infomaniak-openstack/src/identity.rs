@@ -678,13 +678,13 @@ mod tests {
     #[test]
     fn secrets_of_new_credentials_are_redacted() {
         let app = ApplicationCredential::from_wire(
-            serde_json::from_value(json!({"id": "a", "name": "n", "secret": "very-secret",
+            serde_json::from_value(json!({"id": "a", "name": "n", "secret": "CANARYappCredFromJson1",
                 "roles": [{"id": "r", "name": "member"}], "expires_at": null}))
             .unwrap(),
         );
-        assert!(!format!("{app:?}").contains("very-secret"));
+        assert!(!format!("{app:?}").contains("CANARYappCredFromJson1"));
         assert_eq!(app.roles, ["member"]);
-        assert_eq!(app.secret.as_ref().map(SecretString::expose), Some("very-secret"));
+        assert_eq!(app.secret.as_ref().map(SecretString::expose), Some("CANARYappCredFromJson1"));
         let ec2 = Ec2Credential::from_wire(
             serde_json::from_value(json!({"access": "AK", "secret": "SK", "tenant_id": "p"})).unwrap(),
         );

@@ -747,13 +747,15 @@ mod tests {
 
     #[test]
     fn plain_http_needs_loopback_or_an_opt_in() {
-        let config = InfomaniakConfig::application_credential("http://keystone.example/v3", "id", "s");
+        let config =
+            InfomaniakConfig::application_credential("http://keystone.example/v3", "id", "CANARYplaceholderSecret");
         assert_eq!(keystone_base(&config).unwrap_err().kind(), ErrorKind::InvalidConfig);
         let allowed = config.with_allow_http(true);
         assert_eq!(keystone_base(&allowed).unwrap().as_str(), "http://keystone.example/v3");
-        let local = InfomaniakConfig::application_credential("http://127.0.0.1:5000", "id", "s");
+        let local = InfomaniakConfig::application_credential("http://127.0.0.1:5000", "id", "CANARYplaceholderSecret");
         assert_eq!(keystone_base(&local).unwrap().as_str(), "http://127.0.0.1:5000/v3");
-        let https = InfomaniakConfig::application_credential("https://k.example/identity/v3/", "id", "s");
+        let https =
+            InfomaniakConfig::application_credential("https://k.example/identity/v3/", "id", "CANARYplaceholderSecret");
         assert_eq!(keystone_base(&https).unwrap().as_str(), "https://k.example/identity/v3");
     }
 }

@@ -56,19 +56,19 @@ async fn openrc_password_variables_authenticate() {
 async fn a_wrong_secret_is_unauthenticated() {
     let err = InfomaniakCloud::from_credentials(
         &common::var("CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID"),
-        "not-the-secret",
+        "CANARYwrongAppCredSecret9Tb",
         Some(&common::var("CLOUD_TEST_OS_AUTH_URL")),
         Some(&common::var("CLOUD_TEST_OS_REGION")),
     )
     .await
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err}");
-    assert!(!err.to_string().contains("not-the-secret"), "{err}");
+    assert!(!err.to_string().contains("CANARYwrongAppCredSecret9Tb"), "{err}");
     let err = InfomaniakCloud::connect(InfomaniakConfig::password(
         common::var("CLOUD_TEST_OS_AUTH_URL"),
         common::var("CLOUD_TEST_OS_USERNAME"),
         Domain::Id("default".into()),
-        "wrong-password",
+        "CANARYwrongPassword6Nc",
         common::var("CLOUD_TEST_OS_PROJECT_ID"),
     ))
     .await
@@ -127,7 +127,8 @@ async fn domain_ids_and_names_are_told_apart() {
 
 #[tokio::test]
 async fn plain_http_beyond_loopback_needs_an_opt_in() {
-    let config = InfomaniakConfig::application_credential("http://keystone.invalid/v3", "id", "secret");
+    let config =
+        InfomaniakConfig::application_credential("http://keystone.invalid/v3", "id", "CANARYplaceholderSecret");
     let err = InfomaniakCloud::connect(config).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
 }

@@ -521,7 +521,11 @@ mod tests {
             (InfomaniakRegion::Dc4A, "https://s3.pub2.infomaniak.cloud"),
         ] {
             assert_eq!(region.as_str().parse::<InfomaniakRegion>().unwrap(), region);
-            let s3 = InfomaniakS3Builder::new().with_credentials("a", "b").with_region(region).build().unwrap();
+            let s3 = InfomaniakS3Builder::new()
+                .with_credentials("a", "CANARYplaceholderSecret")
+                .with_region(region)
+                .build()
+                .unwrap();
             assert_eq!(s3.endpoint(), endpoint);
             assert_eq!(s3.signing_region(), DEFAULT_SIGNING_REGION);
             assert_eq!(s3.to_string(), format!("InfomaniakS3Client({region}, {endpoint})"));
@@ -581,7 +585,7 @@ mod tests {
         assert_eq!(s3.endpoint(), "http://127.0.0.1:8080");
         assert_eq!(s3.signing_region(), "eu-west-1");
         let err = InfomaniakS3Builder::new()
-            .with_credentials("a", "b")
+            .with_credentials("a", "CANARYplaceholderSecret")
             .with_config(InfomaniakS3ConfigKey::AllowHttp, "perhaps")
             .build()
             .unwrap_err();
@@ -603,14 +607,16 @@ mod tests {
 
     #[test]
     fn http_endpoints_need_allow_http() {
-        let b = InfomaniakS3Builder::new().with_credentials("a", "b").with_endpoint("http://127.0.0.1:8080");
+        let b = InfomaniakS3Builder::new()
+            .with_credentials("a", "CANARYplaceholderSecret")
+            .with_endpoint("http://127.0.0.1:8080");
         assert_eq!(b.clone().build().unwrap_err().kind(), ErrorKind::InvalidConfig);
         assert!(b.with_allow_http(true).build().is_ok());
     }
 
     #[tokio::test]
     async fn presigned_urls_are_path_style_and_bounded() {
-        let s3 = InfomaniakS3Builder::new().with_credentials("AK", "SK").build().unwrap();
+        let s3 = InfomaniakS3Builder::new().with_credentials("AK", "CANARYplaceholderSecret").build().unwrap();
         let url = s3
             .generate_presigned_url("my-bucket", "a/b.txt", Duration::from_secs(3600), PresignMethod::Get)
             .await

@@ -133,7 +133,8 @@ async fn injected_failure_mid_upload_leaves_no_multipart_upload() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_secret_is_unauthenticated_and_missing_key_not_found() {
     let swift = Swift::get();
-    let bad = swift.builder().with_credentials(&swift.access_key_id, "not-the-key").build().expect("client");
+    let bad =
+        swift.builder().with_credentials(&swift.access_key_id, "CANARYwrongTempauthKey4Gy").build().expect("client");
     let err = bad.put_bytes(&swift.bucket, &swift.unique_key("x"), "x").await.expect_err("wrong secret");
     assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err}");
     assert_eq!(bad.bucket_exists(&swift.bucket).await.unwrap_err().kind(), ErrorKind::Unauthenticated);

@@ -477,7 +477,7 @@ mod tests {
         let config = cloud_infomaniak_openstack::InfomaniakConfig::application_credential(
             "http://127.0.0.1:9/v3",
             "id",
-            "secret",
+            "CANARYplaceholderSecret",
         );
         let client = swift(config);
         assert_eq!(client.provider(), cloud_core::CloudProvider::Infomaniak);

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::http::{Request, Response};
 use super::layout::Layout;
-use super::openstack::{ADMIN_PASSWORD, catalog_entry, dir};
+use super::openstack::{admin_password, catalog_entry, dir};
 use super::{Ctx, Server, lookup, read_env_file, var, write_env_file};
 
 const PORT: u16 = 5000;
@@ -49,8 +49,9 @@ impl std::fmt::Debug for AdminSession {
 }
 
 impl AdminSession {
-    pub(super) fn login() -> Result<Self> {
-        let (token, body) = password_token("admin", ADMIN_PASSWORD, "admin")?;
+    /// Logs the cloud admin in, with the password Keystone was bootstrapped with.
+    pub(super) fn login(layout: &Layout) -> Result<Self> {
+        let (token, body) = password_token("admin", &admin_password(layout)?, "admin")?;
         let project_id = body["token"]["project"]["id"].as_str().context("token without project")?.to_owned();
         Ok(Self { token, project_id })
     }
@@ -151,7 +152,7 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>, fresh: bool)
         return Ok(());
     }
 
-    let admin = AdminSession::login()?;
+    let admin = AdminSession::login(&ctx.layout)?;
     // One listing of services and endpoints; a warm `up` then makes no further catalog call.
     let services = admin.get(PORT, "/v3/services")?.expect(&[200], "GET /v3/services")?.json()?;
     let endpoints = admin.get(PORT, "/v3/endpoints")?.expect(&[200], "GET /v3/endpoints")?.json()?;
@@ -229,7 +230,7 @@ pub(super) fn provision(ctx: &Ctx<'_>, selected: &BTreeSet<Server>, fresh: bool)
             var("CLOUD_TEST_OS_PASSWORD", password.clone()),
         ],
     )?;
-    let clouds = clouds_yaml(&cred_id, &cred_secret, &project_id, &password);
+    let clouds = clouds_yaml(&cred_id, &cred_secret, &project_id, &password, &admin_password(&ctx.layout)?);
     let path = clouds_path(&ctx.layout);
     std::fs::write(&path, clouds).with_context(|| format!("writing {}", path.display()))?;
     let registered: Vec<String> = done.union(&wanted).cloned().collect();
@@ -326,7 +327,7 @@ fn clouds_path(layout: &Layout) -> std::path::PathBuf {
     layout.data("openstack").join("clouds.yaml")
 }
 
-fn clouds_yaml(cred_id: &str, cred_secret: &str, project_id: &str, password: &str) -> String {
+fn clouds_yaml(cred_id: &str, cred_secret: &str, project_id: &str, password: &str, admin_password: &str) -> String {
     format!(
         "# Written by `cargo xtask emulators up` for the local test servers.\n\
          clouds:\n\
@@ -353,7 +354,7 @@ fn clouds_yaml(cred_id: &str, cred_secret: &str, project_id: &str, password: &st
          \x20   auth:\n\
          \x20     auth_url: {AUTH_URL}\n\
          \x20     username: admin\n\
-         \x20     password: {ADMIN_PASSWORD}\n\
+         \x20     password: {admin_password}\n\
          \x20     user_domain_id: default\n\
          \x20     project_name: admin\n\
          \x20     project_domain_id: default\n\
@@ -384,7 +385,7 @@ pub(super) fn env(layout: &Layout, up: &BTreeSet<Server>) -> Result<Vec<(String,
         var("CLOUD_TEST_OS_PROJECT_ID", get("CLOUD_TEST_OS_PROJECT_ID")),
         var("CLOUD_TEST_OS_PROJECT_DOMAIN_ID", "default"),
         var("CLOUD_TEST_OS_ADMIN_USERNAME", "admin"),
-        var("CLOUD_TEST_OS_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        var("CLOUD_TEST_OS_ADMIN_PASSWORD", admin_password(layout)?),
         var("CLOUD_TEST_OS_ADMIN_PROJECT_NAME", "admin"),
         var("CLOUD_TEST_OS_SERVICES", services.join(",")),
     ])

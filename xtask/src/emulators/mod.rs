@@ -47,24 +47,25 @@
 //! | `CLOUD_TEST_GCS_BUCKET` | gcs | `cloud-test`, empty at every start |
 //! | `CLOUD_TEST_NEWSLETTER_MOCK_URL` | newsletter-mock | `http://127.0.0.1:4010` (the API's root) |
 //! | `CLOUD_TEST_CODA_MOCK_URL` | coda-mock | `http://127.0.0.1:4011` (Coda's `/apis/v1` root) |
-//! | `OS_CLOUD`, `OS_CLIENT_CONFIG_FILE` | keystone | `cloud-test` and `run/openstack/clouds.yaml` (also has `cloud-test-password` and `cloud-test-admin`) |
+//! | `OS_CLOUD`, `OS_CLIENT_CONFIG_FILE` | keystone | `cloud-test` and `run/openstack/clouds.yaml` (also has the clouds `cloud-test-password` and `cloud-test-admin`) |
 //! | `CLOUD_TEST_OS_AUTH_URL` | keystone | `http://127.0.0.1:5000/v3` |
 //! | `CLOUD_TEST_OS_REGION` | keystone | `RegionOne` |
 //! | `CLOUD_TEST_OS_APPLICATION_CREDENTIAL_ID`, `…_SECRET` | keystone | an application credential of the test user |
 //! | `CLOUD_TEST_OS_USERNAME`, `CLOUD_TEST_OS_PASSWORD`, `CLOUD_TEST_OS_USER_DOMAIN_ID` | keystone | the test user (roles `member` and `reader` on the test project) |
 //! | `CLOUD_TEST_OS_PROJECT_NAME`, `CLOUD_TEST_OS_PROJECT_ID`, `CLOUD_TEST_OS_PROJECT_DOMAIN_ID` | keystone | the test project |
-//! | `CLOUD_TEST_OS_ADMIN_USERNAME`, `CLOUD_TEST_OS_ADMIN_PASSWORD`, `CLOUD_TEST_OS_ADMIN_PROJECT_NAME` | keystone | the cloud admin |
+//! | `CLOUD_TEST_OS_ADMIN_USERNAME`, `CLOUD_TEST_OS_ADMIN_PASSWORD`, `CLOUD_TEST_OS_ADMIN_PROJECT_NAME` | keystone | the cloud admin (a canary password, given at bootstrap) |
 //! | `CLOUD_TEST_OS_SERVICES` | keystone | the catalog types whose servers run, comma-separated (`identity,object-store,…`) |
 //! | `CLOUD_TEST_SWIFT_TEMPAUTH_URL` | swift | `http://127.0.0.1:8080/auth/v1.0` |
-//! | `CLOUD_TEST_SWIFT_TEMPAUTH_USER`, `CLOUD_TEST_SWIFT_TEMPAUTH_KEY` | swift | `test:tester`, `testing` |
+//! | `CLOUD_TEST_SWIFT_TEMPAUTH_USER`, `CLOUD_TEST_SWIFT_TEMPAUTH_KEY` | swift | `test:tester` and its canary key |
 //! | `CLOUD_TEST_SWIFT_S3_ENDPOINT`, `CLOUD_TEST_SWIFT_S3_REGION` | swift | `http://127.0.0.1:8080` (s3api), `us-east-1` |
-//! | `CLOUD_TEST_SWIFT_S3_ACCESS_KEY_ID`, `CLOUD_TEST_SWIFT_S3_SECRET_ACCESS_KEY` | swift | `test:tester`, `testing` |
+//! | `CLOUD_TEST_SWIFT_S3_ACCESS_KEY_ID`, `CLOUD_TEST_SWIFT_S3_SECRET_ACCESS_KEY` | swift | `test:tester` and its tempauth key |
 //! | `CLOUD_TEST_SWIFT_S3_BUCKET` | swift | `cloud-test` (a container of account `AUTH_test`) |
 //!
 //! The values are local test credentials for servers on loopback, not secrets. Those the
 //! emulators let us choose start with `CANARY` (the secret canary of `cargo xtask test`, which
 //! fails when one appears in the tests' output); a server that was already running when this
-//! version first started keeps its former credential until it restarts.
+//! version first started keeps its former credential until it restarts (or, for credentials in
+//! an OpenStack service's configuration or database, until it is set up again).
 //!
 //! # Files
 //!
@@ -425,7 +426,7 @@ impl Server {
             Self::Gcs => Ok(gcs::env()),
             Self::NewsletterMock | Self::CodaMock => Ok(prism::env(self)),
             Self::Keystone => keystone::env(layout, up),
-            Self::Swift => Ok(openstack::swift_env()),
+            Self::Swift => openstack::swift_env(layout),
             _ => Ok(Vec::new()),
         }
     }

@@ -39,7 +39,11 @@
 //! - oslo.service daemons ignore SIGTERM for `graceful_shutdown_timeout` (set to 2 s).
 //!
 //! Setup (schemas, rings, keys) runs once and is stamped with a fingerprint of the rendered
-//! configuration; it reruns when a template changes (or with `CLOUD_EMULATORS_FRESH=1`).
+//! configuration (and Keystone's bootstrap password); it reruns when a template or a credential
+//! changes (or with `CLOUD_EMULATORS_FRESH=1`).
+//!
+//! Every credential chosen here is a canary (the secret canary of `cargo xtask test`): the admin
+//! password, RabbitMQ's user, Swift's tempauth users, Octavia's heartbeat key.
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
@@ -54,11 +58,32 @@ use super::keystone::{self, AdminSession};
 use super::layout::Layout;
 use super::process::{self, ProcSpec, Ready};
 use super::proof;
-use super::{Ctx, Server, var};
+use super::{Ctx, Server, record_credentials, recorded_credential, var};
 
-/// The cloud admin's password (a local test server on loopback).
-pub(super) const ADMIN_PASSWORD: &str = "cloud-test-admin";
-const RABBIT_URL: &str = "rabbit://guest:guest@127.0.0.1:5672/";
+/// The cloud admin's password, a canary (the secret canary of `cargo xtask test`): given to
+/// `keystone-manage bootstrap` and written into every service's configuration. Part of
+/// Keystone's setup fingerprint, so a Keystone bootstrapped with another one is set up again
+/// (with every service whose configuration holds it) on its next start.
+const ADMIN_PASSWORD: &str = "CANARYcloudAdminPassword8Rt3";
+/// The admin password of a Keystone bootstrapped before the canary (until it is set up again).
+const LEGACY_ADMIN_PASSWORD: &str = "cloud-test-admin";
+/// The variable that gives the admin password to the tests (and records it, see
+/// `recorded_credential`).
+const ADMIN_PASSWORD_VARIABLE: &str = "CLOUD_TEST_OS_ADMIN_PASSWORD";
+/// The key of Swift's tempauth user `test:tester`, also the secret of its S3 access key `test:tester`
+/// (s3api): a canary.
+const TEMPAUTH_KEY: &str = "CANARYswiftTempauthKey6Wd2";
+/// The tempauth key of a Swift set up before the canary (until it is set up again).
+const LEGACY_TEMPAUTH_KEY: &str = "testing";
+/// The key of tempauth's reseller admin `admin:admin` (no test uses it): a canary.
+const TEMPAUTH_ADMIN_KEY: &str = "CANARYswiftTempauthAdmin9Jn4";
+const TEMPAUTH_KEY_VARIABLE: &str = "CLOUD_TEST_SWIFT_TEMPAUTH_KEY";
+/// The key Octavia's health manager checks amphora heartbeats with (none is sent here): a canary.
+const OCTAVIA_HEARTBEAT_KEY: &str = "CANARYoctaviaHeartbeatKey4Vb8";
+/// RabbitMQ's only user (`default_user`, created with an empty database instead of `guest`),
+/// whose password is a canary.
+const RABBIT_USER: &str = "cloud-test";
+const RABBIT_PASSWORD: &str = "CANARYrabbitmqPassword3Zk7";
 pub(super) const SYSTEM_PYTHON: &str = "/usr/bin/python3";
 
 /// Bump to force every setup to rerun after a change that templates do not show.
@@ -144,17 +169,28 @@ pub(super) fn catalog_entry(server: Server) -> Option<(&'static str, &'static st
     })
 }
 
-pub(super) fn swift_env() -> Vec<(String, String)> {
-    vec![
+/// The admin password the running Keystone was bootstrapped with.
+pub(super) fn admin_password(layout: &Layout) -> Result<String> {
+    recorded_credential(layout, Server::Keystone, ADMIN_PASSWORD_VARIABLE, LEGACY_ADMIN_PASSWORD)
+}
+
+/// The tempauth key of `test:tester` the Swift proxy's configuration holds.
+fn tempauth_key(layout: &Layout) -> Result<String> {
+    recorded_credential(layout, Server::Swift, TEMPAUTH_KEY_VARIABLE, LEGACY_TEMPAUTH_KEY)
+}
+
+pub(super) fn swift_env(layout: &Layout) -> Result<Vec<(String, String)>> {
+    let key = tempauth_key(layout)?;
+    Ok(vec![
         var("CLOUD_TEST_SWIFT_TEMPAUTH_URL", "http://127.0.0.1:8080/auth/v1.0"),
         var("CLOUD_TEST_SWIFT_TEMPAUTH_USER", "test:tester"),
-        var("CLOUD_TEST_SWIFT_TEMPAUTH_KEY", "testing"),
+        var(TEMPAUTH_KEY_VARIABLE, key.clone()),
         var("CLOUD_TEST_SWIFT_S3_ENDPOINT", "http://127.0.0.1:8080"),
         var("CLOUD_TEST_SWIFT_S3_REGION", "us-east-1"),
         var("CLOUD_TEST_SWIFT_S3_ACCESS_KEY_ID", "test:tester"),
-        var("CLOUD_TEST_SWIFT_S3_SECRET_ACCESS_KEY", "testing"),
+        var("CLOUD_TEST_SWIFT_S3_SECRET_ACCESS_KEY", key),
         var("CLOUD_TEST_SWIFT_S3_BUCKET", "cloud-test"),
-    ]
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,9 +226,12 @@ fn configs(layout: &Layout, server: Server) -> Result<Vec<(String, String)>> {
         }
         Server::Rabbitmq => vec![(
             "rabbitmq.conf".into(),
-            "# RabbitMQ on loopback only (rendered by `cargo xtask emulators`).\n\
-             listeners.tcp.1 = 127.0.0.1:5672\n"
-                .to_owned(),
+            format!(
+                "# RabbitMQ on loopback only (rendered by `cargo xtask emulators`).\n\
+                 listeners.tcp.1 = 127.0.0.1:5672\n\
+                 default_user = {RABBIT_USER}\n\
+                 default_pass = {RABBIT_PASSWORD}\n"
+            ),
         )],
         Server::Neutron => vec![("neutron.conf".into(), render(include_str!("templates/neutron.conf"))?)],
         Server::Cinder => vec![("cinder.conf".into(), render(include_str!("templates/cinder.conf"))?)],
@@ -227,8 +266,11 @@ fn render(template: &str, dir: &str) -> Result<String> {
         .replace("@AUTHTOKEN@", &authtoken)
         .replace("@AUTHTOKEN_OPTIONS@", AUTHTOKEN_OPTIONS)
         .replace("@SERVICE_AUTH@", SERVICE_AUTH)
-        .replace("@RABBIT@", RABBIT_URL)
+        .replace("@RABBIT@", &format!("rabbit://{RABBIT_USER}:{RABBIT_PASSWORD}@127.0.0.1:5672/"))
         .replace("@ADMIN_PASSWORD@", ADMIN_PASSWORD)
+        .replace("@TEMPAUTH_KEY@", TEMPAUTH_KEY)
+        .replace("@TEMPAUTH_ADMIN_KEY@", TEMPAUTH_ADMIN_KEY)
+        .replace("@OCTAVIA_HEARTBEAT_KEY@", OCTAVIA_HEARTBEAT_KEY)
         .replace("@DIR@", dir);
     if let Some(left) = placeholder(&text) {
         bail!("template placeholder {left} was not filled");
@@ -251,6 +293,16 @@ fn placeholder(text: &str) -> Option<&str> {
     None
 }
 
+/// What a server's setup depends on besides its rendered files: Keystone's database holds the
+/// admin password given to `keystone-manage bootstrap`.
+fn setup_inputs(server: Server, files: &[(String, String)]) -> Vec<(String, String)> {
+    let mut inputs = files.to_vec();
+    if server == Server::Keystone {
+        inputs.push(("bootstrap password".to_owned(), ADMIN_PASSWORD.to_owned()));
+    }
+    inputs
+}
+
 /// FNV-1a over the rendered files: the setup stamp.
 fn fingerprint(files: &[(String, String)]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -271,7 +323,7 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
     let files = configs(layout, server)?;
     write_python_hooks(layout)?;
     let stamp_path = d.join(".setup");
-    let stamp = fingerprint(&files);
+    let stamp = fingerprint(&setup_inputs(server, &files));
     let fresh_requested = std::env::var_os("CLOUD_EMULATORS_FRESH").is_some_and(|v| v == "1");
     if !fresh_requested && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp) {
         if server == Server::Keystone {
@@ -335,6 +387,7 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
                 "http://127.0.0.1:5000/v3/",
             ])?;
             wal(ctx, &log, &[d.join("keystone.db")])?;
+            record_credentials(layout, server, &[var(ADMIN_PASSWORD_VARIABLE, ADMIN_PASSWORD)])?;
         }
         Server::Swift => {
             for sub in ["node/d1", "cache"] {
@@ -355,6 +408,7 @@ pub(super) fn setup(ctx: &Ctx<'_>, server: Server) -> Result<()> {
                     bail!("swift-ring-builder {builder} rebalance failed ({status})");
                 }
             }
+            record_credentials(layout, server, &[var(TEMPAUTH_KEY_VARIABLE, TEMPAUTH_KEY)])?;
         }
         Server::Rabbitmq => {
             for sub in ["mnesia", "log"] {
@@ -672,7 +726,7 @@ pub(super) fn after_phase(
     selected: &BTreeSet<Server>,
 ) -> Result<()> {
     match (server, phase) {
-        (Server::Swift, 1) => swift_container(),
+        (Server::Swift, 1) => swift_container(&tempauth_key(&ctx.layout)?),
         (Server::Keystone, 1) => keystone::provision(ctx, selected, fresh),
         (Server::Designate, 2) => designate_pool(ctx),
         (Server::Cloudkitty, 1) => cloudkitty_storage(ctx),
@@ -683,7 +737,7 @@ pub(super) fn after_phase(
             if flavor.exists() && image.exists() {
                 return Ok(());
             }
-            let admin = AdminSession::login()?;
+            let admin = AdminSession::login(&ctx.layout)?;
             keystone::ensure_flavor(&admin)?;
             std::fs::write(flavor, keystone::FLAVOR)?;
             keystone::ensure_image(&admin)?;
@@ -696,10 +750,10 @@ pub(super) fn after_phase(
 }
 
 /// The container `cloud-test` of the tempauth account (the S3 bucket of the same name).
-fn swift_container() -> Result<()> {
+fn swift_container(key: &str) -> Result<()> {
     let auth = Request::get(8080, "/auth/v1.0")
         .header("X-Auth-User", "test:tester")
-        .header("X-Auth-Key", "testing")
+        .header("X-Auth-Key", key)
         .send()?
         .expect(&[200], "tempauth login")?;
     let token = auth.header("X-Auth-Token").context("tempauth answered without X-Auth-Token")?.to_owned();
@@ -768,6 +822,7 @@ pub(super) fn after_stop(layout: &Layout) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulators::lookup;
 
     #[test]
     fn every_template_renders_without_placeholders() {
@@ -783,9 +838,73 @@ mod tests {
     #[test]
     fn placeholders_are_found() {
         assert_eq!(placeholder("a = @DIR@/x"), Some("@DIR@"));
-        assert_eq!(placeholder("rabbit://guest:guest@127.0.0.1:5672/"), None);
+        assert_eq!(placeholder("rabbit://user:pass@127.0.0.1:5672/"), None);
         assert_eq!(placeholder("user@example.org @A_B@"), Some("@A_B@"));
         assert!(render("x = @NOPE@", "/d").is_err());
+    }
+
+    /// Every credential option of the rendered configurations carries the canary marker: the
+    /// admin password of each service, RabbitMQ's user (in the transport URL and its own
+    /// configuration), Swift's tempauth users and Octavia's heartbeat key.
+    #[test]
+    fn every_rendered_credential_is_a_canary() {
+        for chosen in [ADMIN_PASSWORD, TEMPAUTH_KEY, TEMPAUTH_ADMIN_KEY, RABBIT_PASSWORD, OCTAVIA_HEARTBEAT_KEY] {
+            assert!(chosen.starts_with(crate::canary::MARKER), "{chosen}");
+        }
+        let layout = Layout::at("/nonexistent/cloud-emulators");
+        let mut credentials = 0;
+        for server in Server::OPENSTACK {
+            for (name, text) in configs(&layout, server).unwrap() {
+                for line in text.lines().filter(|l| !l.starts_with('#')) {
+                    let Some((key, value)) = line.split_once('=') else { continue };
+                    let (key, value) = (key.trim(), value.trim());
+                    let credential = matches!(key, "password" | "default_pass" | "heartbeat_key")
+                        || (key == "transport_url" && value.starts_with("rabbit://"))
+                        || (key.starts_with("user_") && value.contains(".admin"));
+                    if credential {
+                        credentials += 1;
+                        assert!(value.contains(crate::canary::MARKER), "{name}: {line}");
+                    }
+                }
+                for legacy in [LEGACY_ADMIN_PASSWORD, "guest:guest", "= testing", "= insecure", "= admin ."] {
+                    assert!(!text.contains(legacy), "{name} still holds {legacy:?}");
+                }
+            }
+        }
+        // 10 services' admin password (two in some), 8 transport URLs, RabbitMQ, tempauth, Octavia.
+        assert!(credentials >= 25, "{credentials}");
+    }
+
+    /// Keystone's database holds the bootstrap password: changing it sets Keystone up again.
+    #[test]
+    fn the_admin_password_is_part_of_keystones_setup_fingerprint() {
+        let files = configs(&Layout::at("/nonexistent/cloud-emulators"), Server::Keystone).unwrap();
+        assert!(!files.iter().any(|(_, text)| text.contains(ADMIN_PASSWORD)));
+        assert_ne!(fingerprint(&setup_inputs(Server::Keystone, &files)), fingerprint(&files));
+        assert_eq!(setup_inputs(Server::Swift, &files), files);
+    }
+
+    /// A Keystone and a Swift set up before the canary keep handing out their former credentials
+    /// (what their database and configuration hold); once set up again, the recorded canaries,
+    /// which `cargo xtask test`'s secret canary counts and searches for.
+    #[test]
+    fn servers_hand_out_the_credentials_they_were_set_up_with() {
+        let root = std::env::temp_dir().join(format!("xtask-openstack-credentials-{}", std::process::id()));
+        let layout = Layout::at(&root);
+        std::fs::create_dir_all(layout.env_dir()).unwrap();
+        assert_eq!(admin_password(&layout).unwrap(), LEGACY_ADMIN_PASSWORD);
+        assert_eq!(lookup(&swift_env(&layout).unwrap(), "CLOUD_TEST_SWIFT_S3_SECRET_ACCESS_KEY"), Some("testing"));
+
+        record_credentials(&layout, Server::Keystone, &[var(ADMIN_PASSWORD_VARIABLE, ADMIN_PASSWORD)]).unwrap();
+        record_credentials(&layout, Server::Swift, &[var(TEMPAUTH_KEY_VARIABLE, TEMPAUTH_KEY)]).unwrap();
+        let mut env = swift_env(&layout).unwrap();
+        assert_eq!(lookup(&env, "CLOUD_TEST_SWIFT_S3_SECRET_ACCESS_KEY"), Some(TEMPAUTH_KEY));
+        env.push(var(ADMIN_PASSWORD_VARIABLE, admin_password(&layout).unwrap()));
+        let canaries = crate::canary::Canaries::from_env(&env);
+        // The S3 secret is the tempauth key: one credential.
+        assert_eq!(canaries.credentials(), 2);
+        assert_eq!(canaries.marked(), [TEMPAUTH_KEY_VARIABLE, ADMIN_PASSWORD_VARIABLE]);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub(super) fn prove_workers(layout: &Layout, fresh: &[Server]) -> Result<()> {
     if probes.is_empty() {
         return Ok(());
     }
-    let admin = AdminSession::login()?;
+    let admin = AdminSession::login(layout)?;
     let results: Vec<Result<()>> = std::thread::scope(|scope| {
         let handles: Vec<_> = probes
             .iter()
@@ -56,7 +56,7 @@ pub(super) fn prove_workers(layout: &Layout, fresh: &[Server]) -> Result<()> {
 pub(super) fn nova_discover(ctx: &Ctx<'_>) -> Result<()> {
     let d = dir(&ctx.layout, Server::Nova);
     let started = Instant::now();
-    let admin = AdminSession::login()?;
+    let admin = AdminSession::login(&ctx.layout)?;
     while hypervisors(&admin)? == 0 {
         if compute_nodes(ctx, &d.join("nova.db"))? > 0 {
             run_logged(

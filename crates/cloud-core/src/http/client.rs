@@ -501,13 +501,13 @@ mod tests {
     #[test]
     fn debug_shows_no_secret() {
         let builder = HttpClient::builder(CloudProvider::Infomaniak, "https://api.infomaniak.com/1".parse().unwrap())
-            .with_bearer_token("s3cr3t-token")
+            .with_bearer_token("CANARYbuilderBearer1")
             .with_default_header("X-Extra", "visible-value");
         let builder_text = format!("{builder:?}");
-        assert!(!builder_text.contains("s3cr3t-token") && !builder_text.contains("visible-value"));
+        assert!(!builder_text.contains("CANARYbuilderBearer1") && !builder_text.contains("visible-value"));
         let c = builder.build().unwrap();
         let text = format!("{c:?} {c:#?}");
-        assert!(!text.contains("s3cr3t-token"), "{text}");
+        assert!(!text.contains("CANARYbuilderBearer1"), "{text}");
         assert!(text.contains("api.infomaniak.com") && text.contains("x-extra"), "{text}");
     }
 }
