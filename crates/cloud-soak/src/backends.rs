@@ -95,7 +95,6 @@ async fn s3(name: &str, prefix: &str) -> Result<Target, String> {
         small: 0..256 * KIB,
         large: 5 * MIB + 1..12 * MIB,
         leftovers: Box::new(OpenUploads(direct)),
-        copy_limit: None,
     })
 }
 
@@ -187,7 +186,6 @@ async fn azurite() -> Result<Target, String> {
         small: 0..256 * KIB,
         large: 256 * KIB + 1..1200 * KIB,
         leftovers: Box::new(UncommittedBlocks(direct)),
-        copy_limit: None,
     })
 }
 
@@ -259,7 +257,6 @@ async fn gcs() -> Result<Target, String> {
         small: 0..256 * KIB,
         large: 256 * KIB + 1..1200 * KIB,
         leftovers: Box::new(Unobservable(Arc::new(direct))),
-        copy_limit: None,
     })
 }
 
@@ -332,14 +329,6 @@ async fn swift() -> Result<Target, String> {
         small: 0..256 * KIB,
         large: MIB + 1..3 * MIB + MIB / 2,
         leftovers: Box::new(Segments(direct)),
-        // The local Keystone-fronted Swift proxy runs `copy` after `slo` in its pipeline, so a
-        // server-side copy of a static large object stores the manifest's JSON as a plain object
-        // (a production Swift, with `copy` before `slo`, copies the content).
-        copy_limit: Some((
-            MIB,
-            "the local Swift's Keystone proxy has `copy` after `slo` in its pipeline, so it copies a \
-             large object's manifest instead of its content",
-        )),
     })
 }
 

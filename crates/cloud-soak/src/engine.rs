@@ -82,9 +82,6 @@ pub struct Target {
     pub large: Range<usize>,
     /// Finds and removes what the run left behind.
     pub leftovers: Box<dyn Leftovers>,
-    /// Sources larger than this are not copied, and why: a deviation of the local server, not
-    /// of the client (the report names it).
-    pub copy_limit: Option<(usize, &'static str)>,
 }
 
 impl fmt::Debug for Target {
@@ -129,7 +126,6 @@ pub async fn run(target: &Target, settings: &Settings) -> Result<Report, String>
     let downloads = tempfile::tempdir().map_err(|e| format!("scratch directory: {e}"))?;
     let mut model = Model::default();
     let mut report = Report::new(&target.name, settings.seed);
-    report.skip_reason = target.copy_limit.map(|(limit, why)| format!("copies of objects over {limit} bytes: {why}"));
     let total: u32 = OPS.iter().map(|(_, w)| w).sum();
     let mut unanswered = Vec::new();
 
@@ -254,7 +250,7 @@ enum Change {
 enum Outcome {
     /// A write (put, delete, copy): acknowledged or failed with this kind.
     Write { key: String, change: Change, result: Result<(), ErrorKind> },
-    /// Not run (a copy onto itself, or of a source the target cannot copy).
+    /// Not run (a copy onto itself).
     Skipped,
     /// Reads that succeeded (or said `NotFound`), and any violation seen directly.
     Read { seen: Vec<(String, Seen)>, error: Option<ErrorKind>, violation: Option<Violation> },
@@ -370,10 +366,7 @@ impl Step<'_> {
             }
             "copy" => {
                 let src = self.keys[rng.random_range(0..self.keys.len())].clone();
-                let too_large = self.target.copy_limit.is_some_and(|(limit, _)| {
-                    model.possible(&src).iter().any(|v| matches!(v, Version::Data(c) if c.len() > limit))
-                });
-                if src == key || too_large {
+                if src == key {
                     return Outcome::Skipped;
                 }
                 let result = client.copy_object(bucket, &src, bucket, key, CopyOptions::default()).await;

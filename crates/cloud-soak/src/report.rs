@@ -51,10 +51,8 @@ pub struct Report {
     pub orphans: Orphans,
     /// Temporary files left next to download destinations.
     pub leftover_files: usize,
-    /// Operations not run (copies onto themselves, or that the backend's server cannot do).
+    /// Operations not run (copies onto themselves).
     pub skipped: u64,
-    /// What the backend's server cannot do, if anything.
-    pub skip_reason: Option<String>,
     /// How long the run took.
     pub wall: Duration,
 }
@@ -78,7 +76,6 @@ impl Report {
             orphans: Orphans::default(),
             leftover_files: 0,
             skipped: 0,
-            skip_reason: None,
             wall: Duration::ZERO,
         }
     }
@@ -133,11 +130,7 @@ impl fmt::Display for Report {
             self.wall.as_secs_f64()
         )?;
         writeln!(f, "  operations          {} ({})", self.operations(), list(&self.ops))?;
-        write!(f, "  skipped             {}", self.skipped)?;
-        if let Some(why) = &self.skip_reason {
-            write!(f, " (not run: {why})")?;
-        }
-        writeln!(f)?;
+        writeln!(f, "  skipped             {} (copies onto themselves)", self.skipped)?;
         writeln!(f, "  requests            {}", self.requests)?;
         writeln!(f, "  faults injected     {} ({})", self.faults_injected(), list(&self.faults))?;
         let errors = self.errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");

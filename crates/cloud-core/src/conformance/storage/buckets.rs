@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use futures::TryStreamExt;
 
-use super::{list_keys, put, put_with, random_bucket, read, with_cleanup};
+use super::{PARTED_OBJECT, list_keys, put, put_with, random_bucket, read, with_cleanup};
 use crate::StorageClientExt;
 use crate::conformance::{CheckResult, Context, ResultExt, ensure_same_bytes, expect_kind, pattern_bytes};
 use crate::storage::{BucketInfo, CreateBucketOptions, GetOptions, PutOptions, PutPayload};
@@ -143,6 +143,24 @@ pub async fn check_copy_overwrites(store: &dyn StorageClient, ctx: &Context) -> 
     let options = PutOptions::default().with_metadata("stale", "yes");
     put_with(store, ctx, &dst, Bytes::from_static(b"old content that is longer"), options).await?;
     copy_and_compare(store, ctx, (ctx.bucket(), &ctx.key("copy/fresh")), (ctx.bucket(), &dst)).await
+}
+
+/// A copy of an object that went up in parts (a multipart upload, blocks, a static large
+/// object's segments, resumable chunks) holds the whole content, and stays whole once the source
+/// is deleted: a server that copied the parts' manifest instead (Swift with `copy` after `slo`
+/// in its proxy pipeline) fails here.
+pub async fn check_copy_parted_object(store: &dyn StorageClient, ctx: &Context) -> CheckResult {
+    let (src, dst) = (ctx.key("copy/parted-src"), ctx.key("copy/parted-dst"));
+    let size = usize::try_from(PARTED_OBJECT).unwrap_or(usize::MAX);
+    let content = pattern_bytes(81, size);
+    let payload = PutPayload::from_bytes(content.clone());
+    store.put_object(ctx.bucket(), &src, payload, PutOptions::default()).await.step("put the source in parts")?;
+    store.copy(ctx.bucket(), &src, ctx.bucket(), &dst).await.step("copy_object")?;
+    ensure_same_bytes(&read(store, ctx.bucket(), &dst).await?, &content, "the copy of an object put in parts")?;
+    let head = store.head(ctx.bucket(), &dst).await.step("head the copy")?;
+    ensure_eq!(head.size, PARTED_OBJECT, "size of the copy");
+    store.delete(ctx.bucket(), &src).await.step("delete the source")?;
+    ensure_same_bytes(&read(store, ctx.bucket(), &dst).await?, &content, "the copy once its source is deleted")
 }
 
 /// Copying a missing object is `NotFound`, and creates nothing.

@@ -131,6 +131,7 @@ pub fn storage_checks(caps: StorageCapabilities) -> Vec<Check> {
             check!(check_copy_overwrites),
             check!(check_copy_missing_source),
             check!(check_copy_to_missing_bucket),
+            check!(check_copy_parted_object),
         ]);
         if caps.create_bucket {
             checks.push(check!(check_copy_across_buckets));
@@ -230,6 +231,10 @@ fn listing_checks(caps: StorageCapabilities) -> Vec<Check> {
 
 /// The size of the largest round trip.
 const BIG_OBJECT: u64 = 100 << 20;
+
+/// An object above every backend's single-request threshold in the suites, so it goes up in
+/// several parts, blocks, segments or chunks, and not a multiple of any part.
+const PARTED_OBJECT: u64 = (9 << 20) + 5;
 
 /// Stores `bytes` under `key` with default options.
 async fn put(store: &dyn StorageClient, ctx: &Context, key: &str, bytes: impl Into<Bytes> + Send) -> CheckResult {

@@ -6,14 +6,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::random_suffix;
+use super::{PARTED_OBJECT, random_suffix};
 use crate::conformance::{CheckResult, Context, ResultExt, pattern_bytes, pattern_stream};
 use crate::storage::{ByteStream, PutOptions, PutPayload};
 use crate::{Error, ErrorKind, StorageClient, StorageClientExt};
 
-/// The size of the streamed put: above every backend's single-request threshold in the suites,
-/// so it goes up in several parts, blocks, segments or chunks, and not a multiple of any part.
-const STREAMED: u64 = (9 << 20) + 5;
+/// The size of the streamed put.
+const STREAMED: u64 = PARTED_OBJECT;
 
 /// What happened during a put, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
