@@ -184,13 +184,21 @@ pub trait StorageClientExt: StorageClient {
         self.put_object(bucket, key, PutPayload::from_stream(stream, Some(size)), options).await
     }
 
-    /// Downloads an object to a file with [`DownloadOptions::default`] (8 MiB parts, 4 in
-    /// flight), and returns its metadata. See [`download_file_with`](Self::download_file_with).
+    /// Downloads an object to a file with 8 MiB parts, [`DEFAULT_FILE_CONCURRENCY`] (8) in flight,
+    /// and returns its metadata. See [`download_file_with`](Self::download_file_with).
+    ///
+    /// A part written to a file holds at most 1 MiB in memory while it arrives, so a file download
+    /// runs twice as many parts as [`DownloadOptions::default`] (which suits
+    /// [`get_object_read_ahead`](Self::get_object_read_ahead), where every part in flight is held
+    /// whole).
+    ///
+    /// [`DEFAULT_FILE_CONCURRENCY`]: super::DEFAULT_FILE_CONCURRENCY
     ///
     /// # Errors
     /// As [`StorageClientExt::download_file_with`].
     async fn download_file(&self, bucket: &str, key: &str, path: &Path) -> Result<ObjectMeta> {
-        self.download_file_with(bucket, key, path, DownloadOptions::default()).await
+        let options = DownloadOptions::default().with_concurrency(super::DEFAULT_FILE_CONCURRENCY);
+        self.download_file_with(bucket, key, path, options).await
     }
 
     /// Downloads an object to a file and returns its metadata; an object larger than one part

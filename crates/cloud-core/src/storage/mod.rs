@@ -19,7 +19,7 @@ pub use model::{
 };
 pub(crate) use options::unquote;
 pub use options::{Conditions, CopyMode, CopyOptions, DeleteOptions, HeadOptions, ListEntry, PresignOptions, PutMode};
-pub use transfer::{DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, DownloadOptions};
+pub use transfer::{DEFAULT_CONCURRENCY, DEFAULT_FILE_CONCURRENCY, DEFAULT_PART_SIZE, DownloadOptions};
 pub use validate::{validate_bucket_name, validate_key, validate_metadata};
 
 use crate::{CloudProvider, Result};

@@ -28,6 +28,12 @@ pub const DEFAULT_PART_SIZE: u64 = 8 << 20;
 /// The default number of parts in flight: 4.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
+/// The number of parts in flight of [`download_file`](super::StorageClientExt::download_file): 8.
+/// A file download buffers at most 1 MiB per part, so it can afford more parts than a read-ahead
+/// stream; on a loopback S3 server, 8 parts instead of 4 took a 1 GiB download from 8.5–9.0 s to
+/// 5.7–6.2 s, and 12 were no faster.
+pub const DEFAULT_FILE_CONCURRENCY: usize = 8;
+
 /// The most a part download buffers before writing it to the file.
 const WRITE_BUFFER: usize = 1 << 20;
 
