@@ -29,15 +29,14 @@ async fn a_load_balancer_with_every_child_then_cascade_delete() {
     let listener =
         common::retry_if_db_locked(|| octavia.create_listener(&lb.id, "http", LbProtocol::Http, 80)).await.unwrap();
     assert_eq!((listener.protocol, listener.protocol_port), (LbProtocol::Http, 80));
-    let pool = octavia
-        .create_pool(&CreatePool::for_listener(&listener.id, "web", LbProtocol::Http).algorithm("LEAST_CONNECTIONS"))
-        .await
-        .unwrap();
+    let request = CreatePool::for_listener(&listener.id, "web", LbProtocol::Http).algorithm("LEAST_CONNECTIONS");
+    let pool = common::retry_if_db_locked(|| octavia.create_pool(&request)).await.unwrap();
     assert_eq!(pool.lb_algorithm, "LEAST_CONNECTIONS");
-    let first = octavia.add_pool_member(&pool.id, "192.0.2.10", 8080, 1).await.unwrap();
-    let second = octavia.add_pool_member(&pool.id, "192.0.2.11", 8080, 5).await.unwrap();
+    let first = common::retry_if_db_locked(|| octavia.add_pool_member(&pool.id, "192.0.2.10", 8080, 1)).await.unwrap();
+    let second = common::retry_if_db_locked(|| octavia.add_pool_member(&pool.id, "192.0.2.11", 8080, 5)).await.unwrap();
     assert_eq!((second.address.as_str(), second.weight), ("192.0.2.11", 5));
-    let monitor = octavia.create_health_monitor(&CreateHealthMonitor::new(&pool.id, "HTTP", 5, 3)).await.unwrap();
+    let request = CreateHealthMonitor::new(&pool.id, "HTTP", 5, 3);
+    let monitor = common::retry_if_db_locked(|| octavia.create_health_monitor(&request)).await.unwrap();
     assert_eq!((monitor.kind.as_str(), monitor.delay, monitor.timeout, monitor.max_retries), ("HTTP", 5, 3, 3));
 
     // Reads and listings.
@@ -81,10 +80,11 @@ async fn listeners_and_pools_delete_one_by_one() {
     let lb = octavia.create_load_balancer(&common::name("lb"), &subnet(), None).await.unwrap();
     let listener =
         common::retry_if_db_locked(|| octavia.create_listener(&lb.id, "tcp", LbProtocol::Tcp, 5432)).await.unwrap();
-    let pool = octavia.create_pool(&CreatePool::for_load_balancer(&lb.id, "db", LbProtocol::Tcp)).await.unwrap();
+    let request = CreatePool::for_load_balancer(&lb.id, "db", LbProtocol::Tcp);
+    let pool = common::retry_if_db_locked(|| octavia.create_pool(&request)).await.unwrap();
     assert!(pool.listeners.is_empty());
-    octavia.delete_pool(&pool.id).await.unwrap();
-    octavia.delete_listener(&listener.id).await.unwrap();
+    common::retry_if_db_locked(|| octavia.delete_pool(&pool.id)).await.unwrap();
+    common::retry_if_db_locked(|| octavia.delete_listener(&listener.id)).await.unwrap();
     assert_eq!(octavia.get_listener(&listener.id).await.unwrap_err().kind(), ErrorKind::NotFound);
     octavia.delete_load_balancer(&lb.id, false).await.unwrap();
     assert_eq!(octavia.delete_load_balancer(&lb.id, false).await.unwrap_err().kind(), ErrorKind::NotFound);
