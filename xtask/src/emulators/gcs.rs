@@ -10,7 +10,7 @@
 //! completion does that) would wait for itself forever. The wrapper gives each connection a
 //! thread that reads its request body, and still runs the emulator's handlers one at a time.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
 
 use super::http::Request;
@@ -33,14 +33,7 @@ fn wrapper(layout: &Layout) -> std::path::PathBuf {
 
 /// Writes the wrapper (at every `up`: a running emulator keeps the one it started with).
 pub(super) fn setup(layout: &Layout) -> Result<()> {
-    let path = wrapper(layout);
-    let dir = path.parent().context("the GCS wrapper has a directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let text = include_str!("templates/gcs_threaded.py");
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
+    super::write_start_file(&wrapper(layout), include_str!("templates/gcs_threaded.py"))
 }
 
 pub(super) fn proc(layout: &Layout) -> ProcSpec {

@@ -94,7 +94,7 @@ mod proof;
 mod s3;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -649,6 +649,17 @@ fn env_of(ctx: &Ctx<'_>, wanted: Option<&BTreeSet<Server>>) -> Result<Vec<(Strin
 }
 
 /// Writes `run/env/<server>.env` (`NAME=value` lines) for values only known after a start.
+/// Writes a file the local servers read when they start (a wrapper, a Python hook), creating its
+/// directory, unless it already holds `text`: a running server keeps the one it started with.
+fn write_start_file(path: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    let dir = path.parent().with_context(|| format!("{} has no directory", path.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
 fn write_env_file(layout: &Layout, server: &str, vars: &[(String, String)]) -> Result<()> {
     let path = layout.env_dir().join(format!("{server}.env"));
     let text: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();

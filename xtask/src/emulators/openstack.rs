@@ -529,14 +529,7 @@ fn python_hooks(layout: &Layout) -> PathBuf {
 /// Written at every start (the daemons read it when they start, setup does not): changing it
 /// needs no new setup.
 fn write_python_hooks(layout: &Layout) -> Result<()> {
-    let dir = python_hooks(layout);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join("sitecustomize.py");
-    let text = include_str!("templates/sitecustomize.py");
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
+    super::write_start_file(&python_hooks(layout).join("sitecustomize.py"), include_str!("templates/sitecustomize.py"))
 }
 
 /// Keystone warns at every token when its key directories are readable by others.
