@@ -140,6 +140,36 @@ async fn a_lost_answer_to_the_streamed_request_resumes_from_the_session() {
     direct.delete(&emulator.bucket, &key).await.expect("delete");
 }
 
+/// The streamed request of a payload of known size goes into a black hole: the proxy reads it
+/// and never answers, and the emulator never sees it. The client times out, asks the session
+/// (which kept nothing) and sends the whole payload again from what it kept: the payload is
+/// whole, so the failure is never blamed on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_request_lost_in_a_black_hole_is_sent_again() {
+    const CHUNK: u64 = 256 * 1024;
+    let (emulator, proxy) = proxied().await;
+    let gcs = through(&emulator, &proxy)
+        .with_upload_threshold(CHUNK)
+        .with_chunk_size(CHUNK)
+        .with_timeout(Duration::from_secs(2))
+        .with_read_timeout(Duration::from_secs(2))
+        .build()
+        .expect("client");
+    let key = emulator.unique_key("black-holed-streamed.bin");
+    let data = body(23, 1_124_641);
+    let first = |r: &Request| r.method == "PUT" && r.header("content-range") == Some("bytes 0-1048575/*");
+    proxy.add(Rule::new(first, Fault::BlackHole).times(1));
+
+    let put = within("put_object", gcs.put_object(&emulator.bucket, &key, data.clone().into(), PutOptions::default()))
+        .await
+        .unwrap_or_else(|e| panic!("an upload whose streamed request was black-holed: {e:?}\n{:#?}", proxy.requests()));
+    assert_eq!(put.size, Some(data.len() as u64));
+    assert_eq!(proxy.count(|r| r.method == "POST"), 1, "a second session was opened");
+    let direct = emulator.client();
+    assert_eq!(direct.download_blob(&emulator.bucket, &key).await.expect("read back"), data);
+    direct.delete(&emulator.bucket, &key).await.expect("delete");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_served_range_that_is_not_the_requested_one_is_response_invalid() {
     let (emulator, proxy) = proxied().await;

@@ -9,6 +9,9 @@
 //! upload streamed from a download of the same emulator (the object_store adapter's multipart
 //! completion does that) would wait for itself forever. The wrapper gives each connection a
 //! thread that reads its request body, and still runs the emulator's handlers one at a time.
+//! It also makes a resumable session that holds no bytes answer its status query without a
+//! `Range` header, as Cloud Storage does (the emulator claims one byte, then refuses the resend
+//! from byte 0).
 
 use anyhow::Result;
 use serde_json::json;
