@@ -117,6 +117,39 @@ const BUDGET_RUNS: &[(&str, u64, &str)] = &[
     ("cloud-infomaniak-newsletter", 180, "Infomaniak Newsletter: 60 requests per minute"),
 ];
 
+/// The most keys listed on s3s-fs, which reads its whole directory for every page of 1,000 (one
+/// listing of 100,000 keys took it about 10 minutes).
+const REAL_LISTED_KEYS: usize = 10_000;
+
+/// `cloud-bench list-server`, running until dropped.
+struct ListServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ListServer {
+    fn start(bin: &Path, prefix: &str, count: &str) -> Result<Self> {
+        use std::io::BufRead as _;
+        let mut child = Command::new(bin)
+            .args(["list-server", prefix, count])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("start cloud-bench list-server")?;
+        let mut line = String::new();
+        let read = child.stdout.take().map(|out| std::io::BufReader::new(out).read_line(&mut line));
+        let server = Self { child, url: format!("http://{}", line.trim()) };
+        ensure!(matches!(read, Some(Ok(n)) if n > 0), "cloud-bench list-server printed no address");
+        Ok(server)
+    }
+}
+
+impl Drop for ListServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The servers a section needs (names of `cargo xtask emulators`).
 fn servers_of(section: &str) -> &'static [&'static str] {
     match section {
@@ -661,16 +694,27 @@ impl Bench {
         Ok(vec![Comparison { title: format!("S3 (s3s-fs) {n} × 1 KiB PUT then GET"), series }])
     }
 
+    /// Listings on s3s-fs (at most [`REAL_LISTED_KEYS`] keys: it reads its whole directory for
+    /// every page) and, at the full count, on `cloud-bench list-server`, whose pages cost next to
+    /// nothing, so the time is the clients' own.
     fn listing(&self) -> Result<Vec<Comparison>> {
-        let n = self.sizes.listed_keys;
-        let count = n.to_string();
-        let prefix = format!("bench/list-{n}/");
-        self.ours("list setup", &["list-setup", &prefix, &count])?;
         let tools = ["cloud S3Client", "aws-sdk-s3"];
-        Ok(vec![self.rounds(&format!("S3 (s3s-fs) listing {n} keys"), &tools, |tool, _| {
-            let who = if tool == "aws-sdk-s3" { "sdk" } else { "ours" };
-            self.ours(tool, &["list", who, &prefix, &count])
-        })?])
+        let who = |tool: &str| if tool == "aws-sdk-s3" { "sdk" } else { "ours" };
+        let n = self.sizes.listed_keys;
+        let real = n.min(REAL_LISTED_KEYS);
+        let (count, prefix) = (real.to_string(), format!("bench/list-{real}/"));
+        self.ours("list setup", &["list-setup", &prefix, &count])?;
+        let on_server = self.rounds(&format!("S3 (s3s-fs) listing {real} keys"), &tools, |tool, _| {
+            self.ours(tool, &["list", who(tool), &prefix, &count])
+        })?;
+        let (count, prefix) = (n.to_string(), format!("bench/list-{n}/"));
+        let server = ListServer::start(&self.bin, &prefix, &count)?;
+        let endpoint = [("CLOUD_TEST_S3S_ENDPOINT", server.url.clone())];
+        let computed =
+            self.rounds(&format!("S3 listing {n} keys, pages computed by `list-server`"), &tools, |tool, _| {
+                self.measure(tool, &self.bin, &["list", who(tool), &prefix, &count], &endpoint)
+            })?;
+        Ok(vec![on_server, computed])
     }
 
     /// A generated object streamed up (`put_object` of a stream of known size) and down (the
@@ -859,7 +903,10 @@ fn section_intro(section: &str) -> &'static str {
         }
         "list" => {
             "`S3Client::list_objects` against the SDK's `ListObjectsV2` paginator, counting every key (1,000 per \
-             page)."
+             page): on s3s-fs at up to 10,000 keys (it reads its whole directory for every page, so the time is \
+             mostly the server's), and at the full count on `cloud-bench list-server`, a loopback `ListObjectsV2` \
+             responder that computes each page from its continuation token, so the time and CPU are the clients' \
+             own."
         }
         "rss" => {
             "A generated object streamed up (`put_object` of a stream of known size: the multipart, block or \

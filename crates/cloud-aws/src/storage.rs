@@ -354,28 +354,32 @@ impl StorageClient for S3Client {
                 .set_max_keys(page_size)
                 .set_continuation_token(token);
             async move {
-                let out = request.send().await.map_err(|e| from_sdk(e, client.provider(), "list_objects"))?;
-                let objects = out.contents().iter().filter_map(|o| {
-                    let size = o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
-                    let mut meta = ObjectMeta::new(o.key()?, size);
-                    if let Some(t) = o.last_modified().and_then(to_chrono) {
-                        meta = meta.with_last_modified(t);
-                    }
-                    if let Some(etag) = o.e_tag() {
-                        meta = meta.with_etag(etag);
+                let mut out = request.send().await.map_err(|e| from_sdk(e, client.provider(), "list_objects"))?;
+                // The page's strings move into the entries instead of being copied.
+                let objects = out.contents.take().unwrap_or_default().into_iter().filter_map(|o| {
+                    let size = o.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+                    let mut meta = ObjectMeta::new(o.key?, size);
+                    // Set in place: a builder call per field would move the whole entry again.
+                    meta.last_modified = o.last_modified.as_ref().and_then(to_chrono);
+                    if let Some(etag) = o.e_tag {
+                        meta.set_etag(etag);
                     }
                     Some(ListEntry::Object(meta))
                 });
-                let prefixes =
-                    out.common_prefixes().iter().filter_map(|p| Some(ListEntry::Prefix(p.prefix()?.to_owned())));
+                let prefixes = out
+                    .common_prefixes
+                    .take()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| Some(ListEntry::Prefix(p.prefix?)));
                 // S3 sends objects and common prefixes apart; the contract wants one ordered
                 // listing, with only entries after the start key (prefixes included).
                 let mut items: Vec<ListEntry> =
                     objects.chain(prefixes).filter(|e| start_after.as_deref().is_none_or(|s| e.name() > s)).collect();
                 items.sort_by(|a, b| a.name().cmp(b.name()));
-                let next = if out.is_truncated() == Some(true) {
-                    match out.next_continuation_token() {
-                        Some(t) => Some(t.to_owned()),
+                let next = if out.is_truncated == Some(true) {
+                    match out.next_continuation_token.take() {
+                        Some(t) => Some(t),
                         None => {
                             return Err(Error::new(
                                 ErrorKind::ResponseInvalid,

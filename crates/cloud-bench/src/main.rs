@@ -33,7 +33,7 @@ fn usage() -> Error {
     Error::invalid_input(
         "usage: cloud-bench (s3-up|s3-down) (ours|sdk) SRC DST \
          | (swift-up|swift-down|azure-up|azure-down|gcs-up|gcs-down) ours SRC DST | small COUNT \
-         | list-setup PREFIX COUNT | list (ours|sdk) PREFIX COUNT \
+         | list-setup PREFIX COUNT | list (ours|sdk) PREFIX COUNT | list-server PREFIX COUNT \
          | (stream-up|stream-down) (s3|swift|azure|gcs) KEY MIB | delete (s3|swift|azure|gcs) KEY",
     )
 }
@@ -343,6 +343,91 @@ async fn list(who: &str, prefix: &str, count: usize) -> Result<()> {
     check_len(listed, count)
 }
 
+/// Serves `ListObjectsV2` for a bucket of `count` empty objects named `{prefix}0000000`… on
+/// 127.0.0.1 until killed; prints its address first. Every page is computed from its
+/// continuation token (the index of its first key), so a page costs the server next to nothing
+/// and a listing's time is the client's: what the listing comparison measures beside the one on
+/// s3s-fs, whose pages take it seconds each.
+async fn list_server(prefix: &str, count: usize) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("{}", listener.local_addr()?);
+    let prefix: Arc<str> = Arc::from(prefix);
+    loop {
+        let (socket, _) = listener.accept().await?;
+        let prefix = Arc::clone(&prefix);
+        tokio::spawn(async move {
+            if let Err(e) = serve_listing(socket, &prefix, count).await {
+                eprintln!("cloud-bench list-server: {e}");
+            }
+        });
+    }
+}
+
+/// Answers the requests of one connection (HTTP/1.1, kept alive) until the client closes it.
+async fn serve_listing(socket: tokio::net::TcpStream, prefix: &str, count: usize) -> Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    let (read, mut write) = socket.into_split();
+    let mut read = tokio::io::BufReader::new(read);
+    loop {
+        let mut request_line = String::new();
+        if read.read_line(&mut request_line).await? == 0 {
+            return Ok(());
+        }
+        // The headers, up to the empty line; a GET has no body.
+        loop {
+            let mut line = String::new();
+            if read.read_line(&mut line).await? == 0 || line == "\r\n" {
+                break;
+            }
+        }
+        let target = request_line.split_whitespace().nth(1).unwrap_or_default();
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        let param = |name: &str| {
+            query.split('&').find_map(|pair| pair.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+        };
+        let response = if param("list-type") == Some("2") {
+            let first = param("continuation-token").and_then(|t| t.parse().ok()).unwrap_or(0usize).min(count);
+            let max_keys = param("max-keys").and_then(|m| m.parse().ok()).unwrap_or(1000usize).clamp(1, 1000);
+            let body = listing_page(prefix, first, (first + max_keys).min(count), count);
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nx-amz-request-id: bench\r\n\r\n{body}",
+                body.len()
+            )
+        } else {
+            "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned()
+        };
+        write.write_all(response.as_bytes()).await?;
+    }
+}
+
+/// The `ListObjectsV2` page of the keys `first..end` out of `count`.
+fn listing_page(prefix: &str, first: usize, end: usize, count: usize) -> String {
+    use std::fmt::Write as _;
+    let mut xml = String::with_capacity(200 * (end - first) + 400);
+    xml.push_str(
+        r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
+    );
+    let _ = write!(
+        xml,
+        "<Name>bench</Name><Prefix>{prefix}</Prefix><KeyCount>{}</KeyCount><MaxKeys>1000</MaxKeys>",
+        end - first
+    );
+    if end < count {
+        let _ = write!(xml, "<IsTruncated>true</IsTruncated><NextContinuationToken>{end}</NextContinuationToken>");
+    } else {
+        xml.push_str("<IsTruncated>false</IsTruncated>");
+    }
+    for i in first..end {
+        let _ = write!(
+            xml,
+            "<Contents><Key>{prefix}{i:07}</Key><LastModified>2026-12-07T00:00:00.000Z</LastModified>\
+             <ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size><StorageClass>STANDARD</StorageClass></Contents>"
+        );
+    }
+    xml.push_str("</ListBucketResult>");
+    xml
+}
+
 /// The bytes of the streamed transfers: xorshift64 words, little-endian, from a fixed seed (the
 /// bytes `cargo xtask bench` writes to its source file), generated as they are needed.
 struct Pattern {
@@ -434,6 +519,7 @@ async fn run(args: &[String]) -> Result<()> {
         ("delete", backend) => delete(backend, arg(2)?).await,
         ("list-setup", prefix) => list_setup(prefix, number(2)?).await,
         ("list", who) => list(who, arg(2)?, number(3)?).await,
+        ("list-server", prefix) => list_server(prefix, number(2)?).await,
         _ => Err(usage()),
     }
 }

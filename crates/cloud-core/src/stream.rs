@@ -2,8 +2,10 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::{Error, ErrorKind, Result};
 
@@ -53,44 +55,91 @@ where
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    enum State<F> {
-        Start(F),
-        Next(F, String, HashSet<String>),
-        Done,
-    }
-    stream::try_unfold(State::Start(fetch), |state| async move {
-        let (mut fetch, token, mut seen) = match state {
-            State::Start(f) => (f, None, HashSet::new()),
-            State::Next(f, t, seen) => (f, Some(t), seen),
-            State::Done => return Ok(None),
-        };
-        let page = fetch(token.clone()).await?;
-        if let Some(token) = token {
-            seen.insert(token);
-        }
-        let next = match page.next {
-            Some(next) if seen.contains(&next) => {
-                return Err(Error::new(
-                    ErrorKind::ResponseInvalid,
-                    format!(
-                        "the service returned the continuation token {next:?} again after {} pages: the listing loops",
-                        seen.len()
-                    ),
-                ));
+    Paginate { fetch, pending: None, items: Vec::new().into_iter(), next: Next::First, seen: HashSet::new() }.boxed()
+}
+
+/// The stream behind [`paginate`]: the items of the current page are handed out one by one,
+/// straight from the page (a listing moves each item once here, whatever its size).
+struct Paginate<T, F, Fut> {
+    fetch: F,
+    /// The page being fetched, and the token it was asked for with.
+    pending: Option<(Pin<Box<Fut>>, Option<String>)>,
+    /// What is left of the current page.
+    items: std::vec::IntoIter<T>,
+    /// Which page comes after the current one.
+    next: Next,
+    /// The tokens asked for so far.
+    seen: HashSet<String>,
+}
+
+enum Next {
+    First,
+    Token(String),
+    /// The last page came, or an error ended the listing.
+    Done,
+}
+
+// Nothing is pinned in place: the fetch future is boxed, and `fetch` is only called by `&mut`.
+impl<T, F, Fut> Unpin for Paginate<T, F, Fut> {}
+
+impl<T, F, Fut> Stream for Paginate<T, F, Fut>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    type Item = Result<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.items.next() {
+                return Poll::Ready(Some(Ok(item)));
             }
-            Some(next) if !next.is_empty() => State::Next(fetch, next, seen),
-            _ => State::Done,
-        };
-        Ok(Some((stream::iter(page.items.into_iter().map(Ok)), next)))
-    })
-    .try_flatten()
-    .boxed()
+            let (future, _) = match &mut this.pending {
+                Some(pending) => pending,
+                None => {
+                    let token = match std::mem::replace(&mut this.next, Next::Done) {
+                        Next::Done => return Poll::Ready(None),
+                        Next::First => None,
+                        Next::Token(token) => Some(token),
+                    };
+                    let future = Box::pin((this.fetch)(token.clone()));
+                    this.pending.insert((future, token))
+                }
+            };
+            let page = std::task::ready!(future.as_mut().poll(cx));
+            let asked = this.pending.take().and_then(|(_, token)| token);
+            let page = match page {
+                Ok(page) => page,
+                Err(e) => return Poll::Ready(Some(Err(e))),
+            };
+            if let Some(token) = asked {
+                this.seen.insert(token);
+            }
+            match page.next {
+                Some(next) if this.seen.contains(&next) => {
+                    return Poll::Ready(Some(Err(Error::new(
+                        ErrorKind::ResponseInvalid,
+                        format!(
+                            "the service returned the continuation token {next:?} again after {} pages: the listing loops",
+                            this.seen.len()
+                        ),
+                    ))));
+                }
+                Some(next) if !next.is_empty() => this.next = Next::Token(next),
+                _ => {}
+            }
+            this.items = page.items.into_iter();
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures::TryStreamExt;
 
     use super::*;
 

@@ -97,14 +97,12 @@ pub trait StorageClientExt: StorageClient {
             return futures::stream::once(async move { Err(err) }).boxed();
         }
         self.list_entries(bucket, options)
-            .try_filter_map(|entry| async move {
-                match entry {
-                    ListEntry::Object(meta) => Ok(Some(meta)),
-                    ListEntry::Prefix(prefix) => Err(Error::new(
-                        ErrorKind::ResponseInvalid,
-                        format!("a listing without a delimiter returned the common prefix {prefix:?}"),
-                    )),
-                }
+            .map(|entry| match entry? {
+                ListEntry::Object(meta) => Ok(meta),
+                ListEntry::Prefix(prefix) => Err(Error::new(
+                    ErrorKind::ResponseInvalid,
+                    format!("a listing without a delimiter returned the common prefix {prefix:?}"),
+                )),
             })
             .boxed()
     }

@@ -100,12 +100,21 @@ impl ObjectMeta {
         self
     }
 
-    /// Sets the entity tag (surrounding quotes are removed).
+    /// Sets the entity tag; surrounding quotes are removed.
     #[must_use]
     pub fn with_etag(mut self, etag: impl Into<String>) -> Self {
-        let etag: String = etag.into();
-        self.etag = Some(etag.trim_matches('"').to_owned());
+        self.set_etag(etag);
         self
+    }
+
+    /// Sets the entity tag in place (surrounding quotes removed): for code that fills many
+    /// entries, such as a listing, where each builder call would move the whole entry.
+    pub fn set_etag(&mut self, etag: impl Into<String>) {
+        let mut etag: String = etag.into();
+        etag.truncate(etag.trim_end_matches('"').len());
+        let quotes = etag.len() - etag.trim_start_matches('"').len();
+        etag.drain(..quotes);
+        self.etag = Some(etag);
     }
 
     /// Sets the content type.
