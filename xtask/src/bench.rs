@@ -117,7 +117,7 @@ const BUDGET_RUNS: &[(&str, u64, &str)] = &[
     ("cloud-infomaniak-newsletter", 180, "Infomaniak Newsletter: 60 requests per minute"),
 ];
 
-/// The most keys listed on s3s-fs, which reads its whole directory for every page of 1,000 (one
+/// The most keys listed on s3s-fs, which walks the whole bucket for every page of 1,000 (one
 /// listing of 100,000 keys took it about 10 minutes).
 const REAL_LISTED_KEYS: usize = 10_000;
 
@@ -694,7 +694,7 @@ impl Bench {
         Ok(vec![Comparison { title: format!("S3 (s3s-fs) {n} × 1 KiB PUT then GET"), series }])
     }
 
-    /// Listings on s3s-fs (at most [`REAL_LISTED_KEYS`] keys: it reads its whole directory for
+    /// Listings on s3s-fs (at most [`REAL_LISTED_KEYS`] keys: it walks the whole bucket for
     /// every page) and, at the full count, on `cloud-bench list-server`, whose pages cost next to
     /// nothing, so the time is the clients' own.
     fn listing(&self) -> Result<Vec<Comparison>> {
@@ -704,7 +704,7 @@ impl Bench {
         let real = n.min(REAL_LISTED_KEYS);
         let (count, prefix) = (real.to_string(), format!("bench/list-{real}/"));
         self.ours("list setup", &["list-setup", &prefix, &count])?;
-        let on_server = self.rounds(&format!("S3 (s3s-fs) listing {real} keys"), &tools, |tool, _| {
+        let on_s3s = self.rounds(&format!("S3 (s3s-fs) listing {real} keys"), &tools, |tool, _| {
             self.ours(tool, &["list", who(tool), &prefix, &count])
         })?;
         let (count, prefix) = (n.to_string(), format!("bench/list-{n}/"));
@@ -714,7 +714,7 @@ impl Bench {
             self.rounds(&format!("S3 listing {n} keys, pages computed by `list-server`"), &tools, |tool, _| {
                 self.measure(tool, &self.bin, &["list", who(tool), &prefix, &count], &endpoint)
             })?;
-        Ok(vec![on_server, computed])
+        Ok(vec![on_s3s, computed])
     }
 
     /// A generated object streamed up (`put_object` of a stream of known size) and down (the
@@ -905,7 +905,7 @@ fn section_intro(section: &str) -> &'static str {
         }
         "list" => {
             "`S3Client::list_objects` against the SDK's `ListObjectsV2` paginator, counting every key (1,000 per \
-             page): on s3s-fs at up to 10,000 keys (it reads its whole directory for every page, so the time is \
+             page): on s3s-fs at up to 10,000 keys (it walks the whole bucket for every page, so the time is \
              mostly the server's), and at the full count on `cloud-bench list-server`, a loopback `ListObjectsV2` \
              responder that computes each page from its continuation token, so the time and CPU are the clients' \
              own."

@@ -378,16 +378,14 @@ impl StorageClient for S3Client {
                     objects.chain(prefixes).filter(|e| start_after.as_deref().is_none_or(|s| e.name() > s)).collect();
                 items.sort_by(|a, b| a.name().cmp(b.name()));
                 let next = if out.is_truncated == Some(true) {
-                    match out.next_continuation_token.take() {
-                        Some(t) => Some(t),
-                        None => {
-                            return Err(Error::new(
-                                ErrorKind::ResponseInvalid,
-                                "ListObjectsV2 is truncated but has no continuation token",
-                            )
-                            .in_context(client.provider(), "list_objects"));
-                        }
-                    }
+                    let Some(token) = out.next_continuation_token.take() else {
+                        return Err(Error::new(
+                            ErrorKind::ResponseInvalid,
+                            "ListObjectsV2 is truncated but has no continuation token",
+                        )
+                        .in_context(client.provider(), "list_objects"));
+                    };
+                    Some(token)
                 } else {
                     None
                 };

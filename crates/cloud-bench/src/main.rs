@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream as SdkStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use cloud_core::storage::{DownloadOptions, ListOptions, PutOptions, PutPayload};
+use cloud_core::storage::{DownloadOptions, ListEntry, ListOptions, PutOptions, PutPayload};
 use cloud_core::{Error, Result, StorageClient, StorageClientExt};
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
@@ -294,11 +294,26 @@ fn check_len(got: usize, expected: usize) -> Result<()> {
     }
 }
 
-/// Creates `count` empty objects under `prefix` unless exactly that many are there already.
+/// Creates `count` empty objects under `prefix` unless exactly that many are there already, and
+/// deletes the other listings' objects (`bench/list-…/`): s3s-fs walks the whole bucket for every
+/// page, so they would slow this listing down.
 async fn list_setup(prefix: &str, count: usize) -> Result<()> {
     let store = Arc::new(ours_s3()?);
     let bucket = s3_bucket()?;
     store.ensure_bucket(&bucket).await?;
+    let others: Vec<String> = store
+        .list_entries(&bucket, ListOptions::default().with_prefix("bench/list-").with_delimiter("/"))
+        .try_filter_map(|entry| async move {
+            Ok(match entry {
+                ListEntry::Prefix(other) if other != prefix => Some(other),
+                _ => None,
+            })
+        })
+        .try_collect()
+        .await?;
+    for other in others {
+        store.delete_prefix(&bucket, &other).await?;
+    }
     let there = store
         .list_objects(&bucket, ListOptions::default().with_prefix(prefix))
         .try_fold(0usize, |n, _| async move { Ok(n + 1) })

@@ -75,7 +75,8 @@ struct Paginate<T, F, Fut> {
 enum Next {
     First,
     Token(String),
-    /// The last page came, or an error ended the listing.
+    /// No page is due after the one in hand or being fetched: the last page came, or an error
+    /// ended the listing.
     Done,
 }
 

@@ -142,8 +142,8 @@ async fn a_lost_answer_to_the_streamed_request_resumes_from_the_session() {
 
 /// The streamed request of a payload of known size goes into a black hole: the proxy reads it
 /// and never answers, and the emulator never sees it. The client times out, asks the session
-/// (which kept nothing) and sends the whole payload again from what it kept: the payload is
-/// whole, so the failure is never blamed on it.
+/// (which kept nothing) and sends the streamed bytes again from what it kept (a `Bytes` payload,
+/// kept in one piece), in the same session: the failure is never blamed on the payload.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_streamed_request_lost_in_a_black_hole_is_sent_again() {
     const CHUNK: u64 = 256 * 1024;
@@ -164,6 +164,8 @@ async fn a_streamed_request_lost_in_a_black_hole_is_sent_again() {
         .await
         .unwrap_or_else(|e| panic!("an upload whose streamed request was black-holed: {e:?}\n{:#?}", proxy.requests()));
     assert_eq!(put.size, Some(data.len() as u64));
+    assert_eq!(proxy.count(first), 2, "the streamed bytes were not sent exactly twice: {:#?}", proxy.requests());
+    assert_eq!(proxy.count(|r| r.header("content-range") == Some("bytes */*")), 1, "the session was asked once");
     assert_eq!(proxy.count(|r| r.method == "POST"), 1, "a second session was opened");
     let direct = emulator.client();
     assert_eq!(direct.download_blob(&emulator.bucket, &key).await.expect("read back"), data);

@@ -38,9 +38,11 @@ pub const DEFAULT_FILE_CONCURRENCY: usize = 8;
 /// The most a part download buffers before writing it to the file.
 const WRITE_BUFFER: usize = 1 << 20;
 
-/// How many bytes a file download writes between two flushes to disk. Flushing as the download
-/// goes, while other parts keep arriving, leaves little for the last flush before the file is
-/// published (a 1 GiB file flushed only at the end kept a download waiting about 0.5 s here).
+/// How many bytes a file download of several parts in flight writes between two flushes to disk.
+/// Flushing as the download goes, while the other parts keep arriving, leaves little for the last
+/// flush before the file is published (a 1 GiB file flushed only at the end kept a download
+/// waiting about 0.5 s here). A download of one part at a time flushes only at the end: its part
+/// would wait for each flush with nothing else arriving.
 const SYNC_EVERY: u64 = 64 << 20;
 
 /// How a large object is downloaded: as ranged parts of `part_size` bytes, `concurrency` of them
@@ -364,7 +366,11 @@ pub(crate) async fn download_to_file(
     let (first, plan) = open(source, options).await?;
     let meta = first.meta.clone();
     let (tmp, file) = create_part_file(path, &file_name.to_string_lossy()).await?;
-    let file = PartFile { file: Arc::new(file.into_std().await), unsynced: AtomicU64::new(0) };
+    let file = PartFile {
+        file: Arc::new(file.into_std().await),
+        written: AtomicU64::new(0),
+        flush_as_written: options.concurrency > 1 && plan.parts > 1,
+    };
     let written = write_parts(source, &file, first, &plan, options.concurrency).await;
     drop(file);
     if let Err(e) = written {
@@ -378,24 +384,24 @@ pub(crate) async fn download_to_file(
     Ok(meta)
 }
 
-/// The temporary file of a download, and how many bytes were written to it since it was last
-/// flushed to disk.
+/// The temporary file of a download.
 struct PartFile {
     file: Arc<std::fs::File>,
-    unsynced: AtomicU64,
+    /// Bytes written so far, by all parts.
+    written: AtomicU64,
+    /// Whether to flush every [`SYNC_EVERY`] bytes (several parts in flight).
+    flush_as_written: bool,
 }
 
 impl PartFile {
     /// Writes `data` at `offset` (a positioned write: parts in flight never share a file
-    /// cursor), and flushes the file to disk once [`SYNC_EVERY`] bytes were written since the
-    /// last flush; returns the offset after `data`.
+    /// cursor); the write that takes the total past a multiple of [`SYNC_EVERY`] then flushes the
+    /// file to disk. Returns the offset after `data`.
     async fn write_at(&self, data: Bytes, offset: u64) -> Result<u64> {
         let len = data.len() as u64;
         self.run(move |f| positioned_write(f, &data, offset)).await?;
-        if self.unsynced.fetch_add(len, Ordering::Relaxed) + len >= SYNC_EVERY
-            // Of the parts crossing the mark together, the one that takes the count flushes.
-            && self.unsynced.swap(0, Ordering::Relaxed) >= SYNC_EVERY
-        {
+        let before = self.written.fetch_add(len, Ordering::Relaxed);
+        if self.flush_as_written && before / SYNC_EVERY != (before + len) / SYNC_EVERY {
             self.run(std::fs::File::sync_data).await?;
         }
         Ok(offset + len)

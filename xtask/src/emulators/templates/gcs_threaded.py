@@ -50,6 +50,7 @@ server.HTTPServer = _ThreadingServer
 
 
 def _resumable_incomplete(response, storage, upload_id, fallback_end=0):
+    # `fallback_end` stays for the callers' signature: a session that holds nothing says nothing.
     response.status = objects.GoogleHTTPStatus.RESUME_INCOMPLETE
     received = storage.get_resumable_byte_count(upload_id)
     if received > 0:
