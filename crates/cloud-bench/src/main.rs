@@ -11,6 +11,7 @@ use aws_sdk_s3::primitives::ByteStream as SdkStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use cloud_core::storage::{DownloadOptions, ListEntry, ListOptions, PutOptions, PutPayload};
 use cloud_core::{Error, Result, StorageClient, StorageClientExt};
+use cloud_faults::{Fault, FaultProxy, Reply, Request as FaultRequest, Rule};
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
@@ -359,60 +360,32 @@ async fn list(who: &str, prefix: &str, count: usize) -> Result<()> {
 }
 
 /// Serves `ListObjectsV2` for a bucket of `count` empty objects named `{prefix}0000000`… on
-/// 127.0.0.1 until killed; prints its address first. Every page is computed from its
-/// continuation token (the index of its first key), so a page costs the server next to nothing
-/// and a listing's time is the client's: what the listing comparison measures beside the one on
-/// s3s-fs, whose pages take it seconds each.
+/// 127.0.0.1 until killed; prints its address first. The pages of 1,000 keys are rendered
+/// before the first request and answered by a `cloud_faults::FaultProxy` with no server behind
+/// it (one canned answer per continuation token, the index of the page's first key), so a page
+/// costs the server next to nothing and a listing's time is the client's: what the listing
+/// comparison measures beside the one on s3s-fs, whose pages take it seconds each.
 async fn list_server(prefix: &str, count: usize) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    println!("{}", listener.local_addr()?);
-    let prefix: Arc<str> = Arc::from(prefix);
-    loop {
-        let (socket, _) = listener.accept().await?;
-        let prefix = Arc::clone(&prefix);
-        tokio::spawn(async move {
-            if let Err(e) = serve_listing(socket, &prefix, count).await {
-                eprintln!("cloud-bench list-server: {e}");
-            }
-        });
-    }
-}
-
-/// Answers the requests of one connection (HTTP/1.1, kept alive) until the client closes it.
-async fn serve_listing(socket: tokio::net::TcpStream, prefix: &str, count: usize) -> Result<()> {
-    use tokio::io::AsyncBufReadExt;
-    let (read, mut write) = socket.into_split();
-    let mut read = tokio::io::BufReader::new(read);
-    loop {
-        let mut request_line = String::new();
-        if read.read_line(&mut request_line).await? == 0 {
-            return Ok(());
-        }
-        // The headers, up to the empty line; a GET has no body.
-        loop {
-            let mut line = String::new();
-            if read.read_line(&mut line).await? == 0 || line == "\r\n" {
-                break;
-            }
-        }
-        let target = request_line.split_whitespace().nth(1).unwrap_or_default();
-        let query = target.split_once('?').map_or("", |(_, q)| q);
-        let param = |name: &str| {
-            query.split('&').find_map(|pair| pair.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+    const PAGE: usize = 1000;
+    let server = FaultProxy::alone().await?;
+    for first in (0..count.max(1)).step_by(PAGE) {
+        let end = (first + PAGE).min(count);
+        let page = Reply::new(200)
+            .header("content-type", "application/xml")
+            .header("x-amz-request-id", "bench")
+            .body(listing_page(prefix, first, end, count));
+        let token = (first > 0).then(|| first.to_string());
+        let picks = move |r: &FaultRequest| {
+            let param = |name: &str| {
+                r.query().split('&').find_map(|pair| pair.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+            };
+            r.method == "GET" && param("list-type") == Some("2") && param("continuation-token") == token.as_deref()
         };
-        let response = if param("list-type") == Some("2") {
-            let first = param("continuation-token").and_then(|t| t.parse().ok()).unwrap_or(0usize).min(count);
-            let max_keys = param("max-keys").and_then(|m| m.parse().ok()).unwrap_or(1000usize).clamp(1, 1000);
-            let body = listing_page(prefix, first, (first + max_keys).min(count), count);
-            format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nx-amz-request-id: bench\r\n\r\n{body}",
-                body.len()
-            )
-        } else {
-            "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned()
-        };
-        write.write_all(response.as_bytes()).await?;
+        server.add(Rule::new(picks, Fault::Respond(page)));
     }
+    println!("{}", server.addr());
+    std::future::pending::<()>().await;
+    Ok(())
 }
 
 /// The `ListObjectsV2` page of the keys `first..end` out of `count`.

@@ -27,7 +27,7 @@ use crate::report::{Orphans, Report};
 pub struct Settings {
     /// Operations to run.
     pub ops: usize,
-    /// The seed of every random choice (operations, keys, sizes, faults).
+    /// The random seed of every choice (operations, keys, sizes, faults).
     pub seed: u64,
     /// The share of operations that get a fault (0.0 ..= 1.0).
     pub fault_rate: f64,

@@ -23,7 +23,7 @@ pub struct Orphans {
 pub struct Report {
     /// The backend.
     pub backend: String,
-    /// The seed the run used.
+    /// The random seed the run used.
     pub seed: u64,
     /// Operations run, by kind.
     pub ops: BTreeMap<&'static str, u64>,

@@ -7,7 +7,7 @@ use cloud_soak::{Settings, run, target};
 
 /// Operations per backend: a few hundred, so that all five together take a minute or two.
 const OPS: usize = 300;
-/// The seed: the same operations and faults on every run.
+/// The random seed: the same operations and faults on every run.
 const SEED: u64 = 18;
 
 async fn soak(backend: &str) {

@@ -648,7 +648,6 @@ fn env_of(ctx: &Ctx<'_>, wanted: Option<&BTreeSet<Server>>) -> Result<Vec<(Strin
     Ok(vars)
 }
 
-/// Writes `run/env/<server>.env` (`NAME=value` lines) for values only known after a start.
 /// Writes a file the local servers read when they start (a wrapper, a Python hook), creating its
 /// directory, unless it already holds `text`: a running server keeps the one it started with.
 fn write_start_file(path: &Path, text: &str) -> Result<()> {
@@ -660,6 +659,7 @@ fn write_start_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Writes `run/env/<server>.env` (`NAME=value` lines) for values only known after a start.
 fn write_env_file(layout: &Layout, server: &str, vars: &[(String, String)]) -> Result<()> {
     let path = layout.env_dir().join(format!("{server}.env"));
     let text: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
