@@ -49,6 +49,60 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// request with a body of `n` bytes gets the attempt timeout plus `n / 256 KiB` seconds.
 pub const MIN_UPLOAD_THROUGHPUT: u64 = 256 * 1024;
 
+/// The integrity checksum every upload request carries, which the server checks against the
+/// bytes it received before it stores them (a mismatch is refused, and nothing is stored).
+///
+/// | | computed with | checked by |
+/// |---|---|---|
+/// | [`Crc32c`](Self::Crc32c) | the CPU's CRC instructions (SSE 4.2, ARMv8 CRC): about 0.05 s of CPU per GiB | Amazon S3 and servers that support S3's additional checksums (MinIO, Ceph RGW 18 and later) |
+/// | [`ContentMd5`](Self::ContentMd5) | software only: about 1.5 s of CPU per GiB on a 2020s x86 core | Amazon S3 and every S3-compatible server we know of (Swift's `s3api`, so Infomaniak's S3) |
+///
+/// The default is `Crc32c` for Amazon S3 (no endpoint) and `ContentMd5` with an
+/// [endpoint](S3ClientBuilder::with_endpoint): a server that does not know S3's additional
+/// checksums ignores them, so its uploads would go unchecked.
+///
+/// With `Crc32c`, multipart uploads are created for CRC32C (`x-amz-checksum-algorithm`), and
+/// `CompleteMultipartUpload` lists each part's checksum when the server's answer to the create
+/// confirmed the algorithm (S3 then requires them); a server that does not confirm it gets the
+/// plain list of parts, which every server accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UploadChecksum {
+    /// `x-amz-checksum-crc32c` on every `PutObject` and `UploadPart`.
+    Crc32c,
+    /// `Content-MD5` on every `PutObject` and `UploadPart`.
+    ContentMd5,
+}
+
+impl UploadChecksum {
+    /// The name used by [`S3ConfigKey::UploadChecksum`]: `crc32c` or `content_md5`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Crc32c => "crc32c",
+            Self::ContentMd5 => "content_md5",
+        }
+    }
+}
+
+impl fmt::Display for UploadChecksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for UploadChecksum {
+    type Err = Error;
+
+    /// `crc32c` or `content_md5` (`md5` too), in any case.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "crc32c" => Ok(Self::Crc32c),
+            "content_md5" | "content-md5" | "md5" => Ok(Self::ContentMd5),
+            _ => Err(Error::invalid_config(format!("unknown upload checksum {s:?}; use crc32c or content_md5"))),
+        }
+    }
+}
+
 /// The SDK behaviour this crate was written and tested against; pinned so that upgrading
 /// `aws-sdk-s3` never silently changes retries, timeouts or checksums.
 fn behavior_version() -> BehaviorVersion {
@@ -93,6 +147,8 @@ pub enum S3ConfigKey {
     AttemptTimeout,
     /// `upload_memory_limit`: the most bytes one upload holds in parts.
     UploadMemoryLimit,
+    /// `upload_checksum`: `crc32c` or `content_md5`, see [`UploadChecksum`].
+    UploadChecksum,
 }
 
 impl S3ConfigKey {
@@ -113,6 +169,7 @@ impl S3ConfigKey {
         Self::MaxAttempts,
         Self::AttemptTimeout,
         Self::UploadMemoryLimit,
+        Self::UploadChecksum,
     ];
 
     /// The canonical name.
@@ -133,6 +190,7 @@ impl S3ConfigKey {
             Self::MaxAttempts => "max_attempts",
             Self::AttemptTimeout => "attempt_timeout",
             Self::UploadMemoryLimit => "upload_memory_limit",
+            Self::UploadChecksum => "upload_checksum",
         }
     }
 
@@ -153,7 +211,8 @@ impl S3ConfigKey {
             | Self::UploadConcurrency
             | Self::MaxAttempts
             | Self::AttemptTimeout
-            | Self::UploadMemoryLimit => &[],
+            | Self::UploadMemoryLimit
+            | Self::UploadChecksum => &[],
         }
     }
 }
@@ -236,6 +295,7 @@ pub struct S3ClientBuilder {
     connect_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     upload_memory_limit: Option<u64>,
+    upload_checksum: Option<UploadChecksum>,
     provider: Option<CloudProvider>,
     /// Values `with_config` could not parse, reported by `build`.
     invalid: InvalidValues,
@@ -265,6 +325,7 @@ impl Configure for S3ClientBuilder {
                 });
             }
             S3ConfigKey::UploadMemoryLimit => self.upload_memory_limit = self.invalid.parse_number(key, &value),
+            S3ConfigKey::UploadChecksum => self.upload_checksum = self.invalid.parse(key, &value, |v| v.parse().ok()),
         }
         self
     }
@@ -281,6 +342,7 @@ impl fmt::Debug for S3ClientBuilder {
             .field("profile", &self.profile)
             .field("force_path_style", &self.force_path_style)
             .field("allow_http", &self.allow_http)
+            .field("upload_checksum", &self.upload_checksum)
             .finish_non_exhaustive()
     }
 }
@@ -341,6 +403,7 @@ impl S3ClientBuilder {
             S3ConfigKey::MaxAttempts => self.max_attempts.map(|v| v.to_string()),
             S3ConfigKey::AttemptTimeout => self.attempt_timeout.map(|d| d.as_secs_f64().to_string()),
             S3ConfigKey::UploadMemoryLimit => self.upload_memory_limit.map(|v| v.to_string()),
+            S3ConfigKey::UploadChecksum => self.upload_checksum.map(|c| c.to_string()),
         }
     }
 
@@ -467,6 +530,15 @@ impl S3ClientBuilder {
         self
     }
 
+    /// The checksum every upload request carries (default [`UploadChecksum::Crc32c`] for Amazon
+    /// S3, [`UploadChecksum::ContentMd5`] with an endpoint): use `Crc32c` with an S3-compatible
+    /// server that checks S3's additional checksums, for about 1.5 s less CPU per GiB uploaded.
+    #[must_use]
+    pub fn with_upload_checksum(mut self, checksum: UploadChecksum) -> Self {
+        self.upload_checksum = Some(checksum);
+        self
+    }
+
     /// The provider reported by the client and its errors (default [`CloudProvider::Aws`]); for
     /// presets of other S3-compatible services.
     #[must_use]
@@ -540,7 +612,21 @@ impl S3ClientBuilder {
             }),
         };
         let sdk = aws_sdk_s3::Client::from_conf(config.build());
-        Ok(S3Client::from_inner(Inner { sdk, provider, region, endpoint, multipart, max_attempts, timeouts }))
+        let upload_checksum = self.upload_checksum.unwrap_or(if endpoint.is_some() {
+            UploadChecksum::ContentMd5
+        } else {
+            UploadChecksum::Crc32c
+        });
+        Ok(S3Client::from_inner(Inner {
+            sdk,
+            provider,
+            region,
+            endpoint,
+            multipart,
+            max_attempts,
+            timeouts,
+            upload_checksum,
+        }))
     }
 
     fn endpoint(&self) -> Result<Option<Url>> {
@@ -811,6 +897,26 @@ mod tests {
             without.sdk_client().config().request_checksum_calculation(),
             Some(&RequestChecksumCalculation::WhenRequired)
         );
+    }
+
+    #[test]
+    fn uploads_carry_crc32c_on_aws_and_content_md5_with_an_endpoint_unless_told() {
+        assert_eq!(S3ClientBuilder::new().build().unwrap().upload_checksum(), UploadChecksum::Crc32c);
+        let endpoint = S3ClientBuilder::new().with_endpoint("https://s3.example");
+        assert_eq!(endpoint.clone().build().unwrap().upload_checksum(), UploadChecksum::ContentMd5);
+        let chosen = endpoint.clone().with_upload_checksum(UploadChecksum::Crc32c).build().unwrap();
+        assert_eq!(chosen.upload_checksum(), UploadChecksum::Crc32c);
+        let by_name = endpoint.with_config(S3ConfigKey::UploadChecksum, "CRC32C");
+        assert_eq!(by_name.get_config_value(S3ConfigKey::UploadChecksum).as_deref(), Some("crc32c"));
+        assert_eq!(by_name.build().unwrap().upload_checksum(), UploadChecksum::Crc32c);
+        let md5 = S3ClientBuilder::new().with_config(S3ConfigKey::UploadChecksum, " md5 ").build().unwrap();
+        assert_eq!(md5.upload_checksum(), UploadChecksum::ContentMd5);
+        for checksum in [UploadChecksum::Crc32c, UploadChecksum::ContentMd5] {
+            assert_eq!(checksum.to_string().parse::<UploadChecksum>().unwrap(), checksum);
+        }
+        let err = S3ClientBuilder::new().with_config(S3ConfigKey::UploadChecksum, "sha1").build().unwrap_err();
+        assert_eq!(err.kind(), cloud_core::ErrorKind::InvalidConfig);
+        assert!(err.to_string().contains("upload_checksum"), "{err}");
     }
 
     #[test]

@@ -5,13 +5,14 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::types::{BucketCannedAcl, Delete, ObjectCannedAcl, ObjectIdentifier};
 use cloud_core::storage::{ListOptions, ObjectMeta, validate_bucket_name, validate_key};
 use cloud_core::{CloudProvider, Env, Error, Result, StorageClientExt};
 use futures::TryStreamExt;
 use url::Url;
 
-use crate::builder::{DEFAULT_REGION, S3ClientBuilder};
+use crate::builder::{DEFAULT_REGION, S3ClientBuilder, UploadChecksum};
 use crate::error::{from_code, from_sdk};
 use crate::upload::{MultipartConfig, content_md5};
 
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) max_attempts: u32,
     /// The client's timeouts; requests with a body get a longer attempt timeout.
     pub(crate) timeouts: aws_smithy_types::timeout::TimeoutConfig,
+    /// The checksum every upload request carries.
+    pub(crate) upload_checksum: UploadChecksum,
 }
 
 impl fmt::Debug for S3Client {
@@ -45,6 +48,7 @@ impl fmt::Debug for S3Client {
             .field("region", &self.inner.region)
             .field("endpoint", &self.inner.endpoint.as_ref().map(Url::as_str))
             .field("multipart", &self.inner.multipart)
+            .field("upload_checksum", &self.inner.upload_checksum)
             .finish_non_exhaustive()
     }
 }
@@ -86,7 +90,10 @@ impl S3Client {
     }
 
     /// Wraps an SDK client configured elsewhere (for example with `aws_config::load_defaults`,
-    /// for SSO or assume-role profiles). The multipart settings are the defaults.
+    /// for SSO or assume-role profiles). The multipart settings are the defaults; the
+    /// [upload checksum](UploadChecksum) is `ContentMd5` when the SDK is configured to send
+    /// checksums only when an operation requires them (as S3-compatible endpoints need), else
+    /// `Crc32c`.
     ///
     /// **Escape hatch**: this signature exposes `aws-sdk-s3`, whose major version may change in a
     /// minor release of this crate.
@@ -97,6 +104,12 @@ impl S3Client {
         let max_attempts = config.retry_config().map_or(1, aws_smithy_types::retry::RetryConfig::max_attempts);
         let timeouts =
             config.timeout_config().cloned().unwrap_or_else(aws_smithy_types::timeout::TimeoutConfig::disabled);
+        let upload_checksum =
+            if config.request_checksum_calculation() == Some(&RequestChecksumCalculation::WhenRequired) {
+                UploadChecksum::ContentMd5
+            } else {
+                UploadChecksum::Crc32c
+            };
         Self::from_inner(Inner {
             sdk,
             provider: CloudProvider::Aws,
@@ -105,6 +118,7 @@ impl S3Client {
             multipart,
             max_attempts,
             timeouts,
+            upload_checksum,
         })
     }
 
@@ -125,6 +139,11 @@ impl S3Client {
     /// The S3-compatible endpoint, if one was configured.
     pub fn endpoint(&self) -> Option<&Url> {
         self.inner.endpoint.as_ref()
+    }
+
+    /// The checksum every upload request carries (see [`UploadChecksum`]).
+    pub fn upload_checksum(&self) -> UploadChecksum {
+        self.inner.upload_checksum
     }
 
     /// The provider this client reports (for error context).
@@ -150,23 +169,23 @@ impl S3Client {
     }
 
     /// What a request with a body of `len` bytes needs beyond the client's configuration: our
-    /// Content-MD5 as the only checksum ([`md5_only`](crate::upload::md5_only)) and
-    /// [`timeouts_for_body`](Self::timeouts_for_body). `None` when the client's configuration
+    /// checksum ([`UploadChecksum`]) as the only one ([`no_sdk_checksum`](crate::upload::no_sdk_checksum))
+    /// and [`timeouts_for_body`](Self::timeouts_for_body). `None` when the client's configuration
     /// says both already (a body under 256 KiB on a client of an S3-compatible endpoint), which
     /// spares the SDK building a configuration layer for every small put.
     ///
     /// Where this returns a configuration, the request is also sent with an unsigned payload
-    /// (`x-amz-content-sha256: UNSIGNED-PAYLOAD`): the body's integrity is its Content-MD5, a
+    /// (`x-amz-content-sha256: UNSIGNED-PAYLOAD`): the body's integrity is its checksum, a
     /// signed header, so hashing the body a second time with SHA-256 for the signature would only
     /// cost CPU (about a third of the client's CPU time on a 1 GiB upload). The SDK's own default
-    /// sends large bodies unsigned too, with a CRC32 trailer instead of our MD5.
+    /// sends large bodies unsigned too, with a CRC32 trailer instead of our header.
     pub(crate) fn body_config(&self, len: u64) -> Option<aws_sdk_s3::config::Builder> {
-        let md5_only = self.inner.sdk.config().request_checksum_calculation()
-            == Some(&aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired);
-        if md5_only && len < crate::builder::MIN_UPLOAD_THROUGHPUT {
+        let no_sdk_checksum =
+            self.inner.sdk.config().request_checksum_calculation() == Some(&RequestChecksumCalculation::WhenRequired);
+        if no_sdk_checksum && len < crate::builder::MIN_UPLOAD_THROUGHPUT {
             return None;
         }
-        Some(crate::upload::md5_only().timeout_config(self.timeouts_for_body(len)))
+        Some(crate::upload::no_sdk_checksum().timeout_config(self.timeouts_for_body(len)))
     }
 
     /// An object's metadata: the Python client's `get_metadata`, same as

@@ -20,6 +20,7 @@ mod upload;
 pub use builder::{
     DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_PART_SIZE, DEFAULT_REGION, DEFAULT_UPLOAD_CONCURRENCY,
     DEFAULT_UPLOAD_MEMORY_LIMIT, MAX_PART_SIZE, MIN_PART_SIZE, MIN_UPLOAD_THROUGHPUT, S3ClientBuilder, S3ConfigKey,
+    UploadChecksum,
 };
 pub use client::{CannedAcl, DELETE_BATCH_SIZE, S3Client};
 pub use storage::PRESIGN_MAX_EXPIRY;

@@ -23,7 +23,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::client::S3Client;
 use crate::error::{from_body, from_sdk, is_uncoded};
-use crate::upload::md5_only;
+use crate::upload::no_sdk_checksum;
 
 /// The longest validity of a SigV4 presigned URL.
 pub const PRESIGN_MAX_EXPIRY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -414,7 +414,7 @@ impl StorageClient for S3Client {
             .bucket(dst_bucket)
             .key(dst_key)
             .customize()
-            .config_override(md5_only())
+            .config_override(no_sdk_checksum())
             .send()
             .await
             .map_err(|e| from_sdk(e, self.provider(), "copy_object"))?;
@@ -454,7 +454,7 @@ impl StorageClient for S3Client {
                 .bucket(bucket)
                 .key(key)
                 .customize()
-                .config_override(md5_only())
+                .config_override(no_sdk_checksum())
                 .presigned(config)
                 .await
                 .map_err(|e| from_sdk(e, provider, "presign"))?,

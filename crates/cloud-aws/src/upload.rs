@@ -1,7 +1,7 @@
 //! Streaming uploads: one `PutObject` for small bodies, a multipart upload for large ones or those
-//! of unknown length, with bounded concurrency and memory, a Content-MD5 on every request, and an
-//! abort on any failure (including the caller dropping the future), so no orphaned parts are left
-//! behind.
+//! of unknown length, with bounded concurrency and memory, a checksum on every request (CRC32C or
+//! Content-MD5, see [`UploadChecksum`]), and an abort on any failure (including the caller
+//! dropping the future), so no orphaned parts are left behind.
 //!
 //! `CreateMultipartUpload` and `CompleteMultipartUpload` are not idempotent, so the SDK never
 //! repeats them on its own: a create is repeated only when the server refused it with a rate
@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use cloud_core::retry::{RequestSafety, RetryConfig};
 use cloud_core::storage::{PutMode, PutOptions, PutPayload, PutResult};
@@ -22,7 +22,9 @@ use futures::TryStreamExt;
 use md5::{Digest, Md5};
 use tokio::task::JoinSet;
 
-use crate::builder::{DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, DEFAULT_UPLOAD_MEMORY_LIMIT, MAX_PART_SIZE};
+use crate::builder::{
+    DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, DEFAULT_UPLOAD_MEMORY_LIMIT, MAX_PART_SIZE, UploadChecksum,
+};
 use crate::client::S3Client;
 use crate::error::from_sdk;
 
@@ -176,26 +178,79 @@ pub(crate) fn content_md5(data: &[u8]) -> String {
     aws_smithy_types::base64::encode(Md5::digest(data))
 }
 
-/// A configuration override: the checksum is our Content-MD5, so the SDK adds none of its own
-/// (which would also oblige CompleteMultipartUpload to list per-part CRCs on AWS).
-pub(crate) fn md5_only() -> aws_sdk_s3::config::Builder {
+/// The `x-amz-checksum-crc32c` header value of a body: its CRC32C, big-endian, in base64.
+pub(crate) fn crc32c(data: &[u8]) -> String {
+    // A CRC32 fits in 32 bits.
+    let crc = u32::try_from(crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data)).unwrap_or(u32::MAX);
+    aws_smithy_types::base64::encode(crc.to_be_bytes())
+}
+
+/// The checksum header of one request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BodyChecksum {
+    /// `Content-MD5`.
+    Md5(String),
+    /// `x-amz-checksum-crc32c`.
+    Crc32c(String),
+}
+
+impl BodyChecksum {
+    fn of(kind: UploadChecksum, data: &[u8]) -> Self {
+        match kind {
+            UploadChecksum::Crc32c => Self::Crc32c(crc32c(data)),
+            UploadChecksum::ContentMd5 => Self::Md5(content_md5(data)),
+        }
+    }
+
+    fn md5(&self) -> Option<String> {
+        match self {
+            Self::Md5(md5) => Some(md5.clone()),
+            Self::Crc32c(_) => None,
+        }
+    }
+
+    fn crc32c(&self) -> Option<String> {
+        match self {
+            Self::Crc32c(crc) => Some(crc.clone()),
+            Self::Md5(_) => None,
+        }
+    }
+}
+
+/// A configuration override: the only checksum is ours ([`UploadChecksum`]), so the SDK adds
+/// none of its own (which would also oblige CompleteMultipartUpload to list per-part CRCs on AWS).
+pub(crate) fn no_sdk_checksum() -> aws_sdk_s3::config::Builder {
     aws_sdk_s3::config::Builder::default().request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
 }
 
-/// [`md5_only`] without the SDK's retries, for requests that must not be repeated blindly.
-fn md5_only_once() -> aws_sdk_s3::config::Builder {
-    md5_only().retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+/// [`no_sdk_checksum`] without the SDK's retries, for requests that must not be repeated blindly.
+fn no_sdk_checksum_once() -> aws_sdk_s3::config::Builder {
+    no_sdk_checksum().retry_config(aws_smithy_types::retry::RetryConfig::disabled())
 }
 
-/// The ETag S3 gives an object completed from parts with these MD5 digests, in order: the MD5
-/// of the digests, in hex, then `-` and the number of parts.
-fn multipart_etag(digests: &[[u8; 16]]) -> String {
+/// The ETag S3 gives an object completed from these parts, in order: the MD5 of the parts' MD5
+/// digests (their ETags), in hex, then `-` and the number of parts. `None` when an ETag is not an
+/// MD5 digest in hex (the server then names objects its own way).
+fn multipart_etag(parts: &[CompletedPart]) -> Option<String> {
     let mut md5 = Md5::new();
-    for digest in digests {
-        md5.update(digest);
+    for part in parts {
+        md5.update(md5_of_etag(part.e_tag()?)?);
     }
     let hex: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}-{}", digests.len())
+    Some(format!("{hex}-{}", parts.len()))
+}
+
+/// The MD5 digest an ETag (`"<32 hex digits>"`) spells.
+fn md5_of_etag(etag: &str) -> Option<[u8; 16]> {
+    let hex = etag.trim_matches('"').as_bytes();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut digest = [0u8; 16];
+    for (byte, pair) in digest.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(digest)
 }
 
 /// Whether the error is the server's own answer (as opposed to a lost or unreadable one).
@@ -257,16 +312,18 @@ impl S3Client {
         }
     }
 
-    /// One `PutObject` with a Content-MD5.
+    /// One `PutObject` with the client's checksum.
     async fn put_single(&self, bucket: &str, key: &str, body: Bytes, options: &PutOptions) -> Result<PutResult> {
         let size = body.len() as u64;
+        let checksum = BodyChecksum::of(self.upload_checksum(), &body);
         let request = self
             .sdk_client()
             .put_object()
             .bucket(bucket)
             .key(key)
             .content_length(i64::try_from(size).unwrap_or(i64::MAX))
-            .content_md5(content_md5(&body))
+            .set_content_md5(checksum.md5())
+            .set_checksum_crc32_c(checksum.crc32c())
             .set_content_type(options.content_type.clone())
             .set_metadata(metadata(options))
             .set_cache_control(options.headers.cache_control.clone())
@@ -298,11 +355,13 @@ impl S3Client {
         // A create whose answer is lost may have opened an upload nobody knows the id of; it is
         // repeated only when the server refused it (rate limit), never blindly.
         let retries = RetryConfig::default().with_max_retries(self.max_attempts().saturating_sub(1));
+        let algorithm = (self.upload_checksum() == UploadChecksum::Crc32c).then_some(ChecksumAlgorithm::Crc32C);
         let created = cloud_core::retry::retry(&retries, RequestSafety::NotIdempotent, || async {
             self.sdk_client()
                 .create_multipart_upload()
                 .bucket(bucket)
                 .key(key)
+                .set_checksum_algorithm(algorithm.clone())
                 .set_content_type(options.content_type.clone())
                 .set_metadata(metadata(options))
                 .set_cache_control(options.headers.cache_control.clone())
@@ -310,12 +369,14 @@ impl S3Client {
                 .set_content_encoding(options.headers.content_encoding.clone())
                 .set_content_language(options.headers.content_language.clone())
                 .customize()
-                .config_override(md5_only_once())
+                .config_override(no_sdk_checksum_once())
                 .send()
                 .await
                 .map_err(|e| from_sdk(e, provider, "put_object"))
         })
         .await?;
+        // A server that keeps per-part CRC32Cs says so; S3 then requires them in the complete.
+        let list_crc32c = algorithm.is_some() && created.checksum_algorithm() == Some(&ChecksumAlgorithm::Crc32C);
         let upload_id = created.upload_id.ok_or_else(|| {
             Error::new(ErrorKind::ResponseInvalid, "CreateMultipartUpload returned no upload id")
                 .in_context(provider, "put_object")
@@ -327,8 +388,9 @@ impl S3Client {
             upload_id: Some(upload_id.clone()),
         };
         let result = async {
-            let (parts, digests, total) = self.upload_parts(bucket, key, &upload_id, reader, size, options).await?;
-            let etag = self.complete(bucket, key, &upload_id, parts, &multipart_etag(&digests), options).await?;
+            let (parts, total) = self.upload_parts(bucket, key, &upload_id, reader, size, list_crc32c, options).await?;
+            let expected = multipart_etag(&parts);
+            let etag = self.complete(bucket, key, &upload_id, parts, expected.as_deref(), options).await?;
             Ok(PutResult::new(etag, Some(total)))
         }
         .await;
@@ -348,7 +410,8 @@ impl S3Client {
     /// object's ETag.
     ///
     /// When an answer is lost (reset, timeout, unreadable), the object's ETag is compared with
-    /// `expected` (the ETag the parts give): equal means the upload completed. Otherwise, if the
+    /// `expected` (the ETag the parts give, when the server's ETags allow computing it): equal
+    /// means the upload completed. Otherwise, if the
     /// upload is still open, the complete is sent again; if it is not, the outcome cannot be
     /// told, and the error says so (kind `Dispatch`) instead of the `NotFound` a repeated complete
     /// would get.
@@ -358,7 +421,7 @@ impl S3Client {
         key: &str,
         upload_id: &str,
         parts: Vec<CompletedPart>,
-        expected: &str,
+        expected: Option<&str>,
         options: &PutOptions,
     ) -> Result<Option<String>> {
         let provider = self.provider_id();
@@ -376,7 +439,7 @@ impl S3Client {
                 .set_if_none_match(if_none_match(options))
                 .set_if_match(if_match(options))
                 .customize()
-                .config_override(md5_only_once())
+                .config_override(no_sdk_checksum_once())
                 .send()
                 .await;
             let err = match sent {
@@ -418,11 +481,13 @@ impl S3Client {
     }
 
     /// After a lost `CompleteMultipartUpload` answer: did the upload complete?
-    async fn check_completion(&self, bucket: &str, key: &str, upload_id: &str, expected: &str) -> Completion {
+    async fn check_completion(&self, bucket: &str, key: &str, upload_id: &str, expected: Option<&str>) -> Completion {
         let provider = self.provider_id();
-        let head = self.sdk_client().head_object().bucket(bucket).key(key).send().await;
-        if head.as_ref().is_ok_and(|head| head.e_tag().map(|e| e.trim_matches('"')) == Some(expected)) {
-            return Completion::Done(expected.to_owned());
+        if let Some(expected) = expected {
+            let head = self.sdk_client().head_object().bucket(bucket).key(key).send().await;
+            if head.as_ref().is_ok_and(|head| head.e_tag().map(|e| e.trim_matches('"')) == Some(expected)) {
+                return Completion::Done(expected.to_owned());
+            }
         }
         let open =
             self.sdk_client().list_parts().bucket(bucket).key(key).upload_id(upload_id).max_parts(1).send().await;
@@ -441,8 +506,9 @@ impl S3Client {
 
     /// Reads and uploads every part, at most `concurrency` at a time (fewer when the memory limit
     /// says so), reporting progress as each part is acknowledged; on failure, waits for the parts
-    /// in flight before returning the first error. Returns the parts, their MD5 digests in order,
-    /// and the total size.
+    /// in flight before returning the first error. Returns the parts in order (with their
+    /// CRC32Cs when `list_crc32c`) and the total size.
+    #[allow(clippy::too_many_arguments)]
     async fn upload_parts(
         &self,
         bucket: &str,
@@ -450,10 +516,11 @@ impl S3Client {
         upload_id: &str,
         mut reader: PartReader,
         size: Option<u64>,
+        list_crc32c: bool,
         options: &PutOptions,
-    ) -> Result<(Vec<CompletedPart>, Vec<[u8; 16]>, u64)> {
+    ) -> Result<(Vec<CompletedPart>, u64)> {
         let config = self.multipart_config();
-        let mut tasks: JoinSet<Result<(UploadedPart, u64)>> = JoinSet::new();
+        let mut tasks: JoinSet<Result<(CompletedPart, u64)>> = JoinSet::new();
         let mut acknowledged = 0u64;
         let mut parts = Vec::new();
         let mut number = 0u64;
@@ -486,7 +553,8 @@ impl S3Client {
                     let part_number = i32::try_from(number).unwrap_or(i32::MAX);
                     let len = data.len() as u64;
                     tasks.spawn(async move {
-                        client.upload_part(&bucket, &key, &upload_id, part_number, data).await.map(|part| (part, len))
+                        let part = client.upload_part(&bucket, &key, &upload_id, part_number, data, list_crc32c).await;
+                        part.map(|part| (part, len))
                     });
                 }
                 match tasks.join_next().await {
@@ -518,13 +586,13 @@ impl S3Client {
                 return Err(length_mismatch(declared, "more"));
             }
         }
-        parts.sort_by_key(|(p, _)| p.part_number);
-        let (parts, digests) = parts.into_iter().unzip();
-        Ok((parts, digests, total))
+        parts.sort_by_key(CompletedPart::part_number);
+        Ok((parts, total))
     }
 
-    /// One `UploadPart` with a Content-MD5 and an unsigned payload (see [`S3Client::body_config`]);
-    /// the SDK retries it, since the body is in memory.
+    /// One `UploadPart` with the client's checksum and an unsigned payload (see
+    /// [`S3Client::body_config`]); the SDK retries it, since the body is in memory. The part's
+    /// CRC32C goes into the returned part when `list_crc32c`.
     async fn upload_part(
         &self,
         bucket: &str,
@@ -532,10 +600,10 @@ impl S3Client {
         upload_id: &str,
         part_number: i32,
         data: Bytes,
-    ) -> Result<(CompletedPart, [u8; 16])> {
-        let digest: [u8; 16] = Md5::digest(&data).into();
-        let md5 = aws_smithy_types::base64::encode(digest);
-        let config = self.body_config(data.len() as u64).unwrap_or_else(md5_only);
+        list_crc32c: bool,
+    ) -> Result<CompletedPart> {
+        let checksum = BodyChecksum::of(self.upload_checksum(), &data);
+        let config = self.body_config(data.len() as u64).unwrap_or_else(no_sdk_checksum);
         let out = self
             .sdk_client()
             .upload_part()
@@ -544,7 +612,8 @@ impl S3Client {
             .upload_id(upload_id)
             .part_number(part_number)
             .content_length(i64::try_from(data.len()).unwrap_or(i64::MAX))
-            .content_md5(md5)
+            .set_content_md5(checksum.md5())
+            .set_checksum_crc32_c(checksum.crc32c())
             .body(ByteStream::from(data))
             .customize()
             .config_override(config)
@@ -552,12 +621,10 @@ impl S3Client {
             .send()
             .await
             .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
-        Ok((CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number).build(), digest))
+        let part = CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number);
+        Ok(if list_crc32c { part.set_checksum_crc32_c(checksum.crc32c()) } else { part }.build())
     }
 }
-
-/// A part S3 acknowledged and its MD5 digest.
-type UploadedPart = (CompletedPart, [u8; 16]);
 
 /// `If-None-Match: *` for `PutMode::Create`.
 fn if_none_match(options: &PutOptions) -> Option<String> {
@@ -688,8 +755,27 @@ mod tests {
     #[test]
     fn multipart_etags_are_the_md5_of_the_part_digests() {
         // Two parts "a" and "b": MD5(MD5("a") ‖ MD5("b")), then "-2" (computed with Python's hashlib).
-        let digests: Vec<[u8; 16]> = [&b"a"[..], b"b"].iter().map(|p| Md5::digest(p).into()).collect();
-        assert_eq!(multipart_etag(&digests), "96e024ba2074fe77e8e965ba43a704be-2");
+        let part = |n: i32, etag: &str| CompletedPart::builder().part_number(n).e_tag(etag).build();
+        let parts = [part(1, "\"0cc175b9c0f1b6a831c399e269772661\""), part(2, "92EB5FFEE6AE2FEC3AD71C777531578F")];
+        assert_eq!(multipart_etag(&parts).as_deref(), Some("96e024ba2074fe77e8e965ba43a704be-2"));
+        // ETags that are not MD5 digests give no expectation rather than a wrong one.
+        for odd in ["\"0cc175b9\"", "\"0cc175b9c0f1b6a831c399e26977266z\"", "0cc175b9c0f1b6a831c399e269772661-1"] {
+            assert_eq!(multipart_etag(&[part(1, odd)]), None, "{odd}");
+        }
+        assert_eq!(multipart_etag(&[CompletedPart::builder().part_number(1).build()]), None);
+    }
+
+    #[test]
+    fn crc32c_is_base64_of_the_big_endian_checksum() {
+        // The check value of CRC-32C (iSCSI) is 0xE3069283; S3 documents its header in base64.
+        assert_eq!(crc32c(b"123456789"), aws_smithy_types::base64::encode(0xE306_9283u32.to_be_bytes()));
+        assert_eq!(crc32c(b""), "AAAAAA==");
+        assert_eq!(BodyChecksum::of(UploadChecksum::Crc32c, b"hello").md5(), None);
+        assert_eq!(BodyChecksum::of(UploadChecksum::ContentMd5, b"hello").crc32c(), None);
+        assert_eq!(
+            BodyChecksum::of(UploadChecksum::ContentMd5, b"hello").md5().as_deref(),
+            Some("XUFAKrxLKna5cZ2REBfFkg==")
+        );
     }
 
     fn stream_of(chunks: &[&'static [u8]]) -> cloud_core::storage::ByteStream {

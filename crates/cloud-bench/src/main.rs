@@ -32,7 +32,7 @@ fn var(name: &str) -> Result<String> {
 
 fn usage() -> Error {
     Error::invalid_input(
-        "usage: cloud-bench (s3-up|s3-down) (ours|sdk) SRC DST \
+        "usage: cloud-bench s3-up (ours|ours-crc32c|sdk) SRC DST | s3-down (ours|sdk) SRC DST \
          | (swift-up|swift-down|azure-up|azure-down|gcs-up|gcs-down) ours SRC DST | small COUNT \
          | list-setup PREFIX COUNT | list (ours|sdk) PREFIX COUNT | list-server PREFIX COUNT \
          | (stream-up|stream-down) (s3|swift|azure|gcs) KEY MIB | delete (s3|swift|azure|gcs) KEY",
@@ -43,14 +43,23 @@ fn s3_bucket() -> Result<String> {
     var("CLOUD_TEST_S3S_BUCKET")
 }
 
-/// Our S3 client on s3s-fs.
-fn ours_s3() -> Result<cloud_aws::S3Client> {
-    cloud_aws::S3Client::builder()
+/// A builder of our S3 client on s3s-fs.
+fn ours_s3_builder() -> Result<cloud_aws::S3ClientBuilder> {
+    Ok(cloud_aws::S3Client::builder()
         .with_endpoint(var("CLOUD_TEST_S3S_ENDPOINT")?)
         .with_allow_http(true)
         .with_region(var("CLOUD_TEST_S3S_REGION")?)
-        .with_credentials(var("CLOUD_TEST_S3S_ACCESS_KEY_ID")?, var("CLOUD_TEST_S3S_SECRET_ACCESS_KEY")?)
-        .build()
+        .with_credentials(var("CLOUD_TEST_S3S_ACCESS_KEY_ID")?, var("CLOUD_TEST_S3S_SECRET_ACCESS_KEY")?))
+}
+
+/// Our S3 client on s3s-fs, with the defaults (Content-MD5 on every upload request).
+fn ours_s3() -> Result<cloud_aws::S3Client> {
+    ours_s3_builder()?.build()
+}
+
+/// Our S3 client on s3s-fs with CRC32C upload checksums.
+fn ours_s3_crc32c() -> Result<cloud_aws::S3Client> {
+    ours_s3_builder()?.with_upload_checksum(cloud_aws::UploadChecksum::Crc32c).build()
 }
 
 /// The raw SDK on s3s-fs, configured as its documentation says for a custom endpoint.
@@ -492,6 +501,7 @@ async fn run(args: &[String]) -> Result<()> {
     let number = |i: usize| arg(i)?.parse::<usize>().map_err(|_| usage());
     match (arg(0)?, arg(1)?) {
         ("s3-up", "ours") => upload(&ours_s3()?, &s3_bucket()?, arg(2)?, arg(3)?).await,
+        ("s3-up", "ours-crc32c") => upload(&ours_s3_crc32c()?, &s3_bucket()?, arg(2)?, arg(3)?).await,
         ("s3-down", "ours") => download(&ours_s3()?, &s3_bucket()?, arg(2)?, arg(3)?).await,
         ("s3-up", "sdk") => sdk_upload(&sdk_s3()?, &s3_bucket()?, arg(2)?, arg(3)?).await,
         ("s3-down", "sdk") => sdk_download(&sdk_s3()?, &s3_bucket()?, arg(2)?, arg(3)?).await,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use cloud_aws::S3Client;
+use cloud_aws::{S3Client, UploadChecksum};
 use cloud_core::config::{ConfigKey, Configure, InvalidValues};
 use cloud_core::storage::{
     BucketInfo, CopyOptions, CreateBucketOptions, DeleteOptions, GetOptions, GetResult, HeadOptions, ListEntry,
@@ -309,6 +309,8 @@ impl InfomaniakS3Builder {
             .with_region(signing_region)
             .with_force_path_style(true)
             .with_allow_http(self.allow_http)
+            // Swift's s3api checks Content-MD5 and ignores S3's additional checksums.
+            .with_upload_checksum(UploadChecksum::ContentMd5)
             .build()?;
         Ok(InfomaniakS3Client { s3, region, endpoint })
     }
@@ -528,6 +530,7 @@ mod tests {
                 .unwrap();
             assert_eq!(s3.endpoint(), endpoint);
             assert_eq!(s3.signing_region(), DEFAULT_SIGNING_REGION);
+            assert_eq!(s3.s3().upload_checksum(), UploadChecksum::ContentMd5, "the checksum Swift's s3api checks");
             assert_eq!(s3.to_string(), format!("InfomaniakS3Client({region}, {endpoint})"));
         }
         assert_eq!(InfomaniakRegion::default(), InfomaniakRegion::Dc3A);
