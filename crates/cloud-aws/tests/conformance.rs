@@ -1,5 +1,6 @@
 //! The shared storage conformance suite, and `object_store`'s own integration suite through
-//! `BucketStore`, against s3s-fs and against moto with SigV4 checking.
+//! `BucketStore`, against s3s-fs and against moto with SigV4 checking; the shared suite once more
+//! on moto with CRC32C upload checksums (`moto-crc32c`).
 //!
 //! Each server is described by the variables `cargo xtask emulators env s3` prints; a server
 //! that is not configured or does not answer becomes one failing trial naming
@@ -11,6 +12,7 @@
 
 use std::sync::Arc;
 
+use cloud_aws::UploadChecksum;
 use cloud_core::conformance::{Suite, object_store_functions, object_store_trials, run_object_store_function};
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -178,6 +180,11 @@ fn main() {
                 trials.push(trial.with_kind("storage"));
             }
         } else {
+            trials.extend(suite.trials(runtime.handle()));
+            // moto confirms CRC32C at the create of a multipart upload: the whole contract again
+            // with CRC32C checksums, the completes listing every part's.
+            let crc32c = server.builder().with_upload_checksum(UploadChecksum::Crc32c).build().expect("client");
+            let suite = Suite::new("moto-crc32c", Arc::new(crc32c), server.bucket.clone());
             trials.extend(suite.trials(runtime.handle()));
         }
     }
