@@ -410,11 +410,10 @@ impl S3Client {
     /// object's ETag.
     ///
     /// When an answer is lost (reset, timeout, unreadable), the object's ETag is compared with
-    /// `expected` (the ETag the parts give, when the server's ETags allow computing it): equal
-    /// means the upload completed. Otherwise, if the
-    /// upload is still open, the complete is sent again; if it is not, the outcome cannot be
-    /// told, and the error says so (kind `Dispatch`) instead of the `NotFound` a repeated complete
-    /// would get.
+    /// `expected` (the ETag the parts give, when the server's part ETags are MD5 digests): equal
+    /// means the upload completed. Otherwise, if the upload is still open, the complete is sent
+    /// again; if it is not, the outcome cannot be told, and the error says so (kind `Dispatch`)
+    /// instead of the `NotFound` a repeated complete would get.
     async fn complete(
         &self,
         bucket: &str,
