@@ -61,10 +61,11 @@ pub const MIN_UPLOAD_THROUGHPUT: u64 = 256 * 1024;
 /// [endpoint](S3ClientBuilder::with_endpoint): a server that does not know S3's additional
 /// checksums ignores them, so its uploads would go unchecked.
 ///
-/// With `Crc32c`, multipart uploads are created for CRC32C (`x-amz-checksum-algorithm`), and
-/// `CompleteMultipartUpload` lists each part's checksum when the server's answer to the create
-/// confirmed the algorithm (S3 then requires them); a server that does not confirm it gets the
-/// plain list of parts, which every server accepts.
+/// With `Crc32c`, multipart uploads are created for a full-object CRC32C (the object keeps one
+/// CRC32C of all its bytes, which downloads can check). When the server's answer to the create
+/// confirms the algorithm, `CompleteMultipartUpload` lists each part's CRC32C (S3 then requires
+/// them) and sends the whole object's, combined from the parts'; a server that does not confirm
+/// it gets the plain list of parts, which every server accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UploadChecksum {
@@ -93,11 +94,11 @@ impl fmt::Display for UploadChecksum {
 impl FromStr for UploadChecksum {
     type Err = Error;
 
-    /// `crc32c` or `content_md5` (`md5` too), in any case.
+    /// `crc32c` or `content_md5`, in any case.
     fn from_str(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "crc32c" => Ok(Self::Crc32c),
-            "content_md5" | "content-md5" | "md5" => Ok(Self::ContentMd5),
+            "content_md5" => Ok(Self::ContentMd5),
             _ => Err(Error::invalid_config(format!("unknown upload checksum {s:?}; use crc32c or content_md5"))),
         }
     }
@@ -909,12 +910,21 @@ mod tests {
         let by_name = endpoint.with_config(S3ConfigKey::UploadChecksum, "CRC32C");
         assert_eq!(by_name.get_config_value(S3ConfigKey::UploadChecksum).as_deref(), Some("crc32c"));
         assert_eq!(by_name.build().unwrap().upload_checksum(), UploadChecksum::Crc32c);
-        let md5 = S3ClientBuilder::new().with_config(S3ConfigKey::UploadChecksum, " md5 ").build().unwrap();
+        let md5 = S3ClientBuilder::new().with_config(S3ConfigKey::UploadChecksum, " Content_MD5 ").build().unwrap();
         assert_eq!(md5.upload_checksum(), UploadChecksum::ContentMd5);
+        // A client wrapped from an SDK client sends what every server checks, unless told.
+        let wrapped = S3Client::from_sdk_client(md5.sdk_client().clone());
+        assert_eq!(wrapped.upload_checksum(), UploadChecksum::ContentMd5);
+        let told = wrapped.clone().with_upload_checksum(UploadChecksum::Crc32c);
+        assert_eq!(
+            (told.upload_checksum(), wrapped.upload_checksum()),
+            (UploadChecksum::Crc32c, UploadChecksum::ContentMd5)
+        );
+        assert_eq!(told.region(), wrapped.region());
         for checksum in [UploadChecksum::Crc32c, UploadChecksum::ContentMd5] {
             assert_eq!(checksum.to_string().parse::<UploadChecksum>().unwrap(), checksum);
         }
-        let err = S3ClientBuilder::new().with_config(S3ConfigKey::UploadChecksum, "sha1").build().unwrap_err();
+        let err = S3ClientBuilder::new().with_config(S3ConfigKey::UploadChecksum, "md5").build().unwrap_err();
         assert_eq!(err.kind(), cloud_core::ErrorKind::InvalidConfig);
         assert!(err.to_string().contains("upload_checksum"), "{err}");
     }

@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumType, CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use cloud_core::retry::{RequestSafety, RetryConfig};
 use cloud_core::storage::{PutMode, PutOptions, PutPayload, PutResult};
@@ -178,43 +178,102 @@ pub(crate) fn content_md5(data: &[u8]) -> String {
     aws_smithy_types::base64::encode(Md5::digest(data))
 }
 
-/// The `x-amz-checksum-crc32c` header value of a body: its CRC32C, big-endian, in base64.
-pub(crate) fn crc32c(data: &[u8]) -> String {
-    // A CRC32 fits in 32 bits.
-    let crc = u32::try_from(crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data)).unwrap_or(u32::MAX);
+/// An `x-amz-checksum-crc32c` header value: the CRC32C, big-endian, in base64.
+fn crc32c_header(crc: u32) -> String {
     aws_smithy_types::base64::encode(crc.to_be_bytes())
 }
 
-/// The checksum header of one request body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The checksum of one request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BodyChecksum {
-    /// `Content-MD5`.
-    Md5(String),
-    /// `x-amz-checksum-crc32c`.
-    Crc32c(String),
+    /// The MD5 digest, for `Content-MD5`.
+    Md5([u8; 16]),
+    /// The CRC32C, for `x-amz-checksum-crc32c`.
+    Crc32c(u32),
 }
 
 impl BodyChecksum {
     fn of(kind: UploadChecksum, data: &[u8]) -> Self {
         match kind {
-            UploadChecksum::Crc32c => Self::Crc32c(crc32c(data)),
-            UploadChecksum::ContentMd5 => Self::Md5(content_md5(data)),
+            UploadChecksum::Crc32c => Self::Crc32c(crc_fast::crc32_iscsi(data)),
+            UploadChecksum::ContentMd5 => Self::Md5(Md5::digest(data).into()),
         }
     }
 
-    fn md5(&self) -> Option<String> {
+    /// The `Content-MD5` header value, if this is an MD5.
+    fn content_md5(self) -> Option<String> {
         match self {
-            Self::Md5(md5) => Some(md5.clone()),
+            Self::Md5(digest) => Some(aws_smithy_types::base64::encode(digest)),
             Self::Crc32c(_) => None,
         }
     }
 
-    fn crc32c(&self) -> Option<String> {
+    /// The CRC32C, if this is one.
+    fn crc32c(self) -> Option<u32> {
         match self {
-            Self::Crc32c(crc) => Some(crc.clone()),
+            Self::Crc32c(crc) => Some(crc),
             Self::Md5(_) => None,
         }
     }
+}
+
+/// A part the server acknowledged: the part as the complete lists it (with its CRC32C when the
+/// client sends them), its length, and its CRC32C.
+struct UploadedPart {
+    part: CompletedPart,
+    len: u64,
+    crc32c: Option<u32>,
+}
+
+/// What `CompleteMultipartUpload` sends, and what the object should carry afterwards.
+#[derive(Debug)]
+struct Completing {
+    /// The parts, in order; with their CRC32Cs only when the server confirmed the algorithm.
+    parts: Vec<CompletedPart>,
+    /// The whole object's CRC32C, combined from the parts', sent with
+    /// `x-amz-checksum-type: FULL_OBJECT` when the server confirmed the algorithm.
+    crc32c: Option<u32>,
+    /// The ETag the object should carry, when the server's part ETags allow computing it.
+    etag: Option<String>,
+}
+
+impl Completing {
+    /// The complete of these parts (in any order); `confirmed` says whether the server's answer to
+    /// the create confirmed CRC32C (S3 then requires the parts' checksums, a server that did not
+    /// confirm may refuse them: Swift's `s3api` answers `MalformedXML`).
+    fn new(mut uploaded: Vec<UploadedPart>, confirmed: bool) -> Self {
+        uploaded.sort_by_key(|u| u.part.part_number);
+        let crc32c = if confirmed { whole_crc32c(&uploaded) } else { None };
+        let parts: Vec<CompletedPart> = uploaded
+            .into_iter()
+            .map(|u| {
+                if confirmed {
+                    u.part
+                } else {
+                    CompletedPart::builder().set_part_number(u.part.part_number).set_e_tag(u.part.e_tag).build()
+                }
+            })
+            .collect();
+        let etag = multipart_etag(&parts);
+        Self { parts, crc32c, etag }
+    }
+}
+
+/// The CRC32C of the concatenated parts (in order), from theirs and their lengths; `None` when a
+/// part has none.
+fn whole_crc32c(parts: &[UploadedPart]) -> Option<u32> {
+    let (first, rest) = parts.split_first()?;
+    let mut crc = first.crc32c?;
+    for part in rest {
+        let combined = crc_fast::checksum_combine(
+            crc_fast::CrcAlgorithm::Crc32Iscsi,
+            u64::from(crc),
+            u64::from(part.crc32c?),
+            part.len,
+        );
+        crc = u32::try_from(combined).ok()?;
+    }
+    Some(crc)
 }
 
 /// A configuration override: the only checksum is ours ([`UploadChecksum`]), so the SDK adds
@@ -322,8 +381,8 @@ impl S3Client {
             .bucket(bucket)
             .key(key)
             .content_length(i64::try_from(size).unwrap_or(i64::MAX))
-            .set_content_md5(checksum.md5())
-            .set_checksum_crc32_c(checksum.crc32c())
+            .set_content_md5(checksum.content_md5())
+            .set_checksum_crc32_c(checksum.crc32c().map(crc32c_header))
             .set_content_type(options.content_type.clone())
             .set_metadata(metadata(options))
             .set_cache_control(options.headers.cache_control.clone())
@@ -362,6 +421,9 @@ impl S3Client {
                 .bucket(bucket)
                 .key(key)
                 .set_checksum_algorithm(algorithm.clone())
+                // One CRC32C of the whole object, which S3 keeps and downloads can check (the
+                // default, a checksum of the parts' checksums, cannot be checked by a reader).
+                .set_checksum_type(algorithm.as_ref().map(|_| ChecksumType::FullObject))
                 .set_content_type(options.content_type.clone())
                 .set_metadata(metadata(options))
                 .set_cache_control(options.headers.cache_control.clone())
@@ -375,8 +437,8 @@ impl S3Client {
                 .map_err(|e| from_sdk(e, provider, "put_object"))
         })
         .await?;
-        // A server that keeps per-part CRC32Cs says so; S3 then requires them in the complete.
-        let list_crc32c = algorithm.is_some() && created.checksum_algorithm() == Some(&ChecksumAlgorithm::Crc32C);
+        // A server that keeps CRC32Cs says so; S3 then requires the parts' in the complete.
+        let confirmed = algorithm.is_some() && created.checksum_algorithm() == Some(&ChecksumAlgorithm::Crc32C);
         let upload_id = created.upload_id.ok_or_else(|| {
             Error::new(ErrorKind::ResponseInvalid, "CreateMultipartUpload returned no upload id")
                 .in_context(provider, "put_object")
@@ -388,9 +450,9 @@ impl S3Client {
             upload_id: Some(upload_id.clone()),
         };
         let result = async {
-            let (parts, total) = self.upload_parts(bucket, key, &upload_id, reader, size, list_crc32c, options).await?;
-            let expected = multipart_etag(&parts);
-            let etag = self.complete(bucket, key, &upload_id, parts, expected.as_deref(), options).await?;
+            let (parts, total) = self.upload_parts(bucket, key, &upload_id, reader, size, options).await?;
+            let completing = Completing::new(parts, confirmed);
+            let etag = self.complete(bucket, key, &upload_id, &completing, options).await?;
             Ok(PutResult::new(etag, Some(total)))
         }
         .await;
@@ -410,8 +472,8 @@ impl S3Client {
     /// object's ETag.
     ///
     /// When an answer is lost (reset, timeout, unreadable), the object's ETag is compared with
-    /// `expected` (the ETag the parts give, when the server's part ETags are MD5 digests): equal
-    /// means the upload completed. Otherwise, if the upload is still open, the complete is sent
+    /// the one the parts give (when the server's part ETags are MD5 digests): equal means the
+    /// upload completed. Otherwise, if the upload is still open, the complete is sent
     /// again; if it is not, the outcome cannot be told, and the error says so (kind `Dispatch`)
     /// instead of the `NotFound` a repeated complete would get.
     async fn complete(
@@ -419,8 +481,7 @@ impl S3Client {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        parts: Vec<CompletedPart>,
-        expected: Option<&str>,
+        completing: &Completing,
         options: &PutOptions,
     ) -> Result<Option<String>> {
         let provider = self.provider_id();
@@ -434,7 +495,9 @@ impl S3Client {
                 .bucket(bucket)
                 .key(key)
                 .upload_id(upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts.clone())).build())
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completing.parts.clone())).build())
+                .set_checksum_crc32_c(completing.crc32c.map(crc32c_header))
+                .set_checksum_type(completing.crc32c.map(|_| ChecksumType::FullObject))
                 .set_if_none_match(if_none_match(options))
                 .set_if_match(if_match(options))
                 .customize()
@@ -457,7 +520,7 @@ impl S3Client {
                 return Err(err);
             }
             lost = true;
-            match self.check_completion(bucket, key, upload_id, expected).await {
+            match self.check_completion(bucket, key, upload_id, completing.etag.as_deref()).await {
                 Completion::Done(etag) => return Ok(Some(etag)),
                 Completion::Open if more => tokio::time::sleep(retries.backoff_ceiling(attempt - 1)).await,
                 Completion::Open => return Err(err),
@@ -494,8 +557,13 @@ impl S3Client {
             Ok(_) => Completion::Open,
             Err(e) => {
                 let err = from_sdk(e, provider, "put_object");
-                if err.kind() == ErrorKind::NotFound {
+                if err.kind() == ErrorKind::NotFound && expected.is_some() {
                     Completion::Unknown("the upload is closed but the object does not carry its ETag".to_owned())
+                } else if err.kind() == ErrorKind::NotFound {
+                    Completion::Unknown(
+                        "the upload is closed, and the server's part ETags do not tell which ETag the object would carry"
+                            .to_owned(),
+                    )
                 } else {
                     Completion::Unknown(format!("checking the upload failed: {}", err.kind()))
                 }
@@ -505,9 +573,8 @@ impl S3Client {
 
     /// Reads and uploads every part, at most `concurrency` at a time (fewer when the memory limit
     /// says so), reporting progress as each part is acknowledged; on failure, waits for the parts
-    /// in flight before returning the first error. Returns the parts in order (with their
-    /// CRC32Cs when `list_crc32c`) and the total size.
-    #[allow(clippy::too_many_arguments)]
+    /// in flight before returning the first error. Returns the parts, in the order they were
+    /// acknowledged, and the total size.
     async fn upload_parts(
         &self,
         bucket: &str,
@@ -515,11 +582,10 @@ impl S3Client {
         upload_id: &str,
         mut reader: PartReader,
         size: Option<u64>,
-        list_crc32c: bool,
         options: &PutOptions,
-    ) -> Result<(Vec<CompletedPart>, u64)> {
+    ) -> Result<(Vec<UploadedPart>, u64)> {
         let config = self.multipart_config();
-        let mut tasks: JoinSet<Result<(CompletedPart, u64)>> = JoinSet::new();
+        let mut tasks: JoinSet<Result<UploadedPart>> = JoinSet::new();
         let mut acknowledged = 0u64;
         let mut parts = Vec::new();
         let mut number = 0u64;
@@ -550,17 +616,13 @@ impl S3Client {
                     let client = self.clone();
                     let (bucket, key, upload_id) = (bucket.to_owned(), key.to_owned(), upload_id.to_owned());
                     let part_number = i32::try_from(number).unwrap_or(i32::MAX);
-                    let len = data.len() as u64;
-                    tasks.spawn(async move {
-                        let part = client.upload_part(&bucket, &key, &upload_id, part_number, data, list_crc32c).await;
-                        part.map(|part| (part, len))
-                    });
+                    tasks.spawn(async move { client.upload_part(&bucket, &key, &upload_id, part_number, data).await });
                 }
                 match tasks.join_next().await {
                     None => return Ok(()),
                     Some(Ok(part)) => {
-                        let (part, len) = part?;
-                        acknowledged += len;
+                        let part = part?;
+                        acknowledged += part.len;
                         options.report_progress(acknowledged);
                         parts.push(part);
                     }
@@ -585,13 +647,11 @@ impl S3Client {
                 return Err(length_mismatch(declared, "more"));
             }
         }
-        parts.sort_by_key(CompletedPart::part_number);
         Ok((parts, total))
     }
 
     /// One `UploadPart` with the client's checksum and an unsigned payload (see
-    /// [`S3Client::body_config`]); the SDK retries it, since the body is in memory. The part's
-    /// CRC32C goes into the returned part when `list_crc32c`.
+    /// [`S3Client::body_config`]); the SDK retries it, since the body is in memory.
     async fn upload_part(
         &self,
         bucket: &str,
@@ -599,10 +659,11 @@ impl S3Client {
         upload_id: &str,
         part_number: i32,
         data: Bytes,
-        list_crc32c: bool,
-    ) -> Result<CompletedPart> {
+    ) -> Result<UploadedPart> {
         let checksum = BodyChecksum::of(self.upload_checksum(), &data);
         let config = self.body_config(data.len() as u64).unwrap_or_else(no_sdk_checksum);
+        let len = data.len() as u64;
+        let crc32c = checksum.crc32c();
         let out = self
             .sdk_client()
             .upload_part()
@@ -610,9 +671,9 @@ impl S3Client {
             .key(key)
             .upload_id(upload_id)
             .part_number(part_number)
-            .content_length(i64::try_from(data.len()).unwrap_or(i64::MAX))
-            .set_content_md5(checksum.md5())
-            .set_checksum_crc32_c(checksum.crc32c())
+            .content_length(i64::try_from(len).unwrap_or(i64::MAX))
+            .set_content_md5(checksum.content_md5())
+            .set_checksum_crc32_c(crc32c.map(crc32c_header))
             .body(ByteStream::from(data))
             .customize()
             .config_override(config)
@@ -620,8 +681,12 @@ impl S3Client {
             .send()
             .await
             .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
-        let part = CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number);
-        Ok(if list_crc32c { part.set_checksum_crc32_c(checksum.crc32c()) } else { part }.build())
+        let part = CompletedPart::builder()
+            .set_e_tag(out.e_tag)
+            .part_number(part_number)
+            .set_checksum_crc32_c(crc32c.map(crc32c_header))
+            .build();
+        Ok(UploadedPart { part, len, crc32c })
     }
 }
 
@@ -766,15 +831,72 @@ mod tests {
 
     #[test]
     fn crc32c_is_base64_of_the_big_endian_checksum() {
-        // The check value of CRC-32C (iSCSI) is 0xE3069283; S3 documents its header in base64.
-        assert_eq!(crc32c(b"123456789"), aws_smithy_types::base64::encode(0xE306_9283u32.to_be_bytes()));
-        assert_eq!(crc32c(b""), "AAAAAA==");
-        assert_eq!(BodyChecksum::of(UploadChecksum::Crc32c, b"hello").md5(), None);
-        assert_eq!(BodyChecksum::of(UploadChecksum::ContentMd5, b"hello").crc32c(), None);
-        assert_eq!(
-            BodyChecksum::of(UploadChecksum::ContentMd5, b"hello").md5().as_deref(),
-            Some("XUFAKrxLKna5cZ2REBfFkg==")
-        );
+        // The check value of CRC-32C (iSCSI) is 0xE3069283; S3 takes the header in base64.
+        let of = |data: &[u8]| BodyChecksum::of(UploadChecksum::Crc32c, data);
+        assert_eq!(of(b"123456789").crc32c(), Some(0xE306_9283));
+        assert_eq!(crc32c_header(0xE306_9283), "4waSgw==");
+        assert_eq!(of(b"").crc32c().map(crc32c_header).as_deref(), Some("AAAAAA=="));
+        assert_eq!(of(b"hello").content_md5(), None);
+        let md5 = BodyChecksum::of(UploadChecksum::ContentMd5, b"hello");
+        assert_eq!((md5.crc32c(), md5.content_md5().as_deref()), (None, Some("XUFAKrxLKna5cZ2REBfFkg==")));
+    }
+
+    /// Parts of `data` cut at `cuts`, acknowledged in reverse order, with S3's ETags (MD5s) and,
+    /// with `crc`, their CRC32Cs.
+    fn uploaded(data: &[u8], cuts: &[usize], crc: bool) -> Vec<UploadedPart> {
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(data.len());
+        let mut parts: Vec<UploadedPart> = bounds
+            .windows(2)
+            .zip(1..)
+            .map(|(w, number)| {
+                let bytes = &data[w[0]..w[1]];
+                let crc32c = BodyChecksum::of(UploadChecksum::Crc32c, bytes).crc32c().filter(|_| crc);
+                let etag: String = Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+                let part = CompletedPart::builder()
+                    .part_number(number)
+                    .e_tag(format!("\"{etag}\""))
+                    .set_checksum_crc32_c(crc32c.map(crc32c_header))
+                    .build();
+                UploadedPart { part, len: (w[1] - w[0]) as u64, crc32c }
+            })
+            .collect();
+        parts.reverse();
+        parts
+    }
+
+    #[test]
+    fn a_confirmed_complete_lists_each_parts_crc32c_and_the_whole_objects() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let completing = Completing::new(uploaded(&data, &[1, 40_000, 40_001, 99_999], true), true);
+        let numbers: Vec<Option<i32>> = completing.parts.iter().map(CompletedPart::part_number).collect();
+        assert_eq!(numbers, [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+        let pieces = [&data[..1], &data[1..40_000], &data[40_000..40_001], &data[40_001..99_999], &data[99_999..]];
+        for (part, piece) in completing.parts.iter().zip(pieces) {
+            let expected = crc32c_header(crc_fast::crc32_iscsi(piece));
+            assert_eq!(part.checksum_crc32_c(), Some(expected.as_str()), "part {:?}", part.part_number());
+        }
+        // The whole object's CRC32C, combined from the parts', is the CRC32C of all the bytes.
+        assert_eq!(completing.crc32c, Some(crc_fast::crc32_iscsi(&data)));
+        let whole: Vec<[u8; 16]> = pieces.iter().map(|p| Md5::digest(p).into()).collect();
+        let mut md5 = Md5::new();
+        whole.iter().for_each(|d| md5.update(d));
+        let hex: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(completing.etag, Some(format!("{hex}-5")));
+    }
+
+    #[test]
+    fn an_unconfirmed_complete_lists_no_checksum() {
+        let data = vec![7u8; 30_000];
+        let completing = Completing::new(uploaded(&data, &[10_000, 20_000], true), false);
+        assert!(completing.parts.iter().all(|p| p.checksum_crc32_c().is_none()), "{completing:?}");
+        assert!(completing.parts.iter().all(|p| p.e_tag().is_some()), "{completing:?}");
+        assert_eq!(completing.crc32c, None);
+        // With Content-MD5 there is no CRC32C to list, confirmed or not.
+        let md5 = Completing::new(uploaded(&data, &[10_000, 20_000], false), true);
+        assert_eq!(md5.crc32c, None);
+        assert!(md5.parts.iter().all(|p| p.checksum_crc32_c().is_none()), "{md5:?}");
     }
 
     fn stream_of(chunks: &[&'static [u8]]) -> cloud_core::storage::ByteStream {

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cloud_aws::{S3Client, S3ClientBuilder};
+use cloud_aws::{S3Client, S3ClientBuilder, UploadChecksum};
 use cloud_core::conformance::pattern_bytes;
 use cloud_core::storage::{GetOptions, GetRange, PutOptions};
 use cloud_core::{ErrorKind, StorageClient, StorageClientExt};
@@ -83,9 +83,9 @@ async fn a_server_that_never_answers_ends_in_timeout() {
     assert_eq!(proxy.count(|r| r.method == "PUT"), 2);
 }
 
-async fn lost_complete_answer(which: (&'static str, &str)) {
+async fn lost_complete_answer(which: (&'static str, &str), checksum: UploadChecksum) {
     let (server, proxy) = proxied(which).await;
-    let client = multipart(through(&server, &proxy));
+    let client = multipart(through(&server, &proxy).with_upload_checksum(checksum));
     let key = server.unique_key("lost-complete.bin");
     let data = body(15, 12 * MIB);
     proxy.add(Rule::new(is_complete, Fault::LoseAnswer).times(1));
@@ -104,12 +104,17 @@ async fn lost_complete_answer(which: (&'static str, &str)) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn s3s_a_lost_complete_answer_is_checked_not_reported_missing() {
-    lost_complete_answer(S3S).await;
+    lost_complete_answer(S3S, UploadChecksum::ContentMd5).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn moto_a_lost_complete_answer_is_checked_not_reported_missing() {
-    lost_complete_answer(MOTO).await;
+    lost_complete_answer(MOTO, UploadChecksum::ContentMd5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moto_a_lost_complete_answer_of_a_crc32c_upload_is_checked_not_reported_missing() {
+    lost_complete_answer(MOTO, UploadChecksum::Crc32c).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -98,9 +98,12 @@ async fn large_bodies_go_unsigned_with_a_signed_content_md5() {
     let requests = proxy.requests();
     let bodies: Vec<&Request> = requests.iter().filter(|r| r.method == "PUT").collect();
     assert_eq!(bodies.len(), 3, "two parts and one single put: {:#?}", summary(&requests));
+    let create = requests.iter().find(|r| is_create(r)).expect("a multipart upload");
+    assert!(create.headers.iter().all(|(name, _)| !name.starts_with("x-amz-checksum")), "{create:#?}");
     for put in bodies {
         assert_eq!(put.header("x-amz-content-sha256"), Some("UNSIGNED-PAYLOAD"), "{put:#?}");
         assert!(put.header("content-md5").is_some(), "{put:#?}");
+        assert!(put.headers.iter().all(|(name, _)| !name.starts_with("x-amz-checksum")), "{put:#?}");
         let authorization = put.header("authorization").expect("a signed request");
         assert!(authorization.contains("content-md5"), "Content-MD5 is among the signed headers: {authorization}");
     }
@@ -146,12 +149,22 @@ fn crc32c_bitwise(data: &[u8]) -> u32 {
     !crc
 }
 
+/// An `x-amz-checksum-crc32c` value: big-endian, base64.
+fn crc32c_header(crc: u32) -> String {
+    aws_smithy_types::base64::encode(crc.to_be_bytes())
+}
+
 fn is_create(r: &Request) -> bool {
     r.method == "POST" && r.query().split('&').any(|p| p == "uploads" || p == "uploads=")
 }
 
 fn is_complete(r: &Request) -> bool {
     r.method == "POST" && r.query().contains("uploadId=")
+}
+
+/// The bytes of `crc32c_upload`'s multipart object.
+fn crc32c_body() -> Vec<u8> {
+    (0..10u32 << 20).map(|i| (i % 251) as u8).collect()
 }
 
 /// Two 5 MiB parts, then one 1 MiB single put, through a client with CRC32C checksums; returns
@@ -164,7 +177,7 @@ async fn crc32c_upload(server: &Server, proxy: &FaultProxy, key: &str) -> Vec<Re
         .with_upload_checksum(UploadChecksum::Crc32c)
         .build()
         .expect("client");
-    let body: Vec<u8> = (0..10u32 << 20).map(|i| (i % 251) as u8).collect();
+    let body = crc32c_body();
     client.put_bytes(&server.bucket, key, bytes::Bytes::from(body.clone())).await.expect("multipart upload");
     client.put_bytes(&server.bucket, &format!("{key}.single"), vec![3u8; 1 << 20]).await.expect("single put");
     let requests = proxy.take_requests();
@@ -180,26 +193,30 @@ async fn crc32c_uploads_carry_each_bodys_crc32c_instead_of_content_md5() {
     let requests = crc32c_upload(&server, &proxy, &key).await;
     let create = requests.iter().find(|r| is_create(r)).expect("a multipart upload");
     assert_eq!(create.header("x-amz-checksum-algorithm"), Some("CRC32C"), "{create:#?}");
+    assert_eq!(create.header("x-amz-checksum-type"), Some("FULL_OBJECT"), "{create:#?}");
     let puts: Vec<&Request> = requests.iter().filter(|r| r.method == "PUT").collect();
     assert_eq!(puts.len(), 3, "two parts and one single put: {:#?}", summary(&requests));
-    let part = |n: u32| -> Vec<u8> { (n * (5 << 20)..(n + 1) * (5 << 20)).map(|i| (i % 251) as u8).collect() };
-    let expected = [crc32c_bitwise(&part(0)), crc32c_bitwise(&part(1)), crc32c_bitwise(&vec![3u8; 1 << 20])];
-    let mut sent: Vec<u32> = puts
-        .iter()
-        .map(|put| {
-            assert!(put.header("content-md5").is_none(), "no MD5 is computed: {put:#?}");
-            assert_eq!(put.header("x-amz-content-sha256"), Some("UNSIGNED-PAYLOAD"), "{put:#?}");
-            let authorization = put.header("authorization").expect("a signed request");
-            assert!(authorization.contains("x-amz-checksum-crc32c"), "the checksum is signed: {authorization}");
-            let value = put.header("x-amz-checksum-crc32c").expect("a CRC32C");
-            let bytes = aws_smithy_types::base64::decode(value).expect("base64");
-            u32::from_be_bytes(bytes.try_into().expect("four bytes"))
-        })
-        .collect();
-    let mut expected = expected.to_vec();
-    sent.sort_unstable();
-    expected.sort_unstable();
-    assert_eq!(sent, expected);
+    let body = crc32c_body();
+    for put in puts {
+        assert!(put.header("content-md5").is_none(), "no MD5 is computed: {put:#?}");
+        assert_eq!(put.header("x-amz-content-sha256"), Some("UNSIGNED-PAYLOAD"), "{put:#?}");
+        let authorization = put.header("authorization").expect("a signed request");
+        assert!(authorization.contains("x-amz-checksum-crc32c"), "the checksum is signed: {authorization}");
+        // Each request carries the CRC32C of its own bytes: part N of the body, or the single put.
+        let part = put.query().split('&').find_map(|p| p.strip_prefix("partNumber=")).map(|n| n.parse::<usize>());
+        let bytes = match part {
+            Some(n) => {
+                let n = n.expect("a part number");
+                body[(n - 1) * (5 << 20)..n * (5 << 20)].to_vec()
+            }
+            None => vec![3u8; 1 << 20],
+        };
+        assert_eq!(
+            put.header("x-amz-checksum-crc32c"),
+            Some(crc32c_header(crc32c_bitwise(&bytes)).as_str()),
+            "{put:#?}"
+        );
+    }
     server.client().delete_prefix(&server.bucket, &key).await.expect("clean up");
 }
 
@@ -212,20 +229,43 @@ async fn part_checksums_are_listed_only_when_the_server_confirmed_the_algorithm(
     let silent = crc32c_upload(&server, &proxy, &key).await;
     proxy.add(Rule::new(is_create, Fault::SetHeader("x-amz-checksum-algorithm".into(), "CRC32C".into())).times(1));
     let confirmed = crc32c_upload(&server, &proxy, &key).await;
-    let complete_len = |requests: &[Request]| requests.iter().find(|r| is_complete(r)).expect("a complete").body_len;
-    // The same two parts, listed with one `<ChecksumCRC32C>` of 8 base64 characters each.
+    let complete = |requests: &[Request]| requests.iter().find(|r| is_complete(r)).expect("a complete").clone();
+    let (silent, confirmed) = (complete(&silent), complete(&confirmed));
+    // The same two parts, listed with one `<ChecksumCRC32C>` of 8 base64 characters each (their
+    // values are checked by `upload::tests`), and the whole object's CRC32C in a header.
     let element = "<ChecksumCRC32C>AAAAAA==</ChecksumCRC32C>".len();
-    assert_eq!(complete_len(&confirmed), complete_len(&silent) + 2 * element);
+    assert_eq!(confirmed.body_len, silent.body_len + 2 * element);
+    let whole = crc32c_header(crc32c_bitwise(&crc32c_body()));
+    assert_eq!(confirmed.header("x-amz-checksum-crc32c"), Some(whole.as_str()), "{confirmed:#?}");
+    assert_eq!(confirmed.header("x-amz-checksum-type"), Some("FULL_OBJECT"), "{confirmed:#?}");
+    assert!(silent.headers.iter().all(|(name, _)| !name.starts_with("x-amz-checksum")), "{silent:#?}");
     server.client().delete_prefix(&server.bucket, &key).await.expect("clean up");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn crc32c_multipart_uploads_complete_on_a_server_that_confirms_the_algorithm() {
-    // moto confirms CRC32C at the create, so the complete lists every part's checksum.
+    // moto confirms CRC32C at the create, so the complete lists every part's checksum and the
+    // whole object's.
     let server = Server::get(MOTO);
     let proxy = FaultProxy::in_front_of(&server.endpoint).await.expect("start the proxy");
     let key = server.unique_key("crc32c-moto.bin");
     let requests = crc32c_upload(&server, &proxy, &key).await;
-    assert!(requests.iter().any(is_complete), "{:#?}", summary(&requests));
+    let complete = requests.iter().find(|r| is_complete(r)).expect("a complete");
+    let whole = crc32c_header(crc32c_bitwise(&crc32c_body()));
+    assert_eq!(complete.header("x-amz-checksum-crc32c"), Some(whole.as_str()), "{complete:#?}");
+    // The object keeps one CRC32C of all its bytes, which a download can check (a checksum of
+    // the parts' checksums, S3's default for CRC32C, could not be).
+    let head = server
+        .client()
+        .sdk_client()
+        .head_object()
+        .bucket(&server.bucket)
+        .key(&key)
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .expect("HeadObject");
+    assert_eq!(head.checksum_crc32_c(), Some(whole.as_str()));
+    assert_eq!(head.checksum_type(), Some(&aws_sdk_s3::types::ChecksumType::FullObject));
     server.client().delete_prefix(&server.bucket, &key).await.expect("clean up");
 }

@@ -309,7 +309,7 @@ impl InfomaniakS3Builder {
             .with_region(signing_region)
             .with_force_path_style(true)
             .with_allow_http(self.allow_http)
-            // Swift's s3api checks Content-MD5 and ignores S3's additional checksums.
+            // Swift 2.30's s3api (Infomaniak's) checks Content-MD5 and ignores S3's additional checksums.
             .with_upload_checksum(UploadChecksum::ContentMd5)
             .build()?;
         Ok(InfomaniakS3Client { s3, region, endpoint })

@@ -22,7 +22,8 @@ use super::process::log_tail;
 /// A tool installed under `tools/`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Tool {
-    /// `python3 -m venv tools/<venv>` and `pip install <requirement>`.
+    /// `python3 -m venv tools/<venv>` and `pip install <requirement>` (several requirements
+    /// separated by spaces).
     Pip { venv: &'static str, requirement: &'static str },
     /// `npm install --prefix tools/<prefix> <package>`.
     Npm { prefix: &'static str, package: &'static str },
@@ -98,12 +99,9 @@ fn install_tool(layout: &Layout, tool: &Tool) -> Result<()> {
                 run_logged(Command::new("python3").arg("-m").arg("venv").arg(&dir), &log)?;
             }
             run_logged(
-                Command::new(dir.join("bin/pip")).args([
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    requirement,
-                ]),
+                Command::new(dir.join("bin/pip"))
+                    .args(["install", "--quiet", "--disable-pip-version-check"])
+                    .args(requirement.split_whitespace()),
                 &log,
             )?;
         }

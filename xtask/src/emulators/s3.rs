@@ -8,7 +8,9 @@
 //!   a count of 4, and the first four requests (unsigned as far as moto cares) create an IAM
 //!   user, give it an allow-all inline policy, create its access key and create the bucket
 //!   `cloud-test`; from then on moto verifies every signature against that key. Do not call `/moto-api/reset` in tests: it drops
-//!   the key. Port 5050, because Keystone owns 5000. Lambda and Batch run without Docker.
+//!   the key. Port 5050, because Keystone owns 5000. Lambda and Batch run without Docker. The
+//!   `crc32c` package goes into its venv: without it moto stores a CRC32 where a CRC32C is asked
+//!   for (it does not check the checksums clients send).
 
 use anyhow::{Context, Result, bail};
 
@@ -37,7 +39,8 @@ const BUCKET: &str = "cloud-test";
 pub(super) fn tools(server: Server) -> Vec<Tool> {
     match server {
         Server::S3sFs => vec![Tool::Cargo { krate: "s3s-fs", version: "0.14.1", features: "binary", bin: "s3s-fs" }],
-        _ => vec![Tool::Pip { venv: "venv-moto", requirement: "moto[server]==5.2.5" }],
+        // Without `crc32c`, moto silently computes CRC32 where CRC32C is asked for.
+        _ => vec![Tool::Pip { venv: "venv-moto", requirement: "moto[server]==5.2.5 crc32c==2.7.1" }],
     }
 }
 
