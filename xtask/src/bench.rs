@@ -4,8 +4,10 @@
 //!
 //! Every transfer is one process (`cloud-bench`, `python3`, `swift`) run under `/usr/bin/time`,
 //! which gives its wall time, CPU time and peak resident memory, so all tools are measured the
-//! same way. The tools of one comparison take turns within each round (interleaved), and the
-//! median of the rounds is reported with its ratio to the fastest other tool. The small-object
+//! same way. The tools of one comparison take turns within each round (interleaved), each after
+//! a `sync` (so the disk writes of one tool's run, a server storing a GiB, are not flushed during
+//! the next one's), and the median of the rounds is reported with its ratio to the fastest other
+//! tool. The small-object
 //! comparison runs both clients in one process, in alternating batches, and reports wall and CPU
 //! time of each. A full run builds in release mode, uses a 1 GiB object, 10,000 small objects,
 //! 100,000 listed keys and a 4 GiB streamed object over 3 rounds, prints the tables and writes
@@ -541,6 +543,7 @@ impl Bench {
         let mut series: Vec<Series> = tools.iter().map(|t| Series { tool: t, samples: Vec::new() }).collect();
         for round in 0..self.sizes.rounds {
             for s in &mut series {
+                settle_disk()?;
                 let sample = op(s.tool, round)?;
                 eprintln!(
                     "    {title} · {} · round {}: {:.2} s, CPU {:.2} s, {} (load {})",
@@ -943,6 +946,14 @@ fn section_intro(section: &str) -> &'static str {
     }
 }
 
+/// Flushes the page cache's dirty pages to disk (`sync`), so a run does not pay for the
+/// previous one's writes.
+fn settle_disk() -> Result<()> {
+    let status = std::process::Command::new("sync").status().context("running sync")?;
+    ensure!(status.success(), "sync failed: {status}");
+    Ok(())
+}
+
 fn ratio(ours: f64, other: f64) -> String {
     if other.is_finite() && other > 0.0 { format!("{:.2}×", ours / other) } else { "—".to_owned() }
 }
@@ -1064,7 +1075,8 @@ fn document(old: &str, reports: &[SectionReport]) -> Result<String> {
          others are kept as they were). Release build; servers of `cargo xtask emulators` on loopback. Each transfer \
          is one process timed from outside by `/usr/bin/time` (wall time, CPU time = user + system, peak resident \
          memory), so every tool is measured the same way, process start included; the tools of one comparison take \
-         turns within each round and the figure is the median of the rounds (peak memory: the highest). \"vs fastest \
+         turns within each round, each after a `sync` (so one run's disk writes are not flushed during the next \
+         one), and the figure is the median of the rounds (peak memory: the highest). \"vs fastest \
          other\" divides our figure by the best other tool's (below 1.00: we are faster). Every downloaded file is \
          compared byte for byte with the source."
     )?;

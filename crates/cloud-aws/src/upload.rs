@@ -125,6 +125,16 @@ impl PartReader {
     /// # Errors
     /// The stream's own error, as is.
     pub(crate) async fn read(&mut self, n: usize) -> Result<Bytes> {
+        self.read_into(n, None).await
+    }
+
+    /// [`read`](Self::read), copying into `spare` (emptied first) rather than into a new buffer
+    /// when the bytes span several chunks: the parts of an upload reuse a few buffers instead of
+    /// allocating one each, which the allocator would keep around in every thread that freed one.
+    ///
+    /// # Errors
+    /// The stream's own error, as is.
+    pub(crate) async fn read_into(&mut self, n: usize, mut spare: Option<BytesMut>) -> Result<Bytes> {
         let mut first: Option<Bytes> = None;
         let mut buf: Option<BytesMut> = None;
         let mut have = 0usize;
@@ -138,7 +148,14 @@ impl PartReader {
             match (&mut first, &mut buf) {
                 (None, None) => first = Some(chunk),
                 (Some(f), None) => {
-                    let mut b = BytesMut::with_capacity(n);
+                    let mut b = match spare.take() {
+                        Some(mut spare) => {
+                            spare.clear();
+                            spare.reserve(n);
+                            spare
+                        }
+                        None => BytesMut::with_capacity(n),
+                    };
                     b.extend_from_slice(f);
                     b.extend_from_slice(&chunk);
                     first = None;
@@ -218,11 +235,13 @@ impl BodyChecksum {
 }
 
 /// A part the server acknowledged: the part as the complete lists it (with its CRC32C when the
-/// client sends them), its length, and its CRC32C.
+/// client sends them), its length, its CRC32C, and its buffer for the next part to reuse (when
+/// the part had one of its own and the SDK let go of it).
 struct UploadedPart {
     part: CompletedPart,
     len: u64,
     crc32c: Option<u32>,
+    buffer: Option<BytesMut>,
 }
 
 /// What `CompleteMultipartUpload` sends, and what the object should carry afterwards.
@@ -586,6 +605,8 @@ impl S3Client {
     ) -> Result<(Vec<UploadedPart>, u64)> {
         let config = self.multipart_config();
         let mut tasks: JoinSet<Result<UploadedPart>> = JoinSet::new();
+        // Buffers of acknowledged parts, for the next parts to be read into.
+        let mut spare: Vec<BytesMut> = Vec::new();
         let mut acknowledged = 0u64;
         let mut parts = Vec::new();
         let mut number = 0u64;
@@ -600,7 +621,7 @@ impl S3Client {
                         None => part_size,
                     };
                     let want_usize = usize::try_from(want).unwrap_or(usize::MAX);
-                    let data = if want == 0 { Bytes::new() } else { reader.read(want_usize).await? };
+                    let data = if want == 0 { Bytes::new() } else { reader.read_into(want_usize, spare.pop()).await? };
                     if data.is_empty() && number > 0 {
                         eof = true;
                         break;
@@ -621,7 +642,8 @@ impl S3Client {
                 match tasks.join_next().await {
                     None => return Ok(()),
                     Some(Ok(part)) => {
-                        let part = part?;
+                        let mut part = part?;
+                        spare.extend(part.buffer.take());
                         acknowledged += part.len;
                         options.report_progress(acknowledged);
                         parts.push(part);
@@ -664,6 +686,7 @@ impl S3Client {
         let config = self.body_config(data.len() as u64).unwrap_or_else(no_sdk_checksum);
         let len = data.len() as u64;
         let crc32c = checksum.crc32c();
+        let kept = data.clone();
         let out = self
             .sdk_client()
             .upload_part()
@@ -686,7 +709,10 @@ impl S3Client {
             .part_number(part_number)
             .set_checksum_crc32_c(crc32c.map(crc32c_header))
             .build();
-        Ok(UploadedPart { part, len, crc32c })
+        // The request is gone: unless the body was a slice of something larger, this is the last
+        // reference to its buffer.
+        let buffer = kept.try_into_mut().ok();
+        Ok(UploadedPart { part, len, crc32c, buffer })
     }
 }
 
@@ -859,7 +885,7 @@ mod tests {
                     .e_tag(format!("\"{etag}\""))
                     .set_checksum_crc32_c(crc32c.map(crc32c_header))
                     .build();
-                UploadedPart { part, len: (w[1] - w[0]) as u64, crc32c }
+                UploadedPart { part, len: (w[1] - w[0]) as u64, crc32c, buffer: None }
             })
             .collect();
         parts.reverse();
@@ -901,6 +927,23 @@ mod tests {
 
     fn stream_of(chunks: &[&'static [u8]]) -> cloud_core::storage::ByteStream {
         futures::stream::iter(chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect::<Vec<_>>()).boxed()
+    }
+
+    #[tokio::test]
+    async fn a_part_spanning_chunks_is_read_into_the_spare_buffer() {
+        let mut r = PartReader::new(stream_of(&[b"abc", b"defgh", b"ij"]));
+        let mut spare = BytesMut::with_capacity(64);
+        spare.extend_from_slice(b"old bytes");
+        let address = spare.as_ptr();
+        let part = r.read_into(6, Some(spare)).await.unwrap();
+        assert_eq!(part, &b"abcdef"[..]);
+        assert_eq!(part.as_ptr(), address, "the spare buffer was reused");
+        // Once the part is dropped elsewhere, the buffer comes back whole for the next part.
+        let back = part.try_into_mut().expect("the only reference");
+        assert!(back.capacity() >= 64);
+        let next = r.read_into(4, Some(back)).await.unwrap();
+        assert_eq!(next, &b"ghij"[..]);
+        assert_eq!(next.as_ptr(), address);
     }
 
     #[tokio::test]
