@@ -7,9 +7,8 @@
 //! same way. The tools of one comparison take turns within each round (interleaved), each after
 //! a `sync` (so the disk writes of one tool's run, a server storing a GiB, are not flushed during
 //! the next one's), and the median of the rounds is reported with its ratio to the fastest other
-//! tool. The small-object
-//! comparison runs both clients in one process, in alternating batches, and reports wall and CPU
-//! time of each. A full run builds in release mode, uses a 1 GiB object, 10,000 small objects,
+//! tool. The small-object comparison runs both clients in one process, in alternating batches,
+//! and reports wall and CPU time of each. A full run builds in release mode, uses a 1 GiB object, 10,000 small objects,
 //! 100,000 listed keys and a 4 GiB streamed object over 3 rounds, prints the tables and writes
 //! them to `docs/benchmarks.md`; each section writes its own part of that file (with the date, the
 //! machine's load average and the rounds), so `bench-only` refreshes some sections and keeps the
@@ -32,7 +31,7 @@ use crate::test::step;
 /// command of python-swiftclient.
 const PEER_PACKAGES: &[&str] = &["time", "python3-boto3", "python3-swiftclient"];
 
-/// The peers installed from PyPI, each in a venv of its own: (venv, requirement).
+/// The peers installed from PyPI, each in a venv of its own: (venv, requirements).
 const PIP_PEERS: &[(&str, &str)] =
     &[("venv-bench-azure", "azure-storage-blob==12.31.1"), ("venv-bench-gcs", "google-cloud-storage==3.17.1")];
 
@@ -920,8 +919,8 @@ fn section_intro(section: &str) -> &'static str {
             "`S3Client::list_objects` against the SDK's `ListObjectsV2` paginator, counting every key (1,000 per \
              page): on s3s-fs at up to 10,000 keys (it walks the whole bucket for every page, so the time is \
              mostly the server's), and at the full count on `cloud-bench list-server`, a loopback `ListObjectsV2` \
-             responder that computes each page from its continuation token, so the time and CPU are the clients' \
-             own."
+             responder that answers each page, rendered before the first request, by its continuation token, so \
+             the time and CPU are the clients' own."
         }
         "rss" => {
             "A generated object streamed up (`put_object` of a stream of known size: the multipart, block or \

@@ -234,9 +234,9 @@ impl BodyChecksum {
     }
 }
 
-/// A part the server acknowledged: the part as the complete lists it (with its CRC32C when the
-/// client sends them), its length, its CRC32C, and its buffer for the next part to reuse (when
-/// the part had one of its own and the SDK let go of it).
+/// A part the server acknowledged: its number and ETag, its length, its CRC32C (when the client
+/// sends them), and its buffer for the next part to reuse (when the part had one of its own and
+/// the SDK let go of it).
 struct UploadedPart {
     part: CompletedPart,
     len: u64,
@@ -266,11 +266,12 @@ impl Completing {
         let parts: Vec<CompletedPart> = uploaded
             .into_iter()
             .map(|u| {
-                if confirmed {
-                    u.part
-                } else {
-                    CompletedPart::builder().set_part_number(u.part.part_number).set_e_tag(u.part.e_tag).build()
-                }
+                let listed = u.crc32c.filter(|_| confirmed).map(crc32c_header);
+                CompletedPart::builder()
+                    .set_part_number(u.part.part_number)
+                    .set_e_tag(u.part.e_tag)
+                    .set_checksum_crc32_c(listed)
+                    .build()
             })
             .collect();
         let etag = multipart_etag(&parts);
@@ -704,11 +705,7 @@ impl S3Client {
             .send()
             .await
             .map_err(|e| from_sdk(e, self.provider_id(), "put_object"))?;
-        let part = CompletedPart::builder()
-            .set_e_tag(out.e_tag)
-            .part_number(part_number)
-            .set_checksum_crc32_c(crc32c.map(crc32c_header))
-            .build();
+        let part = CompletedPart::builder().set_e_tag(out.e_tag).part_number(part_number).build();
         // The request is gone: unless the body was a slice of something larger, this is the last
         // reference to its buffer.
         let buffer = kept.try_into_mut().ok();
@@ -867,8 +864,8 @@ mod tests {
         assert_eq!((md5.crc32c(), md5.content_md5().as_deref()), (None, Some("XUFAKrxLKna5cZ2REBfFkg==")));
     }
 
-    /// Parts of `data` cut at `cuts`, acknowledged in reverse order, with S3's ETags (MD5s) and,
-    /// with `crc`, their CRC32Cs.
+    /// Parts of `data` cut at `cuts`, acknowledged in reverse order, as `upload_part` returns
+    /// them: with S3's ETags (MD5s) and, with `crc`, their CRC32Cs.
     fn uploaded(data: &[u8], cuts: &[usize], crc: bool) -> Vec<UploadedPart> {
         let mut bounds = vec![0];
         bounds.extend_from_slice(cuts);
@@ -880,11 +877,7 @@ mod tests {
                 let bytes = &data[w[0]..w[1]];
                 let crc32c = BodyChecksum::of(UploadChecksum::Crc32c, bytes).crc32c().filter(|_| crc);
                 let etag: String = Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-                let part = CompletedPart::builder()
-                    .part_number(number)
-                    .e_tag(format!("\"{etag}\""))
-                    .set_checksum_crc32_c(crc32c.map(crc32c_header))
-                    .build();
+                let part = CompletedPart::builder().part_number(number).e_tag(format!("\"{etag}\"")).build();
                 UploadedPart { part, len: (w[1] - w[0]) as u64, crc32c, buffer: None }
             })
             .collect();

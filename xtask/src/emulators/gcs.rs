@@ -26,7 +26,7 @@ const PORT: u16 = 9023;
 const BUCKET: &str = "cloud-test";
 
 pub(super) fn tool() -> Tool {
-    Tool::Pip { venv: "venv-gcs", requirement: "gcp-storage-emulator==2026.7.19" }
+    Tool::Pip { venv: "venv-gcs", requirements: "gcp-storage-emulator==2026.7.19" }
 }
 
 /// The wrapper that runs the emulator with a thread per connection (see the module docs).

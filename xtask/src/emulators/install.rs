@@ -22,9 +22,8 @@ use super::process::log_tail;
 /// A tool installed under `tools/`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Tool {
-    /// `python3 -m venv tools/<venv>` and `pip install <requirement>` (several requirements
-    /// separated by spaces).
-    Pip { venv: &'static str, requirement: &'static str },
+    /// `python3 -m venv tools/<venv>` and `pip install <requirements>` (separated by spaces).
+    Pip { venv: &'static str, requirements: &'static str },
     /// `npm install --prefix tools/<prefix> <package>`.
     Npm { prefix: &'static str, package: &'static str },
     /// `cargo install <krate> --root tools/cargo`, built in a target dir of its own (deleted after).
@@ -34,7 +33,7 @@ pub(super) enum Tool {
 impl Tool {
     fn name(&self) -> String {
         match self {
-            Self::Pip { requirement, .. } => (*requirement).to_owned(),
+            Self::Pip { requirements, .. } => (*requirements).to_owned(),
             Self::Npm { package, .. } => (*package).to_owned(),
             Self::Cargo { krate, version, .. } => format!("{krate}@{version}"),
         }
@@ -93,7 +92,7 @@ fn install_tool(layout: &Layout, tool: &Tool) -> Result<()> {
     eprintln!("    installing {} (log: {})", tool.name(), log.display());
     std::fs::write(&log, "")?;
     match tool {
-        Tool::Pip { venv, requirement } => {
+        Tool::Pip { venv, requirements } => {
             let dir = tools.join(venv);
             if !dir.join("bin/python").exists() {
                 run_logged(Command::new("python3").arg("-m").arg("venv").arg(&dir), &log)?;
@@ -101,7 +100,7 @@ fn install_tool(layout: &Layout, tool: &Tool) -> Result<()> {
             run_logged(
                 Command::new(dir.join("bin/pip"))
                     .args(["install", "--quiet", "--disable-pip-version-check"])
-                    .args(requirement.split_whitespace()),
+                    .args(requirements.split_whitespace()),
                 &log,
             )?;
         }

@@ -195,7 +195,7 @@ pub(crate) fn install_apt_packages(sh: &Shell, packages: &BTreeSet<&'static str>
 pub(crate) fn install_pip_tools(sh: &Shell, venvs: &[(&'static str, &'static str)]) -> Result<Vec<PathBuf>> {
     let ctx = Ctx::new(sh)?;
     let _lock = ctx.layout.lock()?;
-    let tools: BTreeSet<Tool> = venvs.iter().map(|&(venv, requirement)| Tool::Pip { venv, requirement }).collect();
+    let tools: BTreeSet<Tool> = venvs.iter().map(|&(venv, requirements)| Tool::Pip { venv, requirements }).collect();
     install::ensure(&ctx.layout, &BTreeSet::new(), &tools)?;
     Ok(venvs.iter().map(|(venv, _)| ctx.layout.tools().join(venv).join("bin/python")).collect())
 }

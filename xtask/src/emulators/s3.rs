@@ -40,7 +40,7 @@ pub(super) fn tools(server: Server) -> Vec<Tool> {
     match server {
         Server::S3sFs => vec![Tool::Cargo { krate: "s3s-fs", version: "0.14.1", features: "binary", bin: "s3s-fs" }],
         // Without `crc32c`, moto silently computes CRC32 where CRC32C is asked for.
-        _ => vec![Tool::Pip { venv: "venv-moto", requirement: "moto[server]==5.2.5 crc32c==2.7.1" }],
+        _ => vec![Tool::Pip { venv: "venv-moto", requirements: "moto[server]==5.2.5 crc32c==2.7.1" }],
     }
 }
 
